@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from ketacare.alerts.models import Alert
+
+
+def alerts_open_for_patient(patient) -> QuerySet[Alert]:
+    return Alert.objects.filter(patient=patient, status=Alert.Status.OPEN).order_by("-opened_at")
+
+
+def alerts_open_for_clinic(clinic) -> QuerySet[Alert]:
+    return (
+        Alert.objects.filter(clinic=clinic, status=Alert.Status.OPEN)
+        .select_related("patient")
+        .order_by("-level", "-opened_at")
+    )

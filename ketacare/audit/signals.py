@@ -1,0 +1,49 @@
+"""Sign-ins, sign-outs and failed sign-ins go to the audit trail (never the password)."""
+
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+
+from ketacare.audit.services import RequestOrigin, audit_record
+
+
+@receiver(user_logged_in)
+def _logged_in(sender, request, user, **kwargs):
+    audit_record(
+        origin=RequestOrigin.from_request(request),
+        action="login",
+        object_type="user",
+        object_id=user.pk,
+        summary="Signed in",
+    )
+
+
+@receiver(user_logged_out)
+def _logged_out(sender, request, user, **kwargs):
+    if user is not None:
+        origin = RequestOrigin.from_request(request)
+        if origin.actor is None:
+            origin = RequestOrigin(
+                actor=user,
+                actor_label=user.get_username(),
+                ip_address=origin.ip_address,
+                user_agent=origin.user_agent,
+            )
+        audit_record(
+            origin=origin,
+            action="logout",
+            object_type="user",
+            object_id=user.pk,
+            summary="Signed out",
+        )
+
+
+@receiver(user_login_failed)
+def _login_failed(sender, credentials, request=None, **kwargs):
+    username = str(credentials.get("username", ""))[:150]
+    origin = RequestOrigin.from_request(request) if request is not None else RequestOrigin.system()
+    audit_record(
+        origin=origin,
+        action="login_failed",
+        object_type="user",
+        summary=f"Failed sign-in as {username!r}",
+    )

@@ -1,0 +1,105 @@
+"""Vocabulary shared by the clinical modules: tri-state answers, provenance, configurable defaults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Generic, TypeVar
+
+T = TypeVar("T", int, float, bool, str)
+
+
+class Answer(StrEnum):
+    """A history answer. ``UNKNOWN`` is never read as ``NO``: missing data is not absence."""
+
+    YES = "yes"
+    NO = "no"
+    UNKNOWN = "unknown"
+
+    @classmethod
+    def parse(cls, value: object) -> Answer:
+        """Accept an Answer, a bool, None (unknown) or one of the strings; refuse anything else."""
+        if isinstance(value, Answer):
+            return value
+        if value is None:
+            return cls.UNKNOWN
+        if isinstance(value, bool):
+            return cls.YES if value else cls.NO
+        if isinstance(value, str) and value.lower() in cls._value2member_map_:
+            return cls(value.lower())
+        raise ValueError(f"expected yes, no or unknown, got {value!r}")
+
+
+class Severity(StrEnum):
+    """How much a finding weighs on a decision, from blocking to informative."""
+
+    CONTRAINDICATION = "contraindication"  # blocks treatment
+    CAUTION = "caution"  # treatment possible after a documented risk-benefit decision
+    MISSING = "missing"  # the rule cannot be decided without more information
+    INFO = "info"
+
+
+class ClinicalRuleError(ValueError):
+    """A clinical input or setting that the rules refuse, with a message a clinician understands."""
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a rule comes from: source tags of the clinical reference and whether they are verified.
+
+    ``verified`` is False when the reference tags the fact ``[memory, verify]`` or ``[weak]``.
+    """
+
+    sources: tuple[str, ...]
+    verified: bool = True
+    note: str = ""
+
+    def cite(self) -> str:
+        text = ", ".join(self.sources) if self.sources else "clinic setting"
+        return text if self.verified else f"{text} (unverified)"
+
+
+@dataclass(frozen=True)
+class ConfigurableDefault(Generic[T]):
+    """A protocol value a clinic's medical director may change within ``[minimum, maximum]``.
+
+    ``value`` None means the reference is silent: the clinic must set it before it is used.
+    """
+
+    key: str
+    label: str
+    value: T | None
+    unit: str
+    provenance: Provenance
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[str, ...] = field(default_factory=tuple)
+
+    def validate(self, candidate: T) -> T:
+        """Return ``candidate`` if it lies within the safe bounds, else raise ClinicalRuleError."""
+        if self.choices and candidate not in self.choices:
+            raise ClinicalRuleError(
+                f"{self.label}: {candidate!r} is not one of {', '.join(self.choices)}"
+            )
+        if isinstance(candidate, (int, float)) and not isinstance(candidate, bool):
+            if self.minimum is not None and candidate < self.minimum:
+                raise ClinicalRuleError(
+                    f"{self.label}: {candidate} {self.unit} is below the safe minimum "
+                    f"{self.minimum} {self.unit}"
+                )
+            if self.maximum is not None and candidate > self.maximum:
+                raise ClinicalRuleError(
+                    f"{self.label}: {candidate} {self.unit} is above the safe maximum "
+                    f"{self.maximum} {self.unit}"
+                )
+        return candidate
+
+    def resolve(self, override: T | None = None) -> T:
+        """The value in force: the clinic's override (validated) or the default."""
+        if override is not None:
+            return self.validate(override)
+        if self.value is None:
+            raise ClinicalRuleError(
+                f"{self.label} has no default in the clinical reference; the clinic must set it"
+            )
+        return self.value

@@ -1,0 +1,35 @@
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from ketacare.config.api import api
+from ketacare.core import views as core_views
+from ketacare.patients import views as patient_views
+
+
+def _optional(module: str, prefix: str) -> list:
+    """Apps that bring pages mount them here once they have a urls module."""
+    try:
+        __import__(f"ketacare.{module}.urls")
+    except ModuleNotFoundError as missing:
+        if missing.name != f"ketacare.{module}.urls":
+            raise
+        return []
+    return [path(prefix, include(f"ketacare.{module}.urls"))]
+
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("", core_views.home, name="home"),
+    path("accounts/login/", core_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/two-factor/", core_views.two_factor, name="two_factor"),
+    path("clinic/switch/", core_views.switch_clinic, name="switch_clinic"),
+    path("patients/", include("ketacare.patients.urls")),
+    path("intake/<str:token>/", patient_views.intake_by_link, name="intake_by_link"),
+    path("audit/", include("ketacare.audit.urls")),
+    path("portal/", include("ketacare.core.portal_urls")),
+    path("api/v1/", api.urls),
+    *_optional("assessments", "assessments/"),
+    *_optional("treatment", "treatment/"),
+    *_optional("sessions", "sessions/"),
+]

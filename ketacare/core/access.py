@@ -1,0 +1,125 @@
+"""Who may do what, where: the access context every page and API call is scoped by."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import PermissionDenied
+
+from ketacare.core.roles import MATRIX, Capability, Role
+
+if TYPE_CHECKING:
+    from ketacare.core.models import Clinic, User
+
+
+@dataclass(frozen=True)
+class Access:
+    """The signed-in person's reach: clinic in use, their roles there, the clinics they may see."""
+
+    user: User | None
+    clinic: Clinic | None = None
+    roles: frozenset[str] = frozenset()
+    clinic_ids: frozenset[int] = frozenset()
+    clinics: tuple[Clinic, ...] = field(default_factory=tuple)
+    patient_id: int | None = None  # set when the user is a patient in the portal
+
+    @property
+    def is_staff_member(self) -> bool:
+        return bool(self.clinic_ids)
+
+    @property
+    def is_patient(self) -> bool:
+        return self.patient_id is not None
+
+    def can(self, capability: Capability) -> bool:
+        return bool(self.roles & MATRIX[capability])
+
+    def require(self, capability: Capability) -> None:
+        if not self.can(capability):
+            raise PermissionDenied(f"Your role at this clinic may not do this ({capability}).")
+
+    @property
+    def is_prescriber(self) -> bool:
+        return bool(self.roles & {Role.PRESCRIBER, Role.MEDICAL_DIRECTOR})
+
+
+ANONYMOUS = Access(user=None)
+
+
+def access_for(user: Any, *, clinic_id: int | None = None) -> Access:
+    """Build the access context for ``user``, choosing ``clinic_id`` when they may use it."""
+    from ketacare.core.models import Clinic, StaffMembership
+
+    if user is None or not user.is_authenticated:
+        return ANONYMOUS
+    memberships = list(
+        StaffMembership.objects.filter(user=user, active=True).select_related("clinic")
+    )
+    patient_id = getattr(getattr(user, "patient_profile", None), "pk", None)
+    if not memberships:
+        return Access(user=user, patient_id=patient_id)
+    network_orgs = {m.organisation_id for m in memberships if m.clinic_id is None}
+    clinic_filter = {m.clinic_id for m in memberships if m.clinic_id is not None}
+    clinics = tuple(
+        Clinic.objects.filter(pk__in=clinic_filter)
+        | Clinic.objects.filter(organisation_id__in=network_orgs)
+    )
+    clinics = tuple(sorted(set(clinics), key=lambda c: c.name))
+    if not clinics:
+        return Access(user=user, patient_id=patient_id)
+    by_id = {c.pk: c for c in clinics}
+    current = by_id.get(clinic_id) if clinic_id else None
+    current = current or clinics[0]
+    roles = frozenset(
+        m.role
+        for m in memberships
+        if m.clinic_id == current.pk
+        or (m.clinic_id is None and m.organisation_id == current.organisation_id)
+    )
+    return Access(
+        user=user,
+        clinic=current,
+        roles=roles,
+        clinic_ids=frozenset(by_id),
+        clinics=clinics,
+        patient_id=patient_id,
+    )
+
+
+def require_capability(capability: Capability):
+    """Page decorator: the signed-in staff member's role at the current clinic must hold it."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            access: Access = request.access
+            if access.user is None:
+                from django.contrib.auth.views import redirect_to_login
+
+                return redirect_to_login(request.get_full_path())
+            access.require(capability)
+            return view(request, *args, **kwargs)
+
+        wrapped.required_capability = capability  # read by the role-matrix tests
+        return wrapped
+
+    return decorator
+
+
+def require_patient(view):
+    """Page decorator for the patient portal."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        access: Access = request.access
+        if access.user is None:
+            from django.contrib.auth.views import redirect_to_login
+
+            return redirect_to_login(request.get_full_path())
+        if not access.is_patient:
+            raise PermissionDenied("The portal is for patients.")
+        return view(request, *args, **kwargs)
+
+    return wrapped

@@ -1,0 +1,164 @@
+"""Organisations (networks), clinics, chairs, staff and their roles, API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import zoneinfo
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+from ketacare.core.roles import PRESCRIBER_CREDENTIALS, Credential, Role
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not a known time zone (e.g. America/New_York).")
+
+
+class User(AbstractUser):
+    """A person who logs in: staff (through memberships) or a patient (through the portal)."""
+
+    email = models.EmailField("e-mail", blank=True)
+
+    @property
+    def is_patient_account(self) -> bool:
+        return hasattr(self, "patient_profile")
+
+
+class Organisation(models.Model):
+    """A network of clinics; a network-level medical director may see across its clinics."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(unique=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Clinic(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="clinics")
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(unique=True)
+    mrn_prefix = models.CharField(
+        "MRN prefix", max_length=8, help_text="Letters that start this clinic's MRNs."
+    )
+    time_zone = models.CharField(
+        max_length=64, default="America/New_York", validators=[validate_time_zone]
+    )
+    address_line1 = models.CharField(max_length=200, blank=True)
+    address_line2 = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    state = models.CharField(max_length=50, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(blank=True)
+    require_two_factor = models.BooleanField(
+        default=False, help_text="Staff must confirm a TOTP code at every login."
+    )
+    next_mrn = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+
+class Chair(models.Model):
+    """A treatment chair or room: the unit a session occupies."""
+
+    class Kind(models.TextChoices):
+        CHAIR = "chair", "Treatment chair"
+        ROOM = "room", "Treatment room"
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="chairs")
+    name = models.CharField(max_length=60)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.CHAIR)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["clinic", "name"]
+        constraints = [models.UniqueConstraint(fields=["clinic", "name"], name="chair_unique_name")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.clinic})"
+
+
+class StaffMembership(models.Model):
+    """A staff role at one clinic, or network-wide when ``clinic`` is empty.
+
+    Only medical directors hold network-wide memberships: they see every clinic of the network.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=32, choices=Role.choices)
+    credential = models.CharField(max_length=8, choices=Credential.choices, blank=True)
+    clinic = models.ForeignKey(
+        Clinic, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships"
+    )
+    active = models.BooleanField(default=True)
+    npi = models.CharField("NPI", max_length=10, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role", "clinic"], name="membership_unique"),
+            models.CheckConstraint(
+                condition=Q(clinic__isnull=False) | Q(role="medical_director"),
+                name="network_membership_is_medical_director",
+            ),
+        ]
+
+    def clean(self) -> None:
+        if self.role == Role.PRESCRIBER and self.credential not in PRESCRIBER_CREDENTIALS:
+            raise ValidationError(
+                {"credential": "A prescriber needs an MD, DO, NP, PA or CRNA credential."}
+            )
+        if self.clinic_id and self.clinic.organisation_id != self.organisation_id:
+            raise ValidationError({"clinic": "The clinic belongs to another organisation."})
+
+    @property
+    def is_network_wide(self) -> bool:
+        return self.clinic_id is None
+
+    def __str__(self) -> str:
+        where = self.clinic.name if self.clinic_id else f"all of {self.organisation}"
+        return f"{self.user} — {self.get_role_display()} at {where}"
+
+
+class ApiToken(models.Model):
+    """A bearer token for the API. Only its SHA-256 is stored; the token is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    token_sha256 = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    @staticmethod
+    def digest(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, *, user: User, name: str) -> tuple[ApiToken, str]:
+        token = "kc_" + secrets.token_urlsafe(32)
+        return cls.objects.create(user=user, name=name, token_sha256=cls.digest(token)), token
+
+
+class DemoMarker(models.Model):
+    """Present only in a database loaded by ``ketacare demo``; production refuses to serve it."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    seed = models.IntegerField()
+    patients = models.PositiveIntegerField()

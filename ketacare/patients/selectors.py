@@ -1,0 +1,145 @@
+"""Reads shared by the pages and the API: always scoped to the clinic in use."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from ketacare.audit.models import AuditEntry
+from ketacare.clinical.common import ClinicalRuleError
+from ketacare.core.access import Access
+from ketacare.patients.models import IntakeVersion, Patient
+
+MRN_PATTERN = re.compile(r"^[A-Za-z]{1,8}\d{3,}$")
+DATE_PATTERNS = (
+    (re.compile(r"^\d{4}-\d{2}-\d{2}$"), "%Y-%m-%d"),
+    (re.compile(r"^\d{1,2}/\d{1,2}/\d{4}$"), "%m/%d/%Y"),
+)
+
+
+def patients_in_scope(access: Access) -> QuerySet[Patient]:
+    """Patients of the clinic in use; nobody sees another clinic's patients through this."""
+    if access.clinic is None:
+        return Patient.objects.none()
+    return Patient.objects.filter(clinic_id=access.clinic.pk)
+
+
+def _parse_date(text: str) -> dt.date | None:
+    for pattern, fmt in DATE_PATTERNS:
+        if pattern.match(text):
+            try:
+                return dt.datetime.strptime(text, fmt).date()
+            except ValueError:
+                return None
+    return None
+
+
+def patient_search(access: Access, query: str) -> QuerySet[Patient]:
+    """Search by MRN, date of birth (YYYY-MM-DD or MM/DD/YYYY) or name ("last, first" or words)."""
+    patients = patients_in_scope(access)
+    query = (query or "").strip()
+    if not query:
+        return patients
+    birth_date = _parse_date(query)
+    if birth_date is not None:
+        return patients.filter(date_of_birth=birth_date)
+    if MRN_PATTERN.match(query):
+        by_mrn = patients.filter(mrn__iexact=query)
+        if by_mrn.exists():
+            return by_mrn
+    if "," in query:
+        last, _, first = (part.strip().lower() for part in query.partition(","))
+        condition = Q(search_last_name__startswith=last)
+        if first:
+            condition &= Q(search_first_name__startswith=first)
+        return patients.filter(condition)
+    condition = Q()
+    for word in query.lower().split():
+        condition &= Q(search_last_name__startswith=word) | Q(search_first_name__startswith=word)
+    return patients.filter(condition)
+
+
+def patient_get(access: Access, patient_id: int) -> Patient:
+    try:
+        return patients_in_scope(access).select_related("clinic").get(pk=patient_id)
+    except Patient.DoesNotExist as missing:
+        raise Http404("No such patient at this clinic.") from missing
+
+
+def intake_current(patient: Patient) -> IntakeVersion | None:
+    return patient.intake_versions.order_by("-number").first()
+
+
+@dataclass(frozen=True)
+class BodyMeasures:
+    height_cm: float | None
+    weight_kg: float | None
+    bmi_kg_m2: float | None
+    ideal_body_weight_kg: float | None
+    notes: tuple[str, ...] = ()
+
+
+def body_measures(patient: Patient, intake: dict[str, Any] | None) -> BodyMeasures:
+    """BMI and ideal body weight (Devine) from the clinical core, with why one is missing."""
+    from ketacare.clinical.anthropometrics import bmi_kg_m2, ideal_body_weight_kg
+
+    intake = intake or {}
+    height, weight = intake.get("height_cm"), intake.get("weight_kg")
+    notes: list[str] = []
+    bmi = ibw = None
+    if height and weight:
+        bmi = round(bmi_kg_m2(weight_kg=weight, height_cm=height), 1)
+    else:
+        notes.append("BMI needs height and weight.")
+    if height and patient.sex_at_birth in ("female", "male"):
+        try:
+            ibw = round(ideal_body_weight_kg(height_cm=height, sex=patient.sex_at_birth), 1)
+        except ClinicalRuleError as refused:
+            notes.append(str(refused))
+    elif height:
+        notes.append("Ideal body weight (Devine) needs sex assigned at birth as female or male.")
+    return BodyMeasures(height, weight, bmi, ibw, tuple(notes))
+
+
+@dataclass(frozen=True)
+class ChartHeader:
+    patient: Patient
+    age_years: int
+    allergies: tuple[str, ...]
+    allergies_known: bool
+    alerts: tuple[Any, ...] = field(default_factory=tuple)
+
+
+def age_on(birth: dt.date, day: dt.date) -> int:
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def chart_header(patient: Patient, intake: IntakeVersion | None, *, today: dt.date) -> ChartHeader:
+    from ketacare.alerts.selectors import alerts_open_for_patient
+
+    data = intake.data if intake else {}
+    allergies = tuple(
+        f"{a['substance']}" + (f" ({a['reaction']})" if a.get("reaction") else "")
+        for a in data.get("allergies", [])
+    )
+    return ChartHeader(
+        patient=patient,
+        age_years=age_on(patient.date_of_birth, today),
+        allergies=allergies,
+        allergies_known=bool(allergies) or bool(data.get("no_known_allergies")),
+        alerts=tuple(alerts_open_for_patient(patient)),
+    )
+
+
+def patient_timeline(patient: Patient, *, limit: int = 200) -> QuerySet[AuditEntry]:
+    """Everything that happened to the patient, newest first (views of the chart left out)."""
+    return (
+        AuditEntry.objects.filter(patient_id=patient.pk)
+        .exclude(action=AuditEntry.Action.VIEW)
+        .order_by("-sequence")[:limit]
+    )

@@ -1,0 +1,221 @@
+"""Every write to the registry and the intake: one transaction, audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from ketacare.audit.services import RequestOrigin, audit_record, diff, snapshot
+from ketacare.core.models import Clinic
+from ketacare.patients.intake import IntakeData
+from ketacare.patients.models import IntakeLink, IntakeVersion, Patient
+from ketacare.patients.schemas import PatientIn
+
+
+class IntakeError(Exception):
+    """An intake action that cannot be done, with a message for the person doing it."""
+
+
+class LinkInvalid(IntakeError):
+    pass
+
+
+def _next_mrn(clinic: Clinic) -> str:
+    locked = Clinic.objects.select_for_update().get(pk=clinic.pk)
+    number = locked.next_mrn
+    locked.next_mrn = number + 1
+    locked.save(update_fields=["next_mrn"])
+    return f"{locked.mrn_prefix}{number:06d}"
+
+
+@transaction.atomic
+def patient_register(*, clinic: Clinic, data: PatientIn, origin: RequestOrigin) -> Patient:
+    """Create a patient at ``clinic`` with a new MRN."""
+    patient = Patient(clinic=clinic, mrn=_next_mrn(clinic), **data.model_fields_for_db())
+    patient.full_clean(exclude=["search_last_name", "search_first_name"])
+    patient.save()
+    audit_record(
+        origin=origin,
+        action="create",
+        object_type="patient",
+        object_id=patient.pk,
+        clinic_id=clinic.pk,
+        patient_id=patient.pk,
+        summary=f"Registered {patient.full_name} ({patient.mrn})",
+        changes=diff({}, snapshot(patient, data.model_fields_for_db().keys())),
+    )
+    return patient
+
+
+@transaction.atomic
+def patient_update(*, patient: Patient, data: PatientIn, origin: RequestOrigin) -> Patient:
+    """Change demographics; the before/after of each changed field goes to the audit trail."""
+    fields = list(data.model_fields_for_db().keys())
+    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    before = snapshot(patient, fields)
+    for name, value in data.model_fields_for_db().items():
+        setattr(patient, name, value)
+    patient.full_clean(exclude=["search_last_name", "search_first_name"])
+    changes = diff(before, snapshot(patient, fields))
+    if changes:
+        patient.save()
+        audit_record(
+            origin=origin,
+            action="update",
+            object_type="patient",
+            object_id=patient.pk,
+            clinic_id=patient.clinic_id,
+            patient_id=patient.pk,
+            summary=f"Updated details: {', '.join(changes)}",
+            changes=changes,
+        )
+    return patient
+
+
+@transaction.atomic
+def intake_submit(
+    *,
+    patient: Patient,
+    data: IntakeData,
+    source: str,
+    origin: RequestOrigin,
+    at: dt.datetime | None = None,
+) -> IntakeVersion:
+    """Store the intake as a new version. Earlier versions are kept untouched."""
+    Patient.objects.select_for_update().filter(pk=patient.pk).first()
+    latest = patient.intake_versions.aggregate(n=Max("number"))["n"] or 0
+    previous = patient.intake_versions.filter(number=latest).first()
+    version = IntakeVersion.objects.create(
+        patient=patient,
+        number=latest + 1,
+        source=source,
+        data=data.model_dump(mode="json"),
+        created_at=at or timezone.now(),
+        created_by=origin.actor,
+    )
+    changed = diff(previous.data if previous else {}, version.data)
+    audit_record(
+        origin=origin,
+        action="create",
+        object_type="intake",
+        object_id=version.pk,
+        clinic_id=patient.clinic_id,
+        patient_id=patient.pk,
+        summary=f"Intake version {version.number} "
+        + ("completed by the patient" if source == "patient" else "entered"),
+        changes=changed,
+    )
+    return version
+
+
+@transaction.atomic
+def intake_sign(*, version: IntakeVersion, origin: RequestOrigin, note: str = "") -> IntakeVersion:
+    """A prescriber signs a reviewed intake version; a signed version never changes again."""
+    version = IntakeVersion.objects.select_for_update().get(pk=version.pk)
+    if version.status == IntakeVersion.Status.SIGNED:
+        raise IntakeError(f"Intake version {version.number} is already signed.")
+    newest = version.patient.intake_versions.aggregate(n=Max("number"))["n"]
+    if newest != version.number:
+        raise IntakeError(
+            f"Version {version.number} has been superseded by version {newest}; review that one."
+        )
+    version.status = IntakeVersion.Status.SIGNED
+    version.signed_at = timezone.now()
+    version.signed_by = origin.actor
+    version.review_note = note
+    version.save(update_fields=["status", "signed_at", "signed_by", "review_note"])
+    audit_record(
+        origin=origin,
+        action="sign",
+        object_type="intake",
+        object_id=version.pk,
+        clinic_id=version.patient.clinic_id,
+        patient_id=version.patient_id,
+        summary=f"Signed intake version {version.number}",
+        changes={"status": {"before": "submitted", "after": "signed"}},
+    )
+    return version
+
+
+def _intake_url(token: str) -> str:
+    return f"{settings.PUBLIC_BASE_URL.rstrip('/')}/intake/{token}/"
+
+
+@transaction.atomic
+def intake_link_send(*, patient: Patient, origin: RequestOrigin) -> tuple[IntakeLink, str]:
+    """E-mail the patient a one-time link to the intake questionnaire; returns the link and URL."""
+    if not patient.email:
+        raise IntakeError("The patient has no e-mail address; add one before sending a link.")
+    token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    link = IntakeLink.objects.create(
+        patient=patient,
+        token_sha256=IntakeLink.digest(token),
+        created_at=now,
+        created_by=origin.actor,
+        expires_at=now + dt.timedelta(hours=settings.INTAKE_LINK_TTL_HOURS),
+        sent_to=patient.email,
+    )
+    url = _intake_url(token)
+    clinic = patient.clinic
+    send_mail(
+        subject=f"{clinic.name}: your health questionnaire",
+        message=(
+            f"Hello {patient.preferred_name or patient.first_name},\n\n"
+            f"Please complete your health questionnaire before your first visit:\n{url}\n\n"
+            f"The link works once and expires in {settings.INTAKE_LINK_TTL_HOURS} hours.\n"
+            f"If you did not expect this message, call {clinic.phone or 'the clinic'}.\n"
+        ),
+        from_email=None,
+        recipient_list=[patient.email],
+    )
+    audit_record(
+        origin=origin,
+        action="send",
+        object_type="intake_link",
+        object_id=link.pk,
+        clinic_id=patient.clinic_id,
+        patient_id=patient.pk,
+        summary=f"Intake link e-mailed to {patient.email}",
+    )
+    return link, url
+
+
+def intake_link_resolve(token: str, *, now: dt.datetime | None = None) -> IntakeLink:
+    """The open link for ``token``, or LinkInvalid saying why it cannot be used."""
+    link = (
+        IntakeLink.objects.select_related("patient", "patient__clinic")
+        .filter(token_sha256=IntakeLink.digest(token))
+        .first()
+    )
+    if link is None:
+        raise LinkInvalid("This link is not valid. Please ask the clinic for a new one.")
+    if link.used_at is not None:
+        raise LinkInvalid("This link has already been used. Please ask the clinic for a new one.")
+    if (now or timezone.now()) >= link.expires_at:
+        raise LinkInvalid("This link has expired. Please ask the clinic for a new one.")
+    return link
+
+
+@transaction.atomic
+def intake_submit_via_link(*, token: str, data: IntakeData, origin: RequestOrigin) -> IntakeVersion:
+    """The patient's own submission through an e-mailed link; the link is then used up."""
+    link = intake_link_resolve(token)
+    link = IntakeLink.objects.select_for_update().get(pk=link.pk)
+    if link.used_at is not None:
+        raise LinkInvalid("This link has already been used. Please ask the clinic for a new one.")
+    link.used_at = timezone.now()
+    link.save(update_fields=["used_at"])
+    patient_origin = RequestOrigin(
+        actor=None,
+        actor_label=f"patient {link.patient.mrn} (intake link)",
+        ip_address=origin.ip_address,
+        user_agent=origin.user_agent,
+    )
+    return intake_submit(patient=link.patient, data=data, source="patient", origin=patient_origin)

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from ketacare.patients import views
+
+app_name = "patients"
+
+urlpatterns = [
+    path("", views.patient_list, name="list"),
+    path("new/", views.patient_register, name="register"),
+    path("<int:patient_id>/", views.patient_detail, name="detail"),
+    path("<int:patient_id>/edit/", views.patient_edit, name="edit"),
+    path("<int:patient_id>/intake/", views.intake_edit, name="intake_edit"),
+    path("<int:patient_id>/intake/send-link/", views.intake_send_link, name="intake_send_link"),
+    path("<int:patient_id>/intake/v<int:number>/", views.intake_review, name="intake_review"),
+]

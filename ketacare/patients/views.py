@@ -1,0 +1,319 @@
+"""Registry, chart and intake pages: parse, call a service or selector, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from ketacare.audit.services import RequestOrigin, audit_record
+from ketacare.core.access import require_capability
+from ketacare.core.roles import Capability
+from ketacare.patients import selectors, services
+from ketacare.patients.forms import LIST_FIELDS, parse_intake, parse_patient, rows_with_blanks
+from ketacare.patients.intake import CONDITIONS, IntakeData
+from ketacare.patients.models import IntakeVersion, Patient
+
+PAGE_SIZE = 25
+
+
+@require_capability(Capability.PATIENT_LIST)
+def patient_list(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "")
+    results = selectors.patient_search(request.access, query)
+    page = Paginator(
+        results.only("pk", "mrn", "first_name", "last_name", "preferred_name", "date_of_birth"),
+        PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
+    template = "patients/_results.html" if request.htmx else "patients/list.html"
+    return render(request, template, {"page": page, "query": query})
+
+
+@require_capability(Capability.PATIENT_REGISTER)
+def patient_register(request: HttpRequest) -> HttpResponse:
+    values: dict = {}
+    errors: dict = {}
+    if request.method == "POST":
+        data, values, errors = parse_patient(request.POST)
+        if data is not None:
+            patient = services.patient_register(
+                clinic=request.access.clinic, data=data, origin=RequestOrigin.from_request(request)
+            )
+            messages.success(request, f"Registered {patient.full_name} with MRN {patient.mrn}.")
+            return redirect("patients:detail", patient_id=patient.pk)
+    return render(
+        request,
+        "patients/form.html",
+        {
+            "values": values,
+            "errors": errors,
+            "sexes": Patient.SexAtBirth.choices,
+            "title": "Register a patient",
+        },
+        status=422 if errors else 200,
+    )
+
+
+@require_capability(Capability.PATIENT_REGISTER)
+def patient_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = selectors.patient_get(request.access, patient_id)
+    errors: dict = {}
+    values = {
+        name: getattr(patient, name)
+        for name in (
+            "first_name",
+            "last_name",
+            "preferred_name",
+            "date_of_birth",
+            "sex_at_birth",
+            "gender_identity",
+            "pronouns",
+            "email",
+            "phone",
+            "address_line1",
+            "address_line2",
+            "city",
+            "state",
+            "postal_code",
+            "emergency_contact_name",
+            "emergency_contact_phone",
+            "emergency_contact_relationship",
+            "preferred_pharmacy",
+            "insurance_payer",
+            "insurance_member_id",
+            "insurance_group_number",
+        )
+    }
+    if request.method == "POST":
+        data, values, errors = parse_patient(request.POST)
+        if data is not None:
+            services.patient_update(
+                patient=patient, data=data, origin=RequestOrigin.from_request(request)
+            )
+            messages.success(request, "Details saved.")
+            return redirect("patients:detail", patient_id=patient.pk)
+    return render(
+        request,
+        "patients/form.html",
+        {
+            "values": values,
+            "errors": errors,
+            "sexes": Patient.SexAtBirth.choices,
+            "patient": patient,
+            "title": f"Edit {patient.full_name}",
+        },
+        status=422 if errors else 200,
+    )
+
+
+def _audit_view(request: HttpRequest, patient: Patient, what: str) -> None:
+    audit_record(
+        origin=RequestOrigin.from_request(request),
+        action="view",
+        object_type=what,
+        object_id=patient.pk,
+        clinic_id=patient.clinic_id,
+        patient_id=patient.pk,
+        summary=f"Viewed {what.replace('_', ' ')}",
+    )
+
+
+@require_capability(Capability.PATIENT_LIST)
+def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """The chart for clinical roles; demographics only for front desk and billing."""
+    access = request.access
+    patient = selectors.patient_get(access, patient_id)
+    clinical = access.can(Capability.CHART_VIEW)
+    _audit_view(request, patient, "chart" if clinical else "demographics")
+    context: dict = {
+        "patient": patient,
+        "clinical": clinical,
+        "show_insurance": access.can(Capability.INSURANCE_VIEW),
+    }
+    intake = selectors.intake_current(patient)
+    context["intake"] = intake
+    if clinical:
+        context["header"] = selectors.chart_header(patient, intake, today=timezone.localdate())
+        context["measures"] = selectors.body_measures(patient, intake.data if intake else None)
+        context["timeline"] = selectors.patient_timeline(patient)
+        context["conditions"] = [
+            (
+                name,
+                label,
+                (intake.data.get("conditions", {}) if intake else {}).get(name, "unknown"),
+            )
+            for name, label in CONDITIONS
+        ]
+        context["trials"] = intake.data.get("antidepressant_trials", []) if intake else []
+        context["versions"] = patient.intake_versions.select_related(
+            "signed_by", "created_by"
+        ).order_by("-number")
+    return render(request, "patients/chart.html", context)
+
+
+@require_capability(Capability.INTAKE_EDIT)
+def intake_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """Staff enter or revise the intake; saving always makes a new version."""
+    patient = selectors.patient_get(request.access, patient_id)
+    current = selectors.intake_current(patient)
+    errors: dict = {}
+    values = current.data if current else IntakeData().model_dump(mode="json")
+    if request.method == "POST":
+        data, values, errors = parse_intake(request.POST)
+        if data is not None:
+            version = services.intake_submit(
+                patient=patient,
+                data=data,
+                source="staff",
+                origin=RequestOrigin.from_request(request),
+            )
+            messages.success(
+                request,
+                f"Saved as intake version {version.number}; it awaits a prescriber's signature.",
+            )
+            return redirect("patients:detail", patient_id=patient.pk)
+    return render(
+        request,
+        "patients/intake_form.html",
+        _intake_form_context(values, errors, patient=patient),
+        status=422 if errors else 200,
+    )
+
+
+def _intake_form_context(values: dict, errors: dict, **extra) -> dict:
+    """Rows and conditions zipped with their own errors, since templates cannot index by loop."""
+    lists = {
+        group: [
+            {"index": i, "values": row, "errors": _errors_under(errors, f"{group}.{i}.")}
+            for i, row in enumerate(rows_with_blanks(values.get(group) or [], fields))
+        ]
+        for group, fields in LIST_FIELDS.items()
+    }
+    conditions = [
+        (
+            name,
+            label,
+            (values.get("conditions") or {}).get(name, "unknown"),
+            errors.get(f"conditions.{name}"),
+        )
+        for name, label in CONDITIONS
+    ]
+    nested = {
+        group: _errors_under(errors, f"{group}.") for group in ("psychiatric", "baseline_vitals")
+    }
+    return {
+        "values": values,
+        "errors": errors,
+        "nested_errors": nested,
+        "lists": lists,
+        "conditions": conditions,
+        "tri_choices": TRI_CHOICES,
+        "outcome_choices": OUTCOME_CHOICES,
+        **extra,
+    }
+
+
+TRI_CHOICES = (("unknown", "Don't know"), ("yes", "Yes"), ("no", "No"))
+OUTCOME_CHOICES = (
+    ("unknown", "Don't know"),
+    ("no_response", "No response"),
+    ("partial", "Partial response"),
+    ("response", "Response"),
+    ("intolerance", "Stopped: side effects"),
+)
+
+
+def _errors_under(errors: dict, prefix: str) -> dict:
+    return {
+        key.removeprefix(prefix): message
+        for key, message in errors.items()
+        if key.startswith(prefix)
+    }
+
+
+@require_capability(Capability.INTAKE_SIGN)
+def intake_review(request: HttpRequest, patient_id: int, number: int) -> HttpResponse:
+    patient = selectors.patient_get(request.access, patient_id)
+    version = get_object_or_404(IntakeVersion, patient=patient, number=number)
+    previous = patient.intake_versions.filter(number__lt=number).order_by("-number").first()
+    error = ""
+    if request.method == "POST":
+        try:
+            services.intake_sign(
+                version=version,
+                origin=RequestOrigin.from_request(request),
+                note=request.POST.get("note", ""),
+            )
+        except services.IntakeError as refused:
+            error = str(refused)
+        else:
+            messages.success(request, f"Intake version {version.number} signed.")
+            return redirect("patients:detail", patient_id=patient.pk)
+    _audit_view(request, patient, "intake")
+    from ketacare.audit.services import diff
+
+    changes = diff(previous.data if previous else {}, version.data)
+    return render(
+        request,
+        "patients/intake_review.html",
+        {
+            "patient": patient,
+            "version": version,
+            "changes": changes,
+            "previous": previous,
+            "error": error,
+            "measures": selectors.body_measures(patient, version.data),
+            "conditions": [
+                (name, label, version.data.get("conditions", {}).get(name, "unknown"))
+                for name, label in CONDITIONS
+            ],
+        },
+        status=409 if error else 200,
+    )
+
+
+@require_POST
+@require_capability(Capability.INTAKE_SEND_LINK)
+def intake_send_link(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = selectors.patient_get(request.access, patient_id)
+    try:
+        services.intake_link_send(patient=patient, origin=RequestOrigin.from_request(request))
+    except services.IntakeError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, f"Intake link e-mailed to {patient.email}.")
+    return redirect("patients:detail", patient_id=patient.pk)
+
+
+def intake_by_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The patient's intake questionnaire, opened from the e-mailed one-time link (no login)."""
+    try:
+        link = services.intake_link_resolve(token)
+    except services.LinkInvalid as invalid:
+        return render(request, "patients/link_invalid.html", {"reason": str(invalid)}, status=410)
+    patient = link.patient
+    errors: dict = {}
+    values = IntakeData().model_dump(mode="json")
+    if request.method == "POST":
+        data, values, errors = parse_intake(request.POST)
+        if data is not None:
+            try:
+                services.intake_submit_via_link(
+                    token=token, data=data, origin=RequestOrigin.from_request(request)
+                )
+            except services.LinkInvalid as invalid:
+                return render(
+                    request, "patients/link_invalid.html", {"reason": str(invalid)}, status=410
+                )
+            return render(
+                request,
+                "patients/intake_thanks.html",
+                {"clinic": patient.clinic, "patient": patient},
+            )
+    context = _intake_form_context(
+        values, errors, patient=patient, public=True, clinic=patient.clinic
+    )
+    return render(request, "patients/intake_form.html", context, status=422 if errors else 200)
