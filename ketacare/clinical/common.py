@@ -1,4 +1,4 @@
-"""Vocabulary shared by the clinical modules: tri-state answers, provenance, configurable defaults."""
+"""Shared clinical vocabulary: tri-state answers, provenance, configurable defaults."""
 
 from __future__ import annotations
 

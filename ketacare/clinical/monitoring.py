@@ -655,6 +655,9 @@ class DischargeFacts:
                 _require_aware(name, value)
                 if value > self.assessed_at:
                     raise ClinicalRuleError(f"{name} is later than the discharge assessment")
+        for r in (self.baseline, self.latest):
+            if r is not None and r.taken_at > self.assessed_at:
+                raise ClinicalRuleError("A reading is later than the discharge assessment")
         for f in fields(self):
             if f.type == "Answer":
                 try:

@@ -662,11 +662,22 @@ def plan_maintenance(
         if block.sessions is None or len(dates) < block.sessions.resolve():
             break  # an open-ended step, or ``until`` came first
         following = template.maintenance[index + 1 : index + 2]
-        if following and following[0].interval_days is not None:
-            step_start = dates[-1] + timedelta(days=following[0].interval_days.resolve())
-        else:
-            step_start = dates[-1] + timedelta(days=1)
+        if not following or dates[-1] + timedelta(days=_shortest_gap(following[0])) > until:
+            break  # no further session can fall before ``until``, whatever the next setting
+        gap = following[0].interval_days
+        step_start = dates[-1] + timedelta(days=1 if gap is None else gap.resolve())
     return planned
+
+
+def _shortest_gap(block: ScheduleBlock) -> int:
+    """The fewest days a block's first session can follow the previous one, set or not."""
+    if block.interval_days is None:
+        return 1
+    if block.interval_days.value is not None:
+        return block.interval_days.value
+    if block.allowed_interval_days:
+        return min(block.allowed_interval_days)
+    return max(1, int(block.interval_days.minimum or 1))
 
 
 def plan_booster(

@@ -6,6 +6,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from ketacare.alerts.selectors import alerts_open_for_clinic
+from ketacare.core.panels import dashboard_panels
 from ketacare.core.roles import Capability
 from ketacare.patients.models import IntakeVersion, Patient
 
@@ -13,7 +14,11 @@ from ketacare.patients.models import IntakeVersion, Patient
 def dashboard_context(request) -> dict:
     access = request.access
     clinic = access.clinic
-    context: dict = {"clinic": clinic, "today": timezone.localdate()}
+    context: dict = {
+        "clinic": clinic,
+        "today": timezone.localdate(),
+        "panels": dashboard_panels(request),
+    }
     if access.can(Capability.ALERT_VIEW):
         context["alerts"] = list(alerts_open_for_clinic(clinic)[:20])
     if access.can(Capability.INTAKE_SIGN):

@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from ketacare.core.access import require_patient
+from ketacare.core.panels import portal_panels
 from ketacare.patients.models import Patient
 
 
@@ -13,4 +14,5 @@ from ketacare.patients.models import Patient
 def portal_home(request: HttpRequest) -> HttpResponse:
     patient = Patient.objects.select_related("clinic").get(pk=request.access.patient_id)
     intake = patient.intake_versions.order_by("-number").first()
-    return render(request, "core/portal_home.html", {"patient": patient, "intake": intake})
+    context = {"patient": patient, "intake": intake, "panels": portal_panels(request, patient)}
+    return render(request, "core/portal_home.html", context)

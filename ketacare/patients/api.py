@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
 from ketacare.audit.services import RequestOrigin, audit_record
@@ -180,7 +180,7 @@ def create_patient(request, payload: PatientIn):
     patient = services.patient_register(
         clinic=access.clinic, data=payload, origin=RequestOrigin.from_request(request)
     )
-    return 201, _patient_out(patient, with_insurance=access.can(Capability.INSURANCE_VIEW))
+    return Status(201, _patient_out(patient, with_insurance=access.can(Capability.INSURANCE_VIEW)))
 
 
 @router.get("/{patient_id}", response=PatientOut)
@@ -212,7 +212,7 @@ def get_intake(request, patient_id: int):
     version = selectors.intake_current(patient)
     _audit_view(request, patient, "intake")
     if version is None:
-        return 404, {"detail": "No intake has been entered for this patient."}
+        return Status(404, {"detail": "No intake has been entered for this patient."})
     return _intake_out(patient, version)
 
 
@@ -236,7 +236,7 @@ def submit_intake(request, patient_id: int, payload: IntakeData):
     version = services.intake_submit(
         patient=patient, data=payload, source="staff", origin=RequestOrigin.from_request(request)
     )
-    return 201, _intake_out(patient, version)
+    return Status(201, _intake_out(patient, version))
 
 
 @router.post("/{patient_id}/intake/{number}/sign", response={200: IntakeOut, 409: Message})
@@ -249,7 +249,7 @@ def sign_intake(request, patient_id: int, number: int, payload: SignIn):
             version=version, origin=RequestOrigin.from_request(request), note=payload.note
         )
     except services.IntakeError as refused:
-        return 409, {"detail": str(refused)}
+        return Status(409, {"detail": str(refused)})
     return _intake_out(patient, version)
 
 
@@ -266,8 +266,8 @@ def send_intake_link(request, patient_id: int):
             patient=patient, origin=RequestOrigin.from_request(request)
         )
     except services.IntakeError as refused:
-        return 409, {"detail": str(refused)}
-    return 201, {"sent_to": link.sent_to, "expires_at": link.expires_at}
+        return Status(409, {"detail": str(refused)})
+    return Status(201, {"sent_to": link.sent_to, "expires_at": link.expires_at})
 
 
 @router.get("/{patient_id}/timeline", response=list[TimelineEntry])

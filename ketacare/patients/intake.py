@@ -162,7 +162,7 @@ def intake_errors(exc) -> dict[str, str]:
     """Pydantic errors as ``{"medications.0.name": "message"}`` for forms and 422 bodies."""
     out: dict[str, str] = {}
     for error in exc.errors():
-        key = ".".join(str(part) for part in error["loc"]) or "__all__"
+        key = ".".join(str(part) for part in error["loc"]) or "form"
         message = error["msg"].removeprefix("Value error, ")
         out.setdefault(key, message)
     return out

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from ketacare.audit.services import RequestOrigin, audit_record
 from ketacare.core.access import require_capability
+from ketacare.core.panels import chart_panels
 from ketacare.core.roles import Capability
 from ketacare.patients import selectors, services
 from ketacare.patients.forms import LIST_FIELDS, parse_intake, parse_patient, rows_with_blanks
@@ -148,6 +149,7 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
             for name, label in CONDITIONS
         ]
         context["trials"] = intake.data.get("antidepressant_trials", []) if intake else []
+        context["panels"] = chart_panels(request, patient)
         context["versions"] = patient.intake_versions.select_related(
             "signed_by", "created_by"
         ).order_by("-number")

@@ -47,7 +47,9 @@ def test_bmi_is_weight_over_height_in_metres_squared(weight_kg, height_cm, expec
     ],
 )
 def test_ideal_body_weight_follows_devine(height_cm, sex, expected_kg):
-    assert ideal_body_weight_kg(height_cm=height_cm, sex=sex) == pytest.approx(expected_kg, abs=1e-9)
+    assert ideal_body_weight_kg(height_cm=height_cm, sex=sex) == pytest.approx(
+        expected_kg, abs=1e-9
+    )
 
 
 def test_reference_examples_round_to_the_published_values():

@@ -44,6 +44,13 @@ IV, IM, SL, ESK = (
 TRD_KEY = "trd.required_adequate_trials"
 TRD2 = EligibilitySettings(values={TRD_KEY: 2})
 
+
+@pytest.fixture
+def _fast_and_quiet() -> None:
+    """The clinical core needs no Django: stand in for tests/conftest.py's autouse settings
+    fixture so this module also runs with ``-p no:django``."""
+
+
 # Most permissive first: a change "never more permissive" never moves to a lower index.
 PERMISSIVENESS = (
     Outcome.ELIGIBLE,
@@ -66,9 +73,10 @@ def failed_trial(drug: str, **changes: Any) -> AntidepressantTrial:
 
 
 def healthy(**changes: Any) -> IntakeFacts:
-    """A 40-year-old woman with TRD (2 failed trials), every question answered no, BP 122/78."""
+    """A 40-year-old woman with TRD (2 failed trials), every question answered, BP 122/78."""
     values: dict[str, Any] = {name: NO for name in RISK_CONDITIONS}
     values |= {name: YES for name in REASSURING_ANSWERS}
+    values["pregnancy_possible"] = UNKNOWN  # not asked: "pregnant: no" answers it
     values |= {
         "indication": Indication.DEPRESSION,
         "age_years": 40,
@@ -428,14 +436,14 @@ VIGNETTES = (
         IV,
         NE,
         "racemic.severe_liver_disease",
-    ),  # fmt: skip
+    ),
     v(
         "severe liver disease on esketamine",
         healthy(liver_disease=YES, severe_liver_disease=YES),
         ESK,
         NE,
         "esk.severe_liver_disease",
-    ),  # fmt: skip
+    ),
     v(
         "liver disease, not severe",
         healthy(liver_disease=YES),
@@ -473,7 +481,7 @@ VIGNETTES = (
         IV,
         NE,
         "pressure.intracranial",
-    ),  # fmt: skip
+    ),
     v("glaucoma", healthy(raised_intraocular_pressure=YES), ESK, NE, "pressure.intraocular"),
     v(
         "ketamine hypersensitivity on IV",
@@ -481,7 +489,7 @@ VIGNETTES = (
         IV,
         NE,
         "hypersensitivity",
-    ),  # fmt: skip
+    ),
     v(
         "clinic lowers uncontrolled hypertension to a caution",
         healthy(systolic_mmhg=162, diastolic_mmhg=98),
@@ -640,6 +648,24 @@ def test_an_intake_with_nothing_answered_needs_information_for_every_question() 
     assert {"systolic_mmhg", "medications_complete", "urinary_symptoms"} <= needs
 
 
+# Asked only when another answer makes them matter (tested in the vignettes above).
+GATED = {
+    "cardiovascular_disease": "asked only if unstable disease is unknown",
+    "unstable_cardiovascular_disease": "asked only if there is cardiovascular disease",
+    "severe_liver_disease": "asked only if there is liver disease",
+    "seizures": "asked only with theophylline/aminophylline",
+    "pregnancy_possible": "answers pregnancy when pregnancy itself is unknown",
+}
+
+
+@pytest.mark.parametrize("route", [IV, ESK])
+@pytest.mark.parametrize("condition", [c for c in RISK_CONDITIONS if c not in GATED])
+def test_an_unknown_answer_is_asked_for_never_read_as_no(condition: str, route: Route) -> None:
+    decision = evaluate(healthy(**{condition: UNKNOWN}), route=route, settings=TRD2)
+    assert decision.outcome is Outcome.NEEDS_INFORMATION
+    assert condition in {f.needs for f in decision.missing}
+
+
 def test_unclassified_medication_names_its_index() -> None:
     intake = healthy(current_medications=(SERTRALINE, Medication(name="atorvastatin")))
     (finding,) = evaluate(intake, route=IV, settings=TRD2).missing
@@ -743,7 +769,7 @@ def test_intake_parses_answers_and_codes() -> None:
     "changes",
     [
         {"systolic_mmhg": 80, "diastolic_mmhg": 120},
-        {"systolic_mmhg": 120},
+        {"diastolic_mmhg": None},
         {"diagnoses": ("depression",)},
         {"sex": "other"},
         {"age_years": -1},
@@ -798,6 +824,27 @@ def intakes(draw: st.DrawFn) -> IntakeFacts:
     )
 
 
+@st.composite
+def near_eligible(draw: st.DrawFn) -> IntakeFacts:
+    """A fully answered intake with a few changes: where a permissive slip would show."""
+    answers = st.sampled_from(list(Answer))
+    changed = draw(st.lists(st.sampled_from(RISK_CONDITIONS + REASSURING_ANSWERS), max_size=3))
+    bp = draw(st.tuples(st.integers(100, 170), st.integers(60, 99)))
+    names = draw(st.lists(st.sampled_from(MEDICATION_NAMES), max_size=2, unique=True))
+    return healthy(
+        indication=draw(st.sampled_from(list(Indication))),
+        age_years=draw(st.sampled_from((None, 16, 40, 70))),
+        sex=draw(st.sampled_from((None, "female", "male"))),
+        diagnoses=tuple(draw(st.lists(st.sampled_from(DIAGNOSES), max_size=1))),
+        current_medications=(SERTRALINE, *(Medication(name=n) for n in names)),
+        systolic_mmhg=bp[0],
+        diastolic_mmhg=bp[1],
+        **{name: draw(answers) for name in changed},
+    )
+
+
+any_intake = near_eligible() | intakes()
+
 clinic_settings = st.builds(
     lambda trd, lower_bp: EligibilitySettings(
         values={TRD_KEY: trd},
@@ -813,7 +860,7 @@ def rank(intake: IntakeFacts, route: Route, clinic: EligibilitySettings) -> int:
 
 
 @settings(max_examples=400, derandomize=True, deadline=None)
-@given(intakes(), st.sampled_from(list(Route)), clinic_settings, st.sampled_from(RISK_CONDITIONS))
+@given(any_intake, st.sampled_from(list(Route)), clinic_settings, st.sampled_from(RISK_CONDITIONS))
 def test_a_risk_answer_turned_from_no_never_makes_the_outcome_more_permissive(
     intake: IntakeFacts, route: Route, clinic: EligibilitySettings, condition: str
 ) -> None:
@@ -837,7 +884,7 @@ def test_a_reassuring_answer_turned_from_yes_never_makes_the_outcome_more_permis
 
 
 @settings(max_examples=200, derandomize=True, deadline=None)
-@given(intakes(), st.sampled_from(list(Route)), clinic_settings)
+@given(any_intake, st.sampled_from(list(Route)), clinic_settings)
 def test_outcome_follows_the_precedence_and_every_finding_is_explained(
     intake: IntakeFacts, route: Route, clinic: EligibilitySettings
 ) -> None:

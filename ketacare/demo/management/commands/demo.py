@@ -36,7 +36,7 @@ ALL_FIRST_NAMES = data.FIRST_NAMES_F + data.FIRST_NAMES_M
 
 
 class Command(BaseCommand):
-    help = "Load the demo clinic: staff for each role and N synthetic patients, same seed same data."
+    help = "Load the demo clinic: staff for each role and N synthetic patients (seeded)."
 
     def add_arguments(self, parser):
         parser.add_argument("--patients", type=int, default=200)

@@ -1,0 +1,39 @@
+"""Extension points: apps add panels to the chart, the portal and the dashboard without editing
+shared templates. An AppConfig may define any of:
+
+- ``nav = [(label, url_name, capability), ...]`` — links in the main navigation;
+- ``chart_panel(self, request, patient) -> str | None`` — HTML shown in the patient chart;
+- ``portal_panel(self, request, patient) -> str | None`` — HTML shown on the patient portal;
+- ``dashboard_panel(self, request) -> str | None`` — HTML shown on the clinic dashboard.
+
+Each returns already-rendered HTML (``render_to_string(..., request=request)``) or None.
+"""
+
+from __future__ import annotations
+
+from django.apps import apps
+from django.utils.safestring import SafeString, mark_safe
+
+
+def _collect(hook: str, *args) -> list[SafeString]:
+    panels = []
+    for config in apps.get_app_configs():
+        method = getattr(config, hook, None)
+        if method is None:
+            continue
+        html = method(*args)
+        if html:
+            panels.append(mark_safe(html))  # rendered by the app's own template
+    return panels
+
+
+def chart_panels(request, patient) -> list[SafeString]:
+    return _collect("chart_panel", request, patient)
+
+
+def portal_panels(request, patient) -> list[SafeString]:
+    return _collect("portal_panel", request, patient)
+
+
+def dashboard_panels(request) -> list[SafeString]:
+    return _collect("dashboard_panel", request)
