@@ -395,10 +395,11 @@ def _blood_pressure(ctx: _Context) -> Iterable[_Hit]:
                 f"{systolic_limit}/{diastolic_limit} mmHg"
             )
     if _yes(facts, "hypertension") and facts.hypertension_controlled is Answer.NO:
-        problems.append("Hypertension is recorded as not controlled")
+        problems.append("hypertension is recorded as not controlled")
     if problems:
+        text = "; ".join(problems)
         yield _fire(
-            "; ".join(problems) + ".",
+            text[0].upper() + text[1:] + ".",
             "Treat and recheck blood pressure; re-enter the reading when controlled and screen "
             "again.",
         )
@@ -438,10 +439,11 @@ def _unstable_cardiovascular(ctx: _Context) -> Iterable[_Hit]:
 
 
 def _substance_active(ctx: _Context) -> Iterable[_Hit]:
+    alcohol = _yes(ctx.intake, "alcohol_use_disorder")
     yield from _when_any_yes(
         ("substance_use_active", "alcohol_use_disorder"),
-        "{} is recorded: no serial infusions with active substance use; alcohol also adds "
-        "sedation and respiratory depression.",
+        "{} is recorded: no serial infusions with active substance use"
+        + ("; alcohol also adds sedation and respiratory depression." if alcohol else "."),
         "Address the substance use first (referral for treatment); screen again when it is no "
         "longer active. Use universal precautions for abuse.",
     )(ctx)

@@ -574,10 +574,17 @@ def test_esketamine_needs_120_minutes_from_the_first_device(assessed: float, met
         assert c.reason == "Not yet: 119 min observed since the first device (minimum 120 min)"
 
 
+EARLY = replace(LATEST, taken_at=at(60))
+
+
 def test_racemic_observation_is_counted_from_the_end_of_dosing():
-    c = criterion(discharge_check(ready(assessed_at=at(69)), IV), "minimum_observation_elapsed")
+    c = criterion(
+        discharge_check(ready(assessed_at=at(69), latest=EARLY), IV), "minimum_observation_elapsed"
+    )
     assert c.met is False  # 59 min after dosing ended at 10 min; clinic minimum 60
-    c = criterion(discharge_check(ready(assessed_at=at(70)), IV), "minimum_observation_elapsed")
+    c = criterion(
+        discharge_check(ready(assessed_at=at(70), latest=EARLY), IV), "minimum_observation_elapsed"
+    )
     assert c.met is True
 
 
@@ -634,3 +641,23 @@ def test_dose_time_after_the_assessment_is_refused():
 def test_reading_after_the_assessment_is_refused():
     with pytest.raises(ClinicalRuleError, match="later than the discharge"):
         ready(latest=replace(LATEST, taken_at=at(130)))
+
+
+# --- the documented example stays runnable ---------------------------------------------------
+
+
+def test_documented_example_runs():
+    import re
+    from pathlib import Path
+
+    docs = Path(__file__).resolve().parents[2] / "docs"
+    texts = [p.read_text() for p in docs.glob("*clinical-api*.md")]
+    blocks = [
+        block
+        for text in texts
+        for block in re.findall(r"```python\n(.*?)```", text, re.S)
+        if "from ketacare.clinical.monitoring import" in block and "discharge_check" in block
+    ]
+    assert blocks, "the session-monitoring example is missing from docs/"
+    for block in blocks:
+        exec(compile(block, "docs example", "exec"), {})
