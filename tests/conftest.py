@@ -7,8 +7,13 @@ import itertools
 import os
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 os.environ.setdefault("KETACARE_ENV", "test")
+
+# Deterministic and free of wall-clock deadlines: CI runs on two busy cores.
+hypothesis_settings.register_profile("ketacare", deadline=None, derandomize=True, print_blob=True)
+hypothesis_settings.load_profile("ketacare")
 
 ROLES = ("front_desk", "nurse", "prescriber", "medical_director", "billing", "clinic_admin")
 CREDENTIALS = {"prescriber": "MD", "medical_director": "MD", "nurse": "RN"}
@@ -116,7 +121,9 @@ def make_patient(db):
             "sex_at_birth": "female",
             "email": "jane@example.com",
         } | overrides
-        return patient_register(clinic=clinic, data=PatientIn(**data), origin=RequestOrigin.system("test"))
+        return patient_register(
+            clinic=clinic, data=PatientIn(**data), origin=RequestOrigin.system("test")
+        )
 
     return make
 
@@ -139,14 +146,30 @@ def intake_payload(**overrides) -> dict:
         "no_known_allergies": False,
         "allergies": [{"substance": "penicillin", "reaction": "rash"}],
         "antidepressant_trials": [
-            {"drug": "sertraline", "dose_mg": 150, "weeks": 10, "adequate": "yes",
-             "outcome": "no_response", "current_episode": "yes"},
-            {"drug": "bupropion", "dose_mg": 300, "weeks": 8, "adequate": "yes",
-             "outcome": "partial", "current_episode": "yes"},
+            {
+                "drug": "sertraline",
+                "dose_mg": 150,
+                "weeks": 10,
+                "adequate": "yes",
+                "outcome": "no_response",
+                "current_episode": "yes",
+            },
+            {
+                "drug": "bupropion",
+                "dose_mg": 300,
+                "weeks": 8,
+                "adequate": "yes",
+                "outcome": "partial",
+                "current_episode": "yes",
+            },
         ],
         "conditions": conditions,
-        "baseline_vitals": {"systolic_mmhg": 122, "diastolic_mmhg": 78, "heart_rate_bpm": 70,
-                            "spo2_percent": 98},
+        "baseline_vitals": {
+            "systolic_mmhg": 122,
+            "diastolic_mmhg": 78,
+            "heart_rate_bpm": 70,
+            "spo2_percent": 98,
+        },
     }
     data.update(overrides)
     return data
@@ -160,5 +183,7 @@ def signed_intake(patient, staff):
     from ketacare.patients.services import intake_sign, intake_submit
 
     origin = RequestOrigin(actor=staff["prescriber"], actor_label="prescriber")
-    version = intake_submit(patient=patient, data=IntakeData(**intake_payload()), source="staff", origin=origin)
+    version = intake_submit(
+        patient=patient, data=IntakeData(**intake_payload()), source="staff", origin=origin
+    )
     return intake_sign(version=version, origin=origin)

@@ -30,6 +30,40 @@ class Answer(StrEnum):
         raise ValueError(f"expected yes, no or unknown, got {value!r}")
 
 
+class Route(StrEnum):
+    """How the drug is given: esketamine nasal spray (Spravato) or a racemic ketamine route.
+
+    "iv", "im", "sc", "oral" and "sublingual" are accepted as short names for the racemic routes.
+    """
+
+    ESKETAMINE_NASAL = "esketamine_nasal"
+    RACEMIC_IV = "racemic_iv"
+    RACEMIC_IM = "racemic_im"
+    RACEMIC_SC = "racemic_sc"
+    RACEMIC_ORAL = "racemic_oral"
+    RACEMIC_SUBLINGUAL = "racemic_sublingual"
+
+    @classmethod
+    def _missing_(cls, value: object) -> Route | None:
+        if isinstance(value, str):
+            return cls._value2member_map_.get(f"racemic_{value.lower()}")  # type: ignore[return-value]
+        return None
+
+    @property
+    def is_esketamine(self) -> bool:
+        return self is Route.ESKETAMINE_NASAL
+
+
+ROUTE_LABELS: dict[Route, str] = {
+    Route.ESKETAMINE_NASAL: "esketamine nasal spray",
+    Route.RACEMIC_IV: "IV ketamine infusion",
+    Route.RACEMIC_IM: "IM ketamine injection",
+    Route.RACEMIC_SC: "subcutaneous ketamine injection",
+    Route.RACEMIC_ORAL: "oral ketamine",
+    Route.RACEMIC_SUBLINGUAL: "sublingual ketamine lozenge",
+}
+
+
 class Severity(StrEnum):
     """How much a finding weighs on a decision, from blocking to informative."""
 

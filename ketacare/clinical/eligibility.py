@@ -24,41 +24,15 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from ketacare.clinical.common import (
+    ROUTE_LABELS,
     Answer,
     ClinicalRuleError,
     ConfigurableDefault,
     Provenance,
+    Route,
     Severity,
 )
 from ketacare.clinical.intake import QUESTIONS, DrugClass, Indication, IntakeFacts, TrialOutcome
-
-
-class Route(StrEnum):
-    """How the drug is given. Same values as ``monitoring.Route``; "iv", "im", "sc", "oral" and
-    "sublingual" are accepted as short names for the racemic routes."""
-
-    ESKETAMINE_NASAL = "esketamine_nasal"
-    RACEMIC_IV = "racemic_iv"
-    RACEMIC_IM = "racemic_im"
-    RACEMIC_SC = "racemic_sc"
-    RACEMIC_ORAL = "racemic_oral"
-    RACEMIC_SUBLINGUAL = "racemic_sublingual"
-
-    @classmethod
-    def _missing_(cls, value: object) -> Route | None:
-        if isinstance(value, str):
-            return cls._value2member_map_.get(f"racemic_{value.lower()}")  # type: ignore[return-value]
-        return None
-
-
-ROUTE_LABELS: dict[Route, str] = {
-    Route.ESKETAMINE_NASAL: "esketamine nasal spray",
-    Route.RACEMIC_IV: "IV ketamine infusion",
-    Route.RACEMIC_IM: "IM ketamine injection",
-    Route.RACEMIC_SC: "subcutaneous ketamine injection",
-    Route.RACEMIC_ORAL: "oral ketamine",
-    Route.RACEMIC_SUBLINGUAL: "sublingual ketamine lozenge",
-}
 
 ALL_ROUTES = frozenset(Route)
 ESKETAMINE = frozenset({Route.ESKETAMINE_NASAL})
@@ -217,7 +191,8 @@ class Rule:
             "description": self.description,
             "severity": str(self.severity),
             "severity_in_force": str(settings.severity_for(self)),
-            "clinic_may_lower_to_caution": self.relative,
+            "clinic_may_lower_to_caution": self.relative
+            and self.severity is Severity.CONTRAINDICATION,
             "clinic_may_raise": self.severity in (Severity.CAUTION, Severity.INFO),
             "esketamine_label_contraindication": self.label,
             "routes": sorted(str(r) for r in self.routes),

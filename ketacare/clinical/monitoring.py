@@ -22,20 +22,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
-from ketacare.clinical.common import Answer, ClinicalRuleError, ConfigurableDefault, Provenance
+from ketacare.clinical.common import (
+    Answer,
+    ClinicalRuleError,
+    ConfigurableDefault,
+    Provenance,
+    Route,
+)
 from ketacare.clinical.instruments import FlagReason, ScoringSettings, score
-
-
-class Route(StrEnum):
-    """How the drug is given. Esketamine is Spravato nasal spray; the others are racemic."""
-
-    ESKETAMINE_NASAL = "esketamine_nasal"
-    RACEMIC_IV = "racemic_iv"
-    RACEMIC_IM = "racemic_im"
-    RACEMIC_SC = "racemic_sc"
-    RACEMIC_ORAL = "racemic_oral"
-    RACEMIC_SUBLINGUAL = "racemic_sublingual"
 
 
 class Phase(StrEnum):
@@ -127,7 +123,7 @@ class MonitoringProtocol:
         A value set here is the clinic's own: its provenance becomes "clinic setting" (verified),
         keeping the reference default in the note.
         """
-        changes: dict[str, ConfigurableDefault[int]] = {}
+        changes: dict[str, Any] = {}  # field name -> ConfigurableDefault[int]
         for name, value in values.items():
             current = getattr(self, name, None)
             if not isinstance(current, ConfigurableDefault):

@@ -22,17 +22,10 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Final
 
-from ketacare.clinical.common import ClinicalRuleError, ConfigurableDefault, Provenance
+from ketacare.clinical.common import ClinicalRuleError, ConfigurableDefault, Provenance, Route
 from ketacare.clinical.dosing import to_plain
 
 _REQUIRED: Final = Provenance((), verified=False, note="reference silent: the clinic must set this")
-
-
-class Route(enum.StrEnum):
-    IV = "iv"
-    IM = "im"
-    ESKETAMINE_NASAL = "esketamine_nasal"
-    SUBLINGUAL = "sublingual"
 
 
 class Phase(enum.StrEnum):
@@ -231,7 +224,7 @@ def _open_maintenance(prefix: str, dose: str, provenance: Provenance) -> Schedul
 IV_DEPRESSION: Final = RegimenTemplate(
     key="iv-depression",
     label="IV racemic ketamine for depression",
-    route=Route.IV,
+    route=Route.RACEMIC_IV,
     indication="depression",
     induction=ScheduleBlock(
         phase=Phase.INDUCTION,
@@ -385,7 +378,7 @@ ESKETAMINE_MDSI: Final = RegimenTemplate(
 IM_DEPRESSION: Final = RegimenTemplate(
     key="im-depression",
     label="IM racemic ketamine for depression",
-    route=Route.IM,
+    route=Route.RACEMIC_IM,
     indication="depression",
     induction=ScheduleBlock(
         phase=Phase.INDUCTION,
@@ -413,7 +406,7 @@ _LARA = Provenance(("S33",))
 SUBLINGUAL_CLINIC: Final = RegimenTemplate(
     key="sublingual-clinic",
     label="Sublingual racemic ketamine in clinic (very low dose)",
-    route=Route.SUBLINGUAL,
+    route=Route.RACEMIC_SUBLINGUAL,
     indication="depression",
     induction=ScheduleBlock(
         phase=Phase.INDUCTION,
@@ -442,7 +435,7 @@ _TELEHEALTH = Provenance(("S34",), note="at-home telehealth; dose levels not cap
 SUBLINGUAL_HOME: Final = RegimenTemplate(
     key="sublingual-home",
     label="Sublingual racemic ketamine at home (telehealth)",
-    route=Route.SUBLINGUAL,
+    route=Route.RACEMIC_SUBLINGUAL,
     indication="depression",
     induction=ScheduleBlock(
         phase=Phase.INDUCTION,
@@ -472,7 +465,7 @@ _PAIN_NOTE = (
 CRPS_DAILY_10: Final = RegimenTemplate(
     key="crps-daily-10",
     label="IV ketamine for CRPS: 4 h daily for 10 days",
-    route=Route.IV,
+    route=Route.RACEMIC_IV,
     indication="complex regional pain syndrome",
     induction=ScheduleBlock(  # source: S41, S42
         phase=Phase.INDUCTION,
@@ -491,7 +484,7 @@ CRPS_DAILY_10: Final = RegimenTemplate(
 CRPS_CONTINUOUS_4_DAY: Final = RegimenTemplate(
     key="crps-continuous-4-day",
     label="IV ketamine for CRPS: 22 mg/h continuous for 4 days",
-    route=Route.IV,
+    route=Route.RACEMIC_IV,
     indication="complex regional pain syndrome",
     induction=ScheduleBlock(  # source: S41, S42 — one 96 h infusion, one entry per day
         phase=Phase.INDUCTION,

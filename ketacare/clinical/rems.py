@@ -315,6 +315,10 @@ def form_from_session(
     unknown = set(concomitant) - set(CONCOMITANT_CLASSES)
     if unknown:
         raise ClinicalRuleError(f"Unknown concomitant classes: {', '.join(sorted(unknown))}")
+
+    def on(drug_class: str) -> Answer:
+        return Answer.parse(concomitant.get(drug_class))
+
     if dose_mg is None:
         dose, other = None, None
     elif dose_mg in (56, 84):
@@ -341,7 +345,13 @@ def form_from_session(
         patient_sex=patient_sex,
         first_treatment=Answer.parse(first_treatment),
         enrolled=Answer.parse(enrolled),
-        **{f"concomitant_{c}": Answer.parse(concomitant.get(c)) for c in CONCOMITANT_CLASSES},
+        concomitant_benzodiazepines=on("benzodiazepines"),
+        concomitant_non_benzodiazepine_sedative_hypnotics=on(
+            "non_benzodiazepine_sedative_hypnotics"
+        ),
+        concomitant_psychostimulants=on("psychostimulants"),
+        concomitant_maois=on("maois"),
+        concomitant_opioids=on("opioids"),
         monitoring_hcp_name=monitoring_hcp_name,
         monitoring_hcp_phone=monitoring_hcp_phone,
         monitoring_hcp_email=monitoring_hcp_email,

@@ -107,15 +107,15 @@ def transition(
         raise ClinicalRuleError(f"The session is {where}: it can no longer change")
     if event is _E.CANCEL:
         if state not in CANCELLABLE_STATES:
-            raise ClinicalRuleError(
-                f"Cannot cancel a session that is {where}: once dosing has started, abort it"
-            )
+            hint = ": once dosing has started, abort it" if state in ABORTABLE_STATES else ""
+            raise ClinicalRuleError(f"Cannot cancel a session that is {where}{hint}")
         return _with_reason(_S.CANCELLED, "cancel", reason)
     if event is _E.ABORT:
         if state not in ABORTABLE_STATES:
+            hint = "; before dosing, cancel it" if state in CANCELLABLE_STATES else ""
             raise ClinicalRuleError(
                 f"Cannot abort a session that is {where}: only dosing or recovery can be "
-                "aborted; before dosing, cancel it"
+                f"aborted{hint}"
             )
         return _with_reason(_S.ABORTED, "abort", reason)
     new = _FORWARD.get((state, event))

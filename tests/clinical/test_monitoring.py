@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -647,9 +649,6 @@ def test_reading_after_the_assessment_is_refused():
 
 
 def test_documented_example_runs():
-    import re
-    from pathlib import Path
-
     docs = Path(__file__).resolve().parents[2] / "docs"
     texts = [p.read_text() for p in docs.glob("*clinical-api*.md")]
     blocks = [

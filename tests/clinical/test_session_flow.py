@@ -118,6 +118,13 @@ def test_cancel_once_dosing_started_points_to_abort():
         transition(SessionState.DOSING, SessionEvent.CANCEL, reason="x")
 
 
+@pytest.mark.parametrize("event", [SessionEvent.CANCEL, SessionEvent.ABORT])
+def test_after_discharge_neither_cancel_nor_abort_is_suggested(event):
+    with pytest.raises(ClinicalRuleError) as err:
+        transition(SessionState.DISCHARGED, event, reason="x")
+    assert "cancel it" not in str(err.value) and "abort it" not in str(err.value)
+
+
 def test_abort_before_dosing_points_to_cancel():
     with pytest.raises(ClinicalRuleError, match="cancel it"):
         transition(SessionState.CHECKED_IN, SessionEvent.ABORT, reason="x")

@@ -24,7 +24,13 @@ PAGES = [
     ("edit form", "get", "/patients/{pid}/edit/", Capability.PATIENT_REGISTER, None),
     ("intake form", "get", "/patients/{pid}/intake/", Capability.INTAKE_EDIT, None),
     ("intake review", "get", "/patients/{pid}/intake/v1/", Capability.INTAKE_SIGN, None),
-    ("send intake link", "post", "/patients/{pid}/intake/send-link/", Capability.INTAKE_SEND_LINK, {}),
+    (
+        "send intake link",
+        "post",
+        "/patients/{pid}/intake/send-link/",
+        Capability.INTAKE_SEND_LINK,
+        {},
+    ),
     ("audit log", "get", "/audit/", Capability.AUDIT_VIEW, None),
     ("audit export", "get", "/audit/export.csv", Capability.AUDIT_VIEW, None),
 ]
@@ -32,15 +38,53 @@ PAGES = [
 API = [
     ("list", "get", "/api/v1/patients", Capability.PATIENT_LIST, None),
     ("detail", "get", "/api/v1/patients/{pid}", Capability.PATIENT_LIST, None),
-    ("create", "post", "/api/v1/patients", Capability.PATIENT_REGISTER,
-     {"first_name": "Ann", "last_name": "Lee", "date_of_birth": "1990-01-02", "sex_at_birth": "female"}),
-    ("update", "put", "/api/v1/patients/{pid}", Capability.PATIENT_REGISTER,
-     {"first_name": "Jane", "last_name": "Doe", "date_of_birth": "1985-04-12", "sex_at_birth": "female",
-      "email": "jane@example.com"}),
+    (
+        "create",
+        "post",
+        "/api/v1/patients",
+        Capability.PATIENT_REGISTER,
+        {
+            "first_name": "Ann",
+            "last_name": "Lee",
+            "date_of_birth": "1990-01-02",
+            "sex_at_birth": "female",
+        },
+    ),
+    (
+        "update",
+        "put",
+        "/api/v1/patients/{pid}",
+        Capability.PATIENT_REGISTER,
+        {
+            "first_name": "Jane",
+            "last_name": "Doe",
+            "date_of_birth": "1985-04-12",
+            "sex_at_birth": "female",
+            "email": "jane@example.com",
+        },
+    ),
     ("intake", "get", "/api/v1/patients/{pid}/intake", Capability.CHART_VIEW, None),
-    ("intake versions", "get", "/api/v1/patients/{pid}/intake/versions", Capability.CHART_VIEW, None),
-    ("submit intake", "post", "/api/v1/patients/{pid}/intake", Capability.INTAKE_EDIT, intake_payload()),
-    ("sign intake", "post", "/api/v1/patients/{pid}/intake/1/sign", Capability.INTAKE_SIGN, {"note": ""}),
+    (
+        "intake versions",
+        "get",
+        "/api/v1/patients/{pid}/intake/versions",
+        Capability.CHART_VIEW,
+        None,
+    ),
+    (
+        "submit intake",
+        "post",
+        "/api/v1/patients/{pid}/intake",
+        Capability.INTAKE_EDIT,
+        intake_payload(),
+    ),
+    (
+        "sign intake",
+        "post",
+        "/api/v1/patients/{pid}/intake/1/sign",
+        Capability.INTAKE_SIGN,
+        {"note": ""},
+    ),
     ("send link", "post", "/api/v1/patients/{pid}/intake-links", Capability.INTAKE_SEND_LINK, None),
     ("timeline", "get", "/api/v1/patients/{pid}/timeline", Capability.CHART_VIEW, None),
     ("audit", "get", "/api/v1/audit", Capability.AUDIT_VIEW, None),
@@ -54,13 +98,20 @@ def submitted_intake(patient):
     from ketacare.patients.services import intake_submit
 
     return intake_submit(
-        patient=patient, data=IntakeData(**intake_payload()), source="staff", origin=RequestOrigin.system()
+        patient=patient,
+        data=IntakeData(**intake_payload()),
+        source="staff",
+        origin=RequestOrigin.system(),
     )
 
 
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize(("label", "method", "url", "capability", "body"), PAGES, ids=[p[0] for p in PAGES])
-def test_pages_follow_the_matrix(client_for, patient, submitted_intake, role, label, method, url, capability, body):
+@pytest.mark.parametrize(
+    ("label", "method", "url", "capability", "body"), PAGES, ids=[p[0] for p in PAGES]
+)
+def test_pages_follow_the_matrix(
+    client_for, patient, submitted_intake, role, label, method, url, capability, body
+):
     client = client_for(role)
     response = getattr(client, method)(url.format(pid=patient.pk), body or {})
     if role in MATRIX[capability]:
@@ -70,13 +121,24 @@ def test_pages_follow_the_matrix(client_for, patient, submitted_intake, role, la
 
 
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize(("label", "method", "url", "capability", "body"), API, ids=[a[0] for a in API])
-def test_api_follows_the_matrix(client_for, patient, submitted_intake, role, label, method, url, capability, body):
+@pytest.mark.parametrize(
+    ("label", "method", "url", "capability", "body"), API, ids=[a[0] for a in API]
+)
+def test_api_follows_the_matrix(
+    client_for, patient, submitted_intake, role, label, method, url, capability, body
+):
     client = client_for(role)
-    kwargs = {"content_type": "application/json", "data": json.dumps(body)} if body is not None else {}
+    kwargs = (
+        {"content_type": "application/json", "data": json.dumps(body)} if body is not None else {}
+    )
     response = getattr(client, method)(url.format(pid=patient.pk), **kwargs)
     if role in MATRIX[capability]:
-        assert response.status_code in (200, 201), (label, role, response.status_code, response.content[:300])
+        assert response.status_code in (200, 201), (
+            label,
+            role,
+            response.status_code,
+            response.content[:300],
+        )
     else:
         assert response.status_code == 403, (label, role, response.status_code)
 
@@ -89,7 +151,9 @@ def test_anonymous_is_turned_away(client, url):
         assert response["Location"].startswith("/accounts/login/")
 
 
-def test_staff_of_one_clinic_cannot_see_another_clinics_patient(make_staff, make_patient, other_clinic, patient, client):
+def test_staff_of_one_clinic_cannot_see_another_clinics_patient(
+    make_staff, make_patient, other_clinic, patient, client
+):
     outsider = make_staff("medical_director", other_clinic)
     client.force_login(outsider)
     assert client.get(f"/patients/{patient.pk}/").status_code == 404
@@ -98,7 +162,9 @@ def test_staff_of_one_clinic_cannot_see_another_clinics_patient(make_staff, make
     assert patient.pk not in [row["id"] for row in listing["results"]]
 
 
-def test_network_director_sees_each_clinic_after_switching(make_staff, make_patient, clinic, other_clinic, client):
+def test_network_director_sees_each_clinic_after_switching(
+    make_staff, make_patient, clinic, other_clinic, client
+):
     network = make_staff("medical_director", None)
     here = make_patient(clinic, last_name="Here")
     there = make_patient(other_clinic, last_name="There")
@@ -115,7 +181,9 @@ def test_switching_to_a_clinic_without_a_role_is_refused(staff, other_clinic, cl
     assert client.post("/clinic/switch/", {"clinic": other_clinic.pk}).status_code == 403
 
 
-def test_front_desk_sees_demographics_but_not_the_clinical_chart(client_for, signed_intake, patient):
+def test_front_desk_sees_demographics_but_not_the_clinical_chart(
+    client_for, signed_intake, patient
+):
     page = client_for("front_desk").get(f"/patients/{patient.pk}/").content.decode()
     assert patient.mrn in page
     assert "penicillin" not in page  # allergies live in the clinical chart

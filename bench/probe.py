@@ -1,0 +1,132 @@
+"""The bench's Django side, run by bench/run.py in its own process against the bench database.
+
+``probe.py prepare`` issues API tokens and picks the patient and search the load uses;
+``probe.py queries TARGETS.json`` sends each target once through Django's test client and
+prints the SQL it ran (count, time, repeated statements), so an N+1 shows up beside the timings.
+Both print one JSON document on stdout. The load itself never runs in this process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import time
+from collections import Counter
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ketacare.config.settings")
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def prepare() -> dict:
+    from ketacare.core.access import access_for
+    from ketacare.core.models import ApiToken, User
+    from ketacare.demo.management.commands.demo import DEMO_PASSWORD
+    from ketacare.patients.models import Patient
+
+    tokens = {}
+    for username in ("nurse", "prescriber"):
+        _, plaintext = ApiToken.issue(user=User.objects.get(username=username), name="bench")
+        tokens[username] = plaintext
+    clinic = access_for(User.objects.get(username="nurse")).clinic
+    in_clinic = Patient.objects.filter(clinic=clinic).order_by("pk")
+    # A patient from the middle of the registry, with an intake, like most charts opened.
+    with_intake = in_clinic.filter(intake_versions__isnull=False).distinct()
+    patient = with_intake[with_intake.count() // 2]
+    return {
+        "password": DEMO_PASSWORD,
+        "tokens": tokens,
+        "clinic": {"id": clinic.pk, "name": clinic.name, "patients": in_clinic.count()},
+        "patient_id": patient.pk,
+        "search": patient.last_name,
+        "search_matches": in_clinic.filter(
+            search_last_name__startswith=patient.last_name.lower()
+        ).count(),
+        "database": connection.vendor,
+    }
+
+
+_LITERALS = (
+    (re.compile(r"'(?:[^']|'')*'"), "?"),
+    (re.compile(r"\b\d+(?:\.\d+)?\b"), "?"),
+    (re.compile(r"\((?:\s*\?\s*,)+\s*\?\s*\)"), "(?…)"),
+    (re.compile(r"\s+"), " "),
+)
+
+
+def _shape(sql: str) -> str:
+    """The statement with its literals taken out: the same shape repeated is an N+1."""
+    for pattern, replacement in _LITERALS:
+        sql = pattern.sub(replacement, sql)
+    return sql.strip()
+
+
+def queries(targets: list[dict]) -> dict:
+    from ketacare.core.models import User
+
+    clients: dict[str, Client] = {}
+    report = {}
+    for target in targets:
+        auth = target["auth"]
+        headers = {"HTTP_HOST": "127.0.0.1"}
+        if auth["kind"] == "session":
+            client = clients.get(auth["user"])
+            if client is None:
+                client = clients[auth["user"]] = Client()
+                client.force_login(User.objects.get(username=auth["user"]), MODEL_BACKEND)
+        else:
+            client = Client()
+            if auth["kind"] == "token":
+                headers["HTTP_AUTHORIZATION"] = f"Bearer {auth['token']}"
+        client.get(target["path"], **headers)  # warm: first-request work is not steady state
+        started = time.perf_counter()
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(target["path"], **headers)
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        statements = [
+            {"sql": q["sql"], "ms": round(float(q["time"]) * 1000, 3)}
+            for q in captured.captured_queries
+        ]
+        shapes = Counter(_shape(s["sql"]) for s in statements)
+        repeated = {shape: n for shape, n in shapes.items() if n > 1}
+        slowest = max(statements, key=lambda s: s["ms"], default=None)
+        report[target["name"]] = {
+            "status": response.status_code,
+            "queries": len(statements),
+            "writes": sum(
+                1
+                for s in statements
+                if s["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+            ),
+            "sql_ms": round(sum(s["ms"] for s in statements), 2),
+            "request_ms": round(elapsed_ms, 2),
+            "repeated_shapes": repeated,
+            "slowest": slowest,
+            "statements": statements,
+        }
+    return report
+
+
+def main() -> None:
+    command = sys.argv[1]
+    if command == "prepare":
+        result = prepare()
+    elif command == "queries":
+        with open(sys.argv[2]) as handle:
+            result = queries(json.load(handle))
+    else:
+        raise SystemExit(f"unknown command {command!r}")
+    sys.stdout.write(json.dumps(result, default=str))
+
+
+if __name__ == "__main__":
+    main()
