@@ -15,7 +15,7 @@ from ketacare.patients.schemas import PatientIn
 
 LIST_FIELDS: dict[str, tuple[str, ...]] = {
     "diagnoses": ("code", "description"),
-    "medications": ("name", "dose"),
+    "medications": ("name", "dose", "drug_class"),
     "allergies": ("substance", "reaction"),
     "antidepressant_trials": ("drug", "dose_mg", "weeks", "adequate", "outcome", "current_episode"),
     "psychotherapy": ("kind", "current"),
@@ -58,6 +58,9 @@ def intake_from_post(post: QueryDict) -> dict[str, Any]:
     for name in ("height_cm", "weight_kg"):
         data[name] = _blank_to_none(post.get(name))
     data["no_known_allergies"] = post.get("no_known_allergies") == "on"
+    data["medications_complete"] = post.get("medications_complete") == "on"
+    data["antidepressant_history_complete"] = post.get("antidepressant_history_complete") == "on"
+    data["pregnancy_possible"] = post.get("pregnancy_possible", "unknown")
     data["substance_use_details"] = post.get("substance_use_details", "")
     data["notes"] = post.get("notes", "")
     data["conditions"] = {

@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ketacare.clinical.common import Answer
+from ketacare.clinical.intake import DrugClass
 
 # (field name, question shown to staff and patients)
 CONDITIONS: tuple[tuple[str, str], ...] = (
@@ -63,9 +64,23 @@ class Diagnosis(_Strict):
         return value
 
 
+DRUG_CLASS_CHOICES: tuple[str, ...] = tuple(c.value for c in DrugClass)
+
+
 class Medication(_Strict):
     name: str = Field(min_length=1, max_length=120)
     dose: str = Field(default="", max_length=80, title="Dose and frequency")
+    # Chosen by a clinician when the drug is not in the interaction table (clinical.intake).
+    drug_class: str | None = Field(default=None, title="Interaction class")
+
+    @field_validator("drug_class")
+    @classmethod
+    def _known_class(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if value not in DRUG_CLASS_CHOICES:
+            raise ValueError(f"choose one of {', '.join(DRUG_CLASS_CHOICES)}")
+        return value
 
 
 class Allergy(_Strict):
@@ -140,10 +155,16 @@ class IntakeData(_Strict):
     weight_kg: float | None = Field(default=None, ge=25, le=350)
     diagnoses: list[Diagnosis] = Field(default_factory=list, max_length=20)
     medications: list[Medication] = Field(default_factory=list, max_length=40)
+    # An empty list is not "no medications": these confirm a list is complete.
+    medications_complete: bool = Field(default=False, title="This is every medication taken now")
     no_known_allergies: bool = False
     allergies: list[Allergy] = Field(default_factory=list, max_length=30)
     psychiatric: PsychiatricHistory = Field(default_factory=PsychiatricHistory)
     antidepressant_trials: list[AntidepressantTrial] = Field(default_factory=list, max_length=30)
+    antidepressant_history_complete: bool = Field(
+        default=False, title="These are all the antidepressants tried"
+    )
+    pregnancy_possible: Answer = Field(default=Answer.UNKNOWN, title="Could be pregnant")
     psychotherapy: list[Psychotherapy] = Field(default_factory=list, max_length=20)
     conditions: Conditions = Field(default_factory=Conditions)  # type: ignore[valid-type]
     substance_use_details: str = Field(default="", max_length=2000)

@@ -15,7 +15,7 @@ from ketacare.core.panels import chart_panels
 from ketacare.core.roles import Capability
 from ketacare.patients import selectors, services
 from ketacare.patients.forms import LIST_FIELDS, parse_intake, parse_patient, rows_with_blanks
-from ketacare.patients.intake import CONDITIONS, IntakeData
+from ketacare.patients.intake import CONDITIONS, DRUG_CLASS_CHOICES, IntakeData
 from ketacare.patients.models import IntakeVersion, Patient
 
 PAGE_SIZE = 25
@@ -213,6 +213,7 @@ def _intake_form_context(values: dict, errors: dict, **extra) -> dict:
         "lists": lists,
         "conditions": conditions,
         "tri_choices": TRI_CHOICES,
+        "drug_classes": DRUG_CLASS_CHOICES,
         "outcome_choices": OUTCOME_CHOICES,
         **extra,
     }
