@@ -12,7 +12,7 @@ export PIP_NO_INPUT := 1
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -e . 2>&1 | grep -v "is ignored" || true
-	$(BIN)/python -c "import ketacare, django, ninja"
+	$(BIN)/python -c "import ketacare, django"
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
