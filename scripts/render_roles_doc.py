@@ -128,6 +128,10 @@ RULES = """\
 """
 
 
+class IncompleteSummaries(Exception):
+    """A role or capability has no line to render (or a capability no row in MATRIX)."""
+
+
 def _check_complete() -> None:
     missing_roles = [role for role in Role if role not in ROLE_SUMMARIES]
     missing_capabilities = [cap for cap in Capability if cap not in CAPABILITY_SUMMARIES]
@@ -140,7 +144,7 @@ def _check_complete() -> None:
     if unmapped:
         problems.append(f"capability(ies) missing from MATRIX: {', '.join(unmapped)}")
     if problems:
-        raise SystemExit("render_roles_doc: " + "; ".join(problems))
+        raise IncompleteSummaries("render_roles_doc: " + "; ".join(problems))
 
 
 def render() -> str:
@@ -172,7 +176,11 @@ def main(argv: list[str] | None = None) -> int:
     mode.add_argument("--write", action="store_true", help="rewrite docs/roles.md")
     mode.add_argument("--check", action="store_true", help="exit 1 if docs/roles.md is stale")
     args = parser.parse_args(argv)
-    text = render()
+    try:
+        text = render()
+    except IncompleteSummaries as problem:
+        print(problem, file=sys.stderr)
+        return 2
     if args.write:
         DOC_PATH.write_text(text, encoding="utf-8")
         print(f"wrote {DOC_PATH.relative_to(PROJECT_DIR)}")

@@ -68,7 +68,11 @@ class RequestOrigin:
     def from_request(cls, request) -> RequestOrigin:
         user = getattr(request, "user", None)
         authenticated = user is not None and user.is_authenticated
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        from django.conf import settings
+
+        forwarded = (
+            request.META.get("HTTP_X_FORWARDED_FOR", "") if settings.TRUST_X_FORWARDED_FOR else ""
+        )
         ip = forwarded.split(",")[0].strip() if forwarded else request.META.get("REMOTE_ADDR")
         return cls(
             actor=user if authenticated else None,

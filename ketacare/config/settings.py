@@ -46,9 +46,9 @@ SECRET_KEY = os.environ.get("SECRET_KEY", "" if PRODUCTION else DEVELOPMENT_SECR
 if PRODUCTION:
     if DEBUG:
         raise ImproperlyConfigured("Production refuses to start with DEBUG on.")
-    if not SECRET_KEY or SECRET_KEY == DEVELOPMENT_SECRET_KEY or len(SECRET_KEY) < 40:
+    if not SECRET_KEY or SECRET_KEY == DEVELOPMENT_SECRET_KEY or len(SECRET_KEY) < 50:
         raise ImproperlyConfigured(
-            "Production refuses to start without its own SECRET_KEY (at least 40 characters)."
+            "Production refuses to start without its own SECRET_KEY (at least 50 characters)."
         )
 
 ALLOWED_HOSTS = env_list(
@@ -87,10 +87,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before IdleTimeoutMiddleware, which tells the signed-out user why with a message.
+    "django.contrib.messages.middleware.MessageMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "ketacare.core.middleware.IdleTimeoutMiddleware",
     "ketacare.core.middleware.ClinicContextMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -241,7 +242,18 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Ketacare <no-reply@localhost>")
 
 # Links e-mailed to patients (intake, questionnaires) are built on this origin.
-PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "" if PRODUCTION else "http://127.0.0.1:8000")
+if PRODUCTION:
+    if not ALLOWED_HOSTS:
+        raise ImproperlyConfigured("Production refuses to start without ALLOWED_HOSTS.")
+    if not PUBLIC_BASE_URL.startswith("https://"):
+        raise ImproperlyConfigured(
+            "Production refuses to start without PUBLIC_BASE_URL (https://…): links e-mailed "
+            "to patients are built on it."
+        )
+
+# Read the client address from X-Forwarded-For only behind a proxy that overwrites it.
+TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
 INTAKE_LINK_TTL_HOURS = int(os.environ.get("INTAKE_LINK_TTL_HOURS", "72"))
 
 NINJA_PAGINATION_PER_PAGE = 25

@@ -33,29 +33,28 @@ TWO_FACTOR_URL = "/accounts/two-factor/"
 
 
 def _login(client: Client, username: str, password: str, *, ip: str = "10.0.0.7"):
-    return client.post(
-        LOGIN_URL, {"username": username, "password": password}, REMOTE_ADDR=ip
-    )
+    return client.post(LOGIN_URL, {"username": username, "password": password}, REMOTE_ADDR=ip)
 
 
 def _signed_in(client: Client) -> bool:
     return "_auth_user_id" in client.session
 
 
-def _totp_codes(device) -> set[str]:
-    """Every code the device accepts right now (its drift ± its tolerance)."""
+def _code(device, steps_off: int = 0) -> str:
+    """The 6-digit code the device shows now (``steps_off`` time steps away)."""
     from django_otp.oath import totp
 
-    return {
-        f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift + d):0{device.digits}d}"
-        for d in range(-device.tolerance, device.tolerance + 1)
-    }
+    value = totp(device.bin_key, device.step, device.t0, device.digits, device.drift + steps_off)
+    return f"{value:0{device.digits}d}"
 
 
 def _current_code(device) -> str:
-    from django_otp.oath import totp
+    return _code(device)
 
-    return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):0{device.digits}d}"
+
+def _totp_codes(device) -> set[str]:
+    """Every code the device accepts right now (its drift ± its tolerance)."""
+    return {_code(device, d) for d in range(-device.tolerance, device.tolerance + 1)}
 
 
 def _wrong_code(device) -> str:
@@ -342,6 +341,8 @@ def test_staff_are_signed_out_after_the_idle_timeout(idle_limits, client_for):
     assert response.status_code == 302
     assert response["Location"] == f"{LOGIN_URL}?next=/patients/"
     assert not _signed_in(client)
+    sign_in = client.get(response["Location"])
+    assert b"You were signed out after a period of inactivity." in sign_in.content
     assert client.get("/patients/")["Location"].startswith(LOGIN_URL)
 
 
@@ -417,8 +418,12 @@ def test_an_api_post_on_the_session_without_a_csrf_token_is_refused(staff, clini
 
     client, token = _csrf_client(staff["front_desk"])
     body = json.dumps(
-        {"first_name": "Ann", "last_name": "Lee", "date_of_birth": "1990-01-02",
-         "sex_at_birth": "female"}
+        {
+            "first_name": "Ann",
+            "last_name": "Lee",
+            "date_of_birth": "1990-01-02",
+            "sex_at_birth": "female",
+        }
     )
 
     response = client.post("/api/v1/patients", body, content_type="application/json")
@@ -572,8 +577,12 @@ def test_a_bearer_token_needs_no_csrf_token(staff):
     from ketacare.core.models import ApiToken
 
     _, token = ApiToken.issue(user=staff["front_desk"], name="desk")
-    body = {"first_name": "Ann", "last_name": "Lee", "date_of_birth": "1990-01-02",
-            "sex_at_birth": "female"}
+    body = {
+        "first_name": "Ann",
+        "last_name": "Lee",
+        "date_of_birth": "1990-01-02",
+        "sex_at_birth": "female",
+    }
 
     response = Client(enforce_csrf_checks=True).post(
         "/api/v1/patients", json.dumps(body), content_type="application/json", **_bearer(token)
