@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Case, QuerySet, When
 
 from ketacare.alerts.models import Alert
 
@@ -13,5 +13,7 @@ def alerts_open_for_clinic(clinic) -> QuerySet[Alert]:
     return (
         Alert.objects.filter(clinic=clinic, status=Alert.Status.OPEN)
         .select_related("patient")
-        .order_by("-level", "-opened_at")
+        .order_by(
+            Case(When(level=Alert.Level.CRITICAL, then=0), default=1), "-opened_at"
+        )
     )

@@ -46,7 +46,7 @@ def _mount() -> None:
     api.add_router("/", core_router)
     api.add_router("/patients", patients_router)
     api.add_router("/audit", audit_router)
-    for module in ("assessments", "treatment", "sessions"):
+    for module in ("assessments", "treatment", "sessions", "alerts"):
         try:
             router = __import__(f"ketacare.{module}.api", fromlist=["router"]).router
         except ModuleNotFoundError as missing:

@@ -30,6 +30,7 @@ urlpatterns = [
     path("portal/", include("ketacare.core.portal_urls")),
     path("api/v1/", api.urls),
     *_optional("assessments", "assessments/"),
+    *_optional("alerts", "alerts/"),
     *_optional("treatment", "treatment/"),
     *_optional("sessions", "sessions/"),
 ]

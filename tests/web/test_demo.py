@@ -26,16 +26,7 @@ def _fingerprint() -> list[tuple]:
 
 
 def _reset() -> None:
-    from ketacare.core.models import Organisation, User
-
-    IntakeVersion.objects.all().delete()
-    Patient.objects.all().delete()
-    StaffMembership.objects.all().delete()
-    User.objects.all().delete()
-    for organisation in Organisation.objects.all():
-        organisation.clinics.all().delete()
-        organisation.delete()
-    DemoMarker.objects.all().delete()
+    call_command("flush", interactive=False, verbosity=0)
 
 
 def test_demo_has_every_role_some_ineligible_patients_and_refuses_a_full_database():

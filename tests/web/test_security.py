@@ -100,6 +100,7 @@ PRODUCTION_ENV = {
     "KETACARE_ENV": "production",
     "SECRET_KEY": "k" * 20 + "production-secret-for-tests-only-0123456789",
     "ALLOWED_HOSTS": "clinic.example.org",
+    "PUBLIC_BASE_URL": "https://clinic.example.org",
 }
 
 
