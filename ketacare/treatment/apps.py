@@ -1,7 +1,29 @@
 from django.apps import AppConfig
 
+from ketacare.core.roles import Capability
+
 
 class TreatmentConfig(AppConfig):
     name = "ketacare.treatment"
     label = "treatment"
     verbose_name = "Eligibility, consent and treatment plans"
+    nav = [
+        ("Schedule", "treatment:schedule", Capability.APPOINTMENT_BOOK),
+        ("Protocol", "treatment:protocol", Capability.PROTOCOL_VIEW),
+        ("Consent forms", "treatment:consents", Capability.CONSENT_MANAGE),
+    ]
+
+    def chart_panel(self, request, patient):
+        from ketacare.treatment.panels import chart_panel
+
+        return chart_panel(request, patient)
+
+    def portal_panel(self, request, patient):
+        from ketacare.treatment.panels import portal_panel
+
+        return portal_panel(request, patient)
+
+    def dashboard_panel(self, request):
+        from ketacare.treatment.panels import dashboard_panel
+
+        return dashboard_panel(request)

@@ -11,10 +11,72 @@ from django.db import models
 from django.db.models import Q
 
 from ketacare.clinical.common import ROUTE_LABELS, Route
+from ketacare.clinical.intake import Indication
 from ketacare.core.models import Chair, Clinic
-from ketacare.patients.models import Patient
+from ketacare.patients.models import IntakeVersion, Patient
 
 ROUTE_CHOICES = [(route.value, ROUTE_LABELS[route]) for route in Route]
+INDICATION_LABELS: dict[str, str] = {
+    Indication.DEPRESSION: "Depression (treatment-resistant)",
+    Indication.BIPOLAR_DEPRESSION: "Bipolar depression",
+    Indication.PTSD: "PTSD",
+    Indication.OCD: "OCD",
+    Indication.ANXIETY: "Anxiety",
+    Indication.CHRONIC_PAIN_CRPS: "Chronic pain (CRPS)",
+    Indication.SUICIDAL_IDEATION: "Depression with acute suicidal ideation",
+}
+INDICATION_CHOICES = [(str(i), INDICATION_LABELS[i]) for i in Indication]
+OUTCOME_LABELS: dict[str, str] = {
+    "eligible": "Eligible",
+    "eligible_with_cautions": "Eligible with cautions",
+    "needs_information": "Needs information",
+    "not_eligible": "Not eligible",
+}
+
+
+class OrderImmutable(ValueError):
+    """A signed order was about to change: a change is a new order that supersedes it."""
+
+
+class ScreeningResult(models.Model):
+    """One eligibility screening exactly as decided: who ran it, when, on which intake version,
+    for which route and indication, and the full decision (every finding with its source)."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="screenings")
+    intake_version = models.ForeignKey(IntakeVersion, on_delete=models.PROTECT, related_name="+")
+    intake_number = models.PositiveIntegerField()
+    route = models.CharField(max_length=24, choices=ROUTE_CHOICES)
+    indication = models.CharField(max_length=32, choices=INDICATION_CHOICES)
+    outcome = models.CharField(max_length=24)
+    summary = models.TextField()
+    decision = models.JSONField(help_text="EligibilityDecision.to_dict() as returned.")
+    facts = models.JSONField(help_text="The IntakeFacts the rules read.")
+    protocol = models.JSONField(default=dict, help_text="Clinic settings in force.")
+    screened_at = models.DateTimeField()
+    screened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-screened_at", "-pk"]
+        indexes = [models.Index(fields=["patient", "route", "indication", "screened_at"])]
+
+    @property
+    def allows_treatment(self) -> bool:
+        return self.outcome in ("eligible", "eligible_with_cautions")
+
+    @property
+    def outcome_label(self) -> str:
+        return OUTCOME_LABELS.get(self.outcome, self.outcome)
+
+    @property
+    def route_label(self) -> str:
+        return ROUTE_LABELS[Route(self.route)]
+
+    @property
+    def indication_label(self) -> str:
+        return INDICATION_LABELS.get(self.indication, self.indication)
 
 
 class TreatmentCourse(models.Model):
@@ -40,12 +102,43 @@ class TreatmentCourse(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    paused_from = models.CharField(
+        max_length=12, blank=True, help_text="The phase a paused course resumes into."
+    )
+    ended_on = models.DateField(null=True, blank=True)
+    screening = models.ForeignKey(
+        ScreeningResult,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="courses",
+        help_text="The eligibility screening the course rests on.",
+    )
+    risk_benefit_note = models.TextField(
+        blank=True, help_text="The documented decision on the screening's cautions."
+    )
+    rems_enrolled_on = models.DateField(
+        null=True, blank=True, help_text="Esketamine: SPRAVATO REMS patient enrolment date."
+    )
+    rems_enrolment_id = models.CharField(max_length=40, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return f"{ROUTE_LABELS[Route(self.route)]} course for {self.patient}"
+
+    @property
+    def route_label(self) -> str:
+        return ROUTE_LABELS[Route(self.route)]
+
+    @property
+    def indication_label(self) -> str:
+        return INDICATION_LABELS.get(self.indication, self.indication)
+
+    @property
+    def is_active(self) -> bool:
+        return self.phase not in (self.Phase.COMPLETED,)
 
 
 class Order(models.Model):
@@ -89,6 +182,9 @@ class Order(models.Model):
     supersedes = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
     )
+    titration_reason = models.TextField(
+        blank=True, help_text="Why the dose differs from the order it supersedes."
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -98,11 +194,34 @@ class Order(models.Model):
                 name="order_signed_has_signer",
             ),
             models.CheckConstraint(condition=Q(dose_mg__gt=0), name="order_dose_positive"),
+            models.UniqueConstraint(
+                fields=["course"],
+                condition=Q(status="signed"),
+                name="order_one_signed_per_course",
+            ),
         ]
 
     @property
     def is_actionable(self) -> bool:
         return self.status == self.Status.SIGNED
+
+    def save(self, *args, **kwargs):
+        """A signed order never changes, except to be superseded or cancelled as a whole."""
+        if self.pk is not None:
+            stored = type(self).objects.filter(pk=self.pk).values("status").first()
+            if stored and stored["status"] != self.Status.DRAFT:
+                update_fields = set(kwargs.get("update_fields") or ())
+                allowed_move = self.status in (self.Status.SUPERSEDED, self.Status.CANCELLED)
+                if (
+                    stored["status"] != self.Status.SIGNED
+                    or not allowed_move
+                    or update_fields != {"status"}
+                ):
+                    raise OrderImmutable(
+                        f"Order {self.pk} is {stored['status']} and cannot be changed; write a "
+                        "new order that supersedes it."
+                    )
+        super().save(*args, **kwargs)
 
 
 class ConsentDocument(models.Model):
@@ -193,3 +312,73 @@ class Appointment(models.Model):
             )
         ]
         indexes = [models.Index(fields=["clinic", "starts_at"])]
+
+
+class ChecklistItem(models.Model):
+    """A pre-treatment checklist item a clinician confirmed for a course (see checklist.py)."""
+
+    course = models.ForeignKey(
+        TreatmentCourse, on_delete=models.PROTECT, related_name="checklist_items"
+    )
+    key = models.CharField(max_length=40)
+    done_at = models.DateTimeField()
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["course", "key"], name="checklist_item_unique")
+        ]
+
+
+class AftercarePlan(models.Model):
+    """What happens around and after the treatments, as the patient sees it in the portal."""
+
+    course = models.OneToOneField(
+        TreatmentCourse, on_delete=models.PROTECT, related_name="aftercare"
+    )
+    psychotherapy = models.TextField("Psychotherapy or integration sessions", blank=True)
+    medication_management = models.TextField("Medication management", blank=True)
+    exercise = models.TextField(blank=True)
+    sleep = models.TextField(blank=True)
+    nutrition = models.TextField(blank=True)
+    stress = models.TextField("Stress", blank=True)
+    follow_up_treatments = models.TextField("Follow-up treatments", blank=True)
+    monitoring_schedule = models.TextField("Monitoring schedule", blank=True)
+    updated_at = models.DateTimeField()
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    FIELDS = (
+        "psychotherapy",
+        "medication_management",
+        "exercise",
+        "sleep",
+        "nutrition",
+        "stress",
+        "follow_up_treatments",
+        "monitoring_schedule",
+    )
+
+
+class ProtocolSetting(models.Model):
+    """A clinic's override of one protocol value (see protocol.py for the catalogue of keys).
+
+    No row means the reference default is in force (or, where the reference is silent, that the
+    value is still unset and required)."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="protocol_settings")
+    key = models.CharField(max_length=120)
+    value = models.JSONField()
+    updated_at = models.DateTimeField()
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "key"], name="protocol_setting_unique")
+        ]

@@ -97,7 +97,9 @@ def test_staff_intake_form_saves_a_new_version_and_chart_shows_it(
     response = nurse.post(f"/patients/{patient.pk}/intake/", form)
     assert response.status_code == 302
     latest = IntakeVersion.objects.get(patient=patient, number=2)
-    assert latest.data["medications"] == [{"name": "lorazepam", "dose": "0.5 mg", "drug_class": None}]
+    assert latest.data["medications"] == [
+        {"name": "lorazepam", "dose": "0.5 mg", "drug_class": None}
+    ]
     assert latest.data["antidepressant_trials"][0]["adequate"] == "yes"
     assert latest.data["baseline_vitals"]["systolic_mmhg"] == 162
     chart = nurse.get(f"/patients/{patient.pk}/").content.decode()

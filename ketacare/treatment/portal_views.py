@@ -1,0 +1,120 @@
+"""The patient's side: the plan, the calendar with preparation instructions, aftercare, and
+signing consent (typed name + a ticked box)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from ketacare.audit.services import RequestOrigin, audit_record
+from ketacare.clinical.common import Route
+from ketacare.core.access import require_patient
+from ketacare.patients.models import Patient
+from ketacare.treatment import consent, selectors
+from ketacare.treatment.errors import TreatmentError
+from ketacare.treatment.models import (
+    AftercarePlan,
+    ConsentDocument,
+    ConsentSignature,
+    TreatmentCourse,
+)
+from ketacare.treatment.preparation import instructions
+
+
+def _patient(request: HttpRequest) -> Patient:
+    return Patient.objects.select_related("clinic").get(pk=request.access.patient_id)
+
+
+def consents_to_sign(patient: Patient, *, at) -> list[ConsentDocument]:
+    """Current consent versions for the routes of the patient's open courses, not yet signed."""
+    documents = []
+    routes = (
+        TreatmentCourse.objects.filter(patient=patient)
+        .exclude(phase=TreatmentCourse.Phase.COMPLETED)
+        .values_list("route", flat=True)
+        .distinct()
+    )
+    for route in routes:
+        document = consent.consent_document_current(patient.clinic, route, at=at)
+        if document is None:
+            continue
+        signed = ConsentSignature.objects.filter(
+            document=document, patient=patient, revoked_at__isnull=True
+        ).exists()
+        if not signed:
+            documents.append(document)
+    return documents
+
+
+def plan_context(patient: Patient, *, at) -> dict:
+    """Everything the portal shows about the patient's treatment."""
+    protocol = selectors.clinic_protocol(patient.clinic)
+    courses = []
+    for course in selectors.courses_for(patient).exclude(phase=TreatmentCourse.Phase.COMPLETED):
+        template = protocol.templates.get(course.regimen_key)
+        courses.append(
+            {
+                "course": course,
+                "template": template,
+                "signed": selectors.signed_order(course),
+                "aftercare": AftercarePlan.objects.filter(course=course).first(),
+                "consent_current": consent.consent_is_current(patient, course.route, at=at),
+                "preparation": instructions(course.route, protocol.monitoring[Route(course.route)]),
+            }
+        )
+    return {
+        "patient": patient,
+        "courses": courses,
+        "appointments": selectors.upcoming_appointments(patient, now=at),
+        "to_sign": consents_to_sign(patient, at=at),
+    }
+
+
+@require_patient
+def plan(request: HttpRequest) -> HttpResponse:
+    patient = _patient(request)
+    audit_record(
+        origin=RequestOrigin.from_request(request),
+        action="view",
+        object_type="portal_plan",
+        object_id=patient.pk,
+        clinic_id=patient.clinic_id,
+        patient_id=patient.pk,
+        summary="Patient viewed their treatment plan",
+    )
+    return render(request, "treatment/portal_plan.html", plan_context(patient, at=timezone.now()))
+
+
+@require_patient
+def sign_consent(request: HttpRequest, document_id: int) -> HttpResponse:
+    patient = _patient(request)
+    document = get_object_or_404(ConsentDocument, pk=document_id, clinic=patient.clinic)
+    errors: dict[str, str] = {}
+    error = ""
+    typed = ""
+    if request.method == "POST":
+        typed = request.POST.get("typed_name", "")
+        try:
+            consent.consent_patient_sign(
+                patient=patient,
+                document=document,
+                typed_name=typed,
+                agreed=request.POST.get("agreed") == "on",
+                origin=RequestOrigin.from_request(request),
+                at=timezone.now(),
+            )
+        except TreatmentError as refused:
+            error, errors = str(refused), refused.fields
+        else:
+            messages.success(
+                request, "Thank you: you signed the consent. A clinician will countersign it."
+            )
+            return redirect("treatment:portal_plan")
+    return render(
+        request,
+        "treatment/portal_consent.html",
+        {"document": document, "errors": errors, "error": error, "typed": typed},
+        status=422 if error else 200,
+    )

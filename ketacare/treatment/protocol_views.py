@@ -1,0 +1,144 @@
+"""The protocol page and the consent forms (the medical director's pages)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from ketacare.audit.services import RequestOrigin
+from ketacare.clinical.common import Route
+from ketacare.core.access import require_capability
+from ketacare.core.roles import Capability
+from ketacare.treatment import consent, presenters, selectors, services
+from ketacare.treatment.errors import TreatmentError
+from ketacare.treatment.models import (
+    ROUTE_CHOICES,
+    ConsentDocument,
+    ConsentSignature,
+)
+
+# --- protocol ---------------------------------------------------------------------------------
+
+
+def _origin(request: HttpRequest) -> RequestOrigin:
+    return RequestOrigin.from_request(request)
+
+
+@require_capability(Capability.PROTOCOL_VIEW)
+def protocol_page(request: HttpRequest) -> HttpResponse:
+    protocol = selectors.clinic_protocol(request.access.clinic)
+    rows = presenters.protocol_rows(protocol)
+    sections: dict[str, list] = {}
+    for row in rows:
+        if row["section"] != "Eligibility rule severity":
+            sections.setdefault(row["section"], []).append(row)
+    return render(
+        request,
+        "treatment/protocol.html",
+        {
+            "sections": sections,
+            "unset": [row for row in rows if row["unset"]],
+            "rules": presenters.rules_rows(protocol),
+            "overrides": protocol.overrides,
+        },
+    )
+
+
+@require_POST
+@require_capability(Capability.PROTOCOL_EDIT)
+def protocol_set(request: HttpRequest) -> HttpResponse:
+    key = request.POST.get("key", "")
+    try:
+        if request.POST.get("action") == "reset":
+            services.protocol_setting_reset(
+                clinic=request.access.clinic, key=key, origin=_origin(request), at=timezone.now()
+            )
+            messages.success(request, f"{key} returned to its default.")
+        else:
+            services.protocol_setting_set(
+                clinic=request.access.clinic,
+                key=key,
+                value=request.POST.get("value", ""),
+                origin=_origin(request),
+                at=timezone.now(),
+            )
+            messages.success(request, f"{key} saved.")
+    except TreatmentError as refused:
+        messages.error(request, f"Not saved: {refused}")
+    return redirect(f"{reverse('treatment:protocol')}#{key}")
+
+
+# --- consent forms ----------------------------------------------------------------------------
+
+
+@require_capability(Capability.CONSENT_MANAGE)
+def consent_documents(request: HttpRequest) -> HttpResponse:
+    clinic = request.access.clinic
+    consent.consent_documents_ensure(
+        clinic=clinic, on=timezone.localdate(), origin=_origin(request)
+    )
+    now = timezone.now()
+    current = []
+    for route in Route:
+        document = consent.consent_document_current(clinic, route, at=now)
+        if document:
+            current.append(document)
+    awaiting = (
+        ConsentSignature.objects.filter(
+            document__clinic=clinic, clinician_signed_at__isnull=True, revoked_at__isnull=True
+        )
+        .select_related("patient", "document")
+        .order_by("patient_signed_at")
+    )
+    return render(
+        request,
+        "treatment/consents.html",
+        {"documents": current, "awaiting": awaiting, "routes": ROUTE_CHOICES},
+    )
+
+
+@require_POST
+@require_capability(Capability.PROTOCOL_EDIT)
+def consent_publish(request: HttpRequest) -> HttpResponse:
+    try:
+        document = consent.consent_document_publish(
+            clinic=request.access.clinic,
+            route=request.POST.get("route", ""),
+            title=request.POST.get("title", ""),
+            body=request.POST.get("body", ""),
+            origin=_origin(request),
+            at=timezone.now(),
+        )
+    except (TreatmentError, ValueError) as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, f"Published version {document.version}.")
+    return redirect("treatment:consents")
+
+
+@require_capability(Capability.CONSENT_MANAGE)
+def consent_document(request: HttpRequest, document_id: int) -> HttpResponse:
+    document = get_object_or_404(ConsentDocument, pk=document_id, clinic=request.access.clinic)
+    return render(request, "treatment/consent_document.html", {"document": document})
+
+
+@require_POST
+@require_capability(Capability.CONSENT_MANAGE)
+def consent_countersign(request: HttpRequest, signature_id: int) -> HttpResponse:
+    signature = get_object_or_404(
+        ConsentSignature, pk=signature_id, patient__clinic=request.access.clinic
+    )
+    try:
+        consent.consent_countersign(signature=signature, origin=_origin(request), at=timezone.now())
+    except TreatmentError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, "Consent countersigned.")
+    back = request.POST.get("next", "")
+    if back.startswith("/") and not back.startswith("//"):
+        return redirect(back)
+    return redirect("treatment:patient", patient_id=signature.patient_id)

@@ -1,0 +1,362 @@
+"""Reads shared by the treatment pages, the API, and other apps (sessions, assessments)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.db.models import QuerySet
+from django.http import Http404
+
+from ketacare.clinical.common import Route
+from ketacare.clinical.dosing import BodyMeasurements
+from ketacare.clinical.monitoring import MonitoringProtocol
+from ketacare.core.access import Access
+from ketacare.core.models import Chair, Clinic, StaffMembership, User
+from ketacare.core.roles import Role
+from ketacare.patients.models import IntakeVersion, Patient
+from ketacare.patients.selectors import intake_current
+from ketacare.treatment import checklist
+from ketacare.treatment.consent import consent_is_current
+from ketacare.treatment.models import (
+    Appointment,
+    ChecklistItem,
+    Order,
+    ProtocolSetting,
+    ScreeningResult,
+    TreatmentCourse,
+)
+from ketacare.treatment.protocol import ClinicProtocol, build_protocol
+
+ACTIVE_APPOINTMENT = (Appointment.Status.BOOKED, Appointment.Status.COMPLETED)
+
+
+# --- protocol ---------------------------------------------------------------------------------
+
+
+def protocol_overrides(clinic: Clinic) -> dict[str, object]:
+    return dict(ProtocolSetting.objects.filter(clinic=clinic).values_list("key", "value"))
+
+
+def clinic_protocol(clinic: Clinic) -> ClinicProtocol:
+    """The clinical-core objects in force at ``clinic`` (reference defaults + its overrides)."""
+    return build_protocol(protocol_overrides(clinic))
+
+
+def monitoring_protocol(clinic: Clinic, route: Route | str) -> MonitoringProtocol:
+    """The monitoring protocol for ``route`` with the clinic's fasting times (for sessions)."""
+    return clinic_protocol(clinic).monitoring[Route(route)]
+
+
+# --- scoped lookups ---------------------------------------------------------------------------
+
+
+def _clinic_id(access: Access) -> int:
+    if access.clinic is None:
+        raise Http404("No clinic in use.")
+    return access.clinic.pk
+
+
+def course_get(access: Access, course_id: int) -> TreatmentCourse:
+    try:
+        return TreatmentCourse.objects.select_related("patient", "clinic", "screening").get(
+            pk=course_id, clinic_id=_clinic_id(access)
+        )
+    except TreatmentCourse.DoesNotExist as missing:
+        raise Http404("No such course at this clinic.") from missing
+
+
+def order_get(access: Access, order_id: int) -> Order:
+    try:
+        return Order.objects.select_related("course", "patient").get(
+            pk=order_id, course__clinic_id=_clinic_id(access)
+        )
+    except Order.DoesNotExist as missing:
+        raise Http404("No such order at this clinic.") from missing
+
+
+def screening_get(access: Access, screening_id: int) -> ScreeningResult:
+    try:
+        return ScreeningResult.objects.select_related("patient", "screened_by").get(
+            pk=screening_id, clinic_id=_clinic_id(access)
+        )
+    except ScreeningResult.DoesNotExist as missing:
+        raise Http404("No such screening at this clinic.") from missing
+
+
+def appointment_get(access: Access, appointment_id: int) -> Appointment:
+    try:
+        return Appointment.objects.select_related("patient", "course", "chair", "nurse").get(
+            pk=appointment_id, clinic_id=_clinic_id(access)
+        )
+    except Appointment.DoesNotExist as missing:
+        raise Http404("No such appointment at this clinic.") from missing
+
+
+# --- patient reads ----------------------------------------------------------------------------
+
+
+def screenings_for(patient: Patient) -> QuerySet[ScreeningResult]:
+    return ScreeningResult.objects.filter(patient=patient).select_related("screened_by")
+
+
+def latest_screening(patient: Patient, route: str, indication: str) -> ScreeningResult | None:
+    return screenings_for(patient).filter(route=route, indication=indication).first()
+
+
+def courses_for(patient: Patient) -> QuerySet[TreatmentCourse]:
+    return TreatmentCourse.objects.filter(patient=patient).select_related("screening")
+
+
+def appointments_for(patient: Patient) -> QuerySet[Appointment]:
+    return Appointment.objects.filter(patient=patient).select_related("chair", "nurse", "course")
+
+
+def upcoming_appointments(patient: Patient, *, now: dt.datetime) -> QuerySet[Appointment]:
+    return appointments_for(patient).filter(status=Appointment.Status.BOOKED, ends_at__gte=now)
+
+
+def treatment_datetimes(patient: Patient) -> list[dt.datetime]:
+    """Start times of the patient's treatment appointments that are booked or completed, oldest
+    first, future ones included (callers cut at their own "now"); cancelled and no-shows left out.
+    For marking treatments on outcome charts."""
+    return list(
+        Appointment.objects.filter(
+            patient=patient, kind=Appointment.Kind.TREATMENT, status__in=ACTIVE_APPOINTMENT
+        )
+        .order_by("starts_at")
+        .values_list("starts_at", flat=True)
+    )
+
+
+def appointments_between(
+    clinic: Clinic, start: dt.datetime, end: dt.datetime
+) -> QuerySet[Appointment]:
+    return (
+        Appointment.objects.filter(clinic=clinic, starts_at__lt=end, ends_at__gt=start)
+        .select_related("patient", "chair", "nurse", "course")
+        .order_by("starts_at", "chair__name")
+    )
+
+
+def courses_to_book(clinic: Clinic, *, now: dt.datetime) -> QuerySet[TreatmentCourse]:
+    """Open courses with no treatment booked from ``now`` on: the front desk's booking list."""
+    upcoming = Appointment.objects.filter(
+        kind=Appointment.Kind.TREATMENT, status=Appointment.Status.BOOKED, starts_at__gte=now
+    ).values("course_id")
+    return (
+        TreatmentCourse.objects.filter(clinic=clinic)
+        .exclude(phase__in=(TreatmentCourse.Phase.COMPLETED, TreatmentCourse.Phase.PAUSED))
+        .exclude(pk__in=upcoming)
+        .select_related("patient")
+        .order_by("created_at")
+    )
+
+
+def orders_visible(course: TreatmentCourse, access: Access) -> QuerySet[Order]:
+    """Every order for prescribers; only actionable (signed) and past ones for everyone else,
+    so a nurse never sees a draft as something to act on."""
+    orders = course.orders.select_related("signed_by", "created_by").order_by("-created_at")
+    if access.is_prescriber:
+        return orders
+    return orders.exclude(status=Order.Status.DRAFT)
+
+
+def signed_order(course: TreatmentCourse) -> Order | None:
+    return course.orders.filter(status=Order.Status.SIGNED).first()
+
+
+def last_dosed_order(course: TreatmentCourse) -> Order | None:
+    """The order the next dose is titrated from: the signed one, else the latest superseded."""
+    return (
+        course.orders.filter(status__in=(Order.Status.SIGNED, Order.Status.SUPERSEDED))
+        .order_by("-signed_at")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class Body:
+    """What dosing knows of the patient's body, from the current intake."""
+
+    measurements: BodyMeasurements | None
+    intake: IntakeVersion | None
+    problem: str = ""
+
+
+def body_for_dosing(patient: Patient) -> Body:
+    intake = intake_current(patient)
+    data = intake.data if intake else {}
+    weight = data.get("weight_kg")
+    if not weight:
+        return Body(None, intake, "No weight recorded in the current intake: enter it first.")
+    sex = patient.sex_at_birth if patient.sex_at_birth in ("female", "male") else None
+    return Body(
+        BodyMeasurements(weight_kg=float(weight), height_cm=data.get("height_cm"), sex=sex),
+        intake,
+    )
+
+
+def nurses_at(clinic: Clinic) -> QuerySet[User]:
+    ids = StaffMembership.objects.filter(clinic=clinic, role=Role.NURSE, active=True).values(
+        "user_id"
+    )
+    return User.objects.filter(pk__in=ids).order_by("last_name", "first_name")
+
+
+def chairs_at(clinic: Clinic) -> QuerySet[Chair]:
+    return Chair.objects.filter(clinic=clinic, active=True).order_by("name")
+
+
+# --- checklist --------------------------------------------------------------------------------
+
+
+def baseline_scores_recorded(patient: Patient, *, before: dt.datetime | None = None) -> bool | None:
+    """Whether the assessments app holds a score for the patient (before ``before`` if given).
+
+    None when the assessments app offers nothing to read yet: the item is then confirmed by hand.
+    """
+    try:
+        from ketacare.assessments import selectors as assessment_selectors
+    except ImportError:
+        assessment_selectors = None
+    reader = getattr(assessment_selectors, "baseline_recorded", None)
+    if callable(reader):
+        return bool(reader(patient))
+    try:
+        models = apps.get_app_config("assessments").get_models()
+    except LookupError:
+        return None
+    for model in models:
+        names = {f.name for f in model._meta.get_fields()}
+        if "patient" in names and names & {"total", "score"}:
+            return model.objects.filter(patient=patient).exists()
+    return None
+
+
+@dataclass(frozen=True)
+class ChecklistEntry:
+    key: str
+    label: str
+    why: str
+    source: str
+    manual: bool
+    done: bool
+    detail: str = ""
+    done_by: str = ""
+    done_at: dt.datetime | None = None
+
+
+def course_checklist(course: TreatmentCourse, *, at: dt.datetime) -> list[ChecklistEntry]:
+    """The pre-treatment checklist: every item that applies, done or not, and why it applies."""
+    protocol = clinic_protocol(course.clinic)
+    intake = intake_current(course.patient)
+    conditions = (intake.data.get("conditions") or {}) if intake else {}
+    required = checklist.required_items(
+        route=course.route, policies=protocol.checklist, conditions=conditions
+    )
+    confirmed = {
+        item.key: item
+        for item in ChecklistItem.objects.filter(course=course).select_related("done_by")
+    }
+    entries = []
+    for key, why in required.items():
+        spec = checklist.ITEMS[key]
+        done, detail = False, ""
+        item = confirmed.get(key)
+        if key == "screening":
+            screening = course.screening
+            current_number = intake.number if intake else None
+            done = bool(
+                screening
+                and screening.allows_treatment
+                and screening.intake_number == current_number
+            )
+            if screening is None:
+                detail = "No screening linked to this course."
+            elif screening.intake_number != current_number:
+                detail = (
+                    f"Screened on intake v{screening.intake_number}; the intake is now "
+                    f"v{current_number}: screen again."
+                )
+            else:
+                detail = f"{screening.outcome_label} (intake v{screening.intake_number})"
+        elif key == "consent":
+            done = consent_is_current(course.patient, course.route, at=at)
+            detail = "" if done else "Patient signature and clinician countersignature needed."
+        elif key == "rems_enrolment":
+            done = course.rems_enrolled_on is not None
+            detail = (
+                f"Enrolled {course.rems_enrolled_on:%Y-%m-%d} {course.rems_enrolment_id}".strip()
+                if done
+                else "Record the REMS patient enrolment."
+            )
+        elif key == "baseline_scores":
+            recorded = baseline_scores_recorded(course.patient)
+            done = bool(recorded) or item is not None
+            if recorded:
+                detail = "Scores found in the assessment record."
+        else:
+            done = item is not None
+        if item is not None:
+            detail = item.note or detail
+        entries.append(
+            ChecklistEntry(
+                key=key,
+                label=spec.label,
+                why=why,
+                source=spec.source,
+                manual=spec.manual,
+                done=done,
+                detail=detail,
+                done_by=(item.done_by.get_full_name() or item.done_by.username) if item else "",
+                done_at=item.done_at if item else None,
+            )
+        )
+    return entries
+
+
+# --- outcomes ---------------------------------------------------------------------------------
+
+
+def first_treatment_at(course: TreatmentCourse) -> dt.datetime | None:
+    first = (
+        course.appointments.filter(kind=Appointment.Kind.TREATMENT, status__in=ACTIVE_APPOINTMENT)
+        .order_by("starts_at")
+        .values_list("starts_at", flat=True)
+        .first()
+    )
+    return first
+
+
+def relapse_status(course: TreatmentCourse, *, code: str = "phq9") -> tuple[bool | None, str]:
+    """Whether the outcome rules (``clinical.outcomes.course_status``) see a relapse.
+
+    Reads ``ketacare.assessments.selectors.dated_scores(patient, code=...)`` when the assessments
+    app offers it; (None, why) when scores cannot be read, and the prescriber documents the
+    relapse instead.
+    """
+    from ketacare.clinical.outcomes import CourseState, course_status
+
+    try:
+        from ketacare.assessments import selectors as assessment_selectors
+    except ImportError:
+        return None, "Scores are not available here: document the relapse."
+    reader = getattr(assessment_selectors, "dated_scores", None)
+    first = first_treatment_at(course)
+    if not callable(reader) or first is None:
+        return None, "Scores are not available here: document the relapse."
+    status = course_status(
+        list(reader(course.patient, code=code)), code=code, first_treatment_at=first
+    )
+    return status.status is CourseState.RELAPSE, status.reason
+
+
+def booster_grounds(course: TreatmentCourse, reason: str) -> tuple[bool, str]:
+    """(relapse detected, the reason recorded) for a move into a booster: the outcome rules'
+    verdict when the scores show a relapse, else the prescriber's described relapse."""
+    detected, why = relapse_status(course)
+    if detected:
+        return True, reason.strip() or why
+    return bool(reason.strip()), reason.strip()

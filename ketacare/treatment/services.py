@@ -1,0 +1,486 @@
+"""Every write of the treatment app: one transaction each, audited, decisions from clinical/.
+
+The session app calls ``consent_is_current(patient, route, at=...)`` and
+``signed_order_for(appointment)``; the assessments app reads ``selectors.treatment_datetimes``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+
+from ketacare.audit.services import RequestOrigin, audit_record, diff
+from ketacare.clinical.common import ClinicalRuleError, Route
+from ketacare.clinical.eligibility import evaluate
+from ketacare.clinical.intake import Indication
+from ketacare.clinical.regimens import CoursePhaseState, Phase, next_phase
+from ketacare.core.models import Clinic
+from ketacare.patients.models import IntakeVersion, Patient
+from ketacare.patients.selectors import intake_current
+from ketacare.treatment import checklist, selectors
+from ketacare.treatment.consent import consent_documents_ensure, consent_is_current
+from ketacare.treatment.errors import BookingConflict, TreatmentError
+from ketacare.treatment.models import (
+    AftercarePlan,
+    Appointment,
+    ChecklistItem,
+    Order,
+    ProtocolSetting,
+    ScreeningResult,
+    TreatmentCourse,
+)
+from ketacare.treatment.orders import dose_preview, order_cancel, order_draft, order_sign
+from ketacare.treatment.protocol import SPECS, build_protocol, display_value
+from ketacare.treatment.screening import facts_to_dict, intake_facts
+
+__all__ = [
+    "BookingConflict",
+    "ClinicalRuleError",
+    "TreatmentError",
+    "consent_is_current",
+    "dose_preview",
+    "order_cancel",
+    "order_draft",
+    "order_sign",
+    "signed_order_for",
+]
+
+
+# --- what the session app calls ---------------------------------------------------------------
+
+
+def signed_order_for(appointment: Appointment) -> Order | None:
+    """The signed order that authorises the appointment's treatment, or None.
+
+    None when the appointment is not a treatment, has no course, or its course has no signed
+    order (a draft, cancelled or superseded order never authorises anything).
+    """
+    if appointment.kind != Appointment.Kind.TREATMENT or appointment.course_id is None:
+        return None
+    return Order.objects.filter(course_id=appointment.course_id, status=Order.Status.SIGNED).first()
+
+
+# --- protocol ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def protocol_setting_set(
+    *, clinic: Clinic, key: str, value: object, origin: RequestOrigin, at: dt.datetime
+) -> ProtocolSetting | None:
+    """Set one protocol value for the clinic, refused unless the clinical core accepts it.
+
+    Setting a rule's severity back to its default removes the override.
+    """
+    spec = SPECS.get(key)
+    if spec is None:
+        raise TreatmentError(f"Unknown protocol setting {key!r}.", status=404)
+    try:
+        parsed = spec.parse(value)
+    except ClinicalRuleError as refused:
+        raise TreatmentError(str(refused), fields={"value": str(refused)}, status=422) from None
+    if not spec.editable and parsed != spec.default:
+        raise TreatmentError(f"{spec.label} is fixed by its source and cannot change.", status=422)
+    rows = {
+        row.key: row for row in ProtocolSetting.objects.select_for_update().filter(clinic=clinic)
+    }
+    overrides = {k: row.value for k, row in rows.items()}
+    before = overrides.get(key, spec.default)
+    if parsed == spec.default and key.startswith("eligibility.severity."):
+        overrides.pop(key, None)
+    else:
+        overrides[key] = parsed
+    try:
+        build_protocol(overrides)
+    except ClinicalRuleError as refused:
+        raise TreatmentError(str(refused), fields={"value": str(refused)}, status=422) from None
+    row = rows.get(key)
+    if key not in overrides:
+        if row is not None:
+            row.delete()
+        row = None
+    elif row is None:
+        row = ProtocolSetting.objects.create(
+            clinic=clinic, key=key, value=parsed, updated_at=at, updated_by=origin.actor
+        )
+    else:
+        row.value, row.updated_at, row.updated_by = parsed, at, origin.actor
+        row.save(update_fields=["value", "updated_at", "updated_by"])
+    if before != parsed:
+        audit_record(
+            origin=origin,
+            action="update",
+            object_type="protocol_setting",
+            object_id=key,
+            clinic_id=clinic.pk,
+            summary=f"Protocol: {spec.label[:150]} {display_value(spec, before)} → "
+            f"{display_value(spec, parsed)}",
+            changes={key: {"before": before, "after": parsed}},
+            at=at,
+        )
+    return row
+
+
+@transaction.atomic
+def protocol_setting_reset(
+    *, clinic: Clinic, key: str, origin: RequestOrigin, at: dt.datetime
+) -> None:
+    """Return one value to the reference default (or to unset, where the reference is silent)."""
+    spec = SPECS.get(key)
+    if spec is None:
+        raise TreatmentError(f"Unknown protocol setting {key!r}.", status=404)
+    rows = {
+        row.key: row for row in ProtocolSetting.objects.select_for_update().filter(clinic=clinic)
+    }
+    row = rows.get(key)
+    if row is None:
+        return
+    overrides = {k: r.value for k, r in rows.items() if k != key}
+    try:
+        build_protocol(overrides)
+    except ClinicalRuleError as refused:
+        raise TreatmentError(str(refused), status=422) from None
+    before = row.value
+    row.delete()
+    audit_record(
+        origin=origin,
+        action="update",
+        object_type="protocol_setting",
+        object_id=key,
+        clinic_id=clinic.pk,
+        summary=f"Protocol: {spec.label[:150]} reset to the default "
+        f"({display_value(spec, spec.default)})",
+        changes={key: {"before": before, "after": spec.default}},
+        at=at,
+    )
+
+
+# --- screening --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def screening_run(
+    *,
+    patient: Patient,
+    route: Route | str,
+    indication: Indication | str,
+    origin: RequestOrigin,
+    at: dt.datetime,
+) -> ScreeningResult:
+    """Screen the patient's current intake for ``route`` and ``indication`` and keep the result."""
+    try:
+        route, indication = Route(route), Indication(indication)
+    except ValueError as bad:
+        raise TreatmentError(str(bad), status=422) from None
+    intake = intake_current(patient)
+    if intake is None:
+        raise TreatmentError("No intake has been entered for this patient: enter it first.")
+    protocol = selectors.clinic_protocol(patient.clinic)
+    local_day = at.astimezone(patient.clinic.zone).date()
+    try:
+        facts = intake_facts(patient, intake.data, indication=indication, on=local_day)
+        decision = evaluate(facts, route=route, settings=protocol.eligibility)
+    except ClinicalRuleError as refused:
+        raise TreatmentError(f"The intake cannot be screened: {refused}", status=422) from None
+    result = ScreeningResult.objects.create(
+        clinic=patient.clinic,
+        patient=patient,
+        intake_version=intake,
+        intake_number=intake.number,
+        route=route.value,
+        indication=indication.value,
+        outcome=str(decision.outcome),
+        summary=decision.summary,
+        decision=decision.to_dict(),
+        facts=facts_to_dict(facts),
+        protocol={
+            "values": dict(decision.settings_in_force),
+            "severities": {k: str(v) for k, v in protocol.eligibility.severities.items()},
+        },
+        screened_at=at,
+        screened_by=origin.actor,
+    )
+    audit_record(
+        origin=origin,
+        action="create",
+        object_type="screening",
+        object_id=result.pk,
+        clinic_id=patient.clinic_id,
+        patient_id=patient.pk,
+        summary=f"Screened for {result.route_label} ({indication.value}) on intake "
+        f"v{intake.number}: {result.outcome_label}",
+        changes={
+            "outcome": result.outcome,
+            "rule_ids": sorted(decision.rule_ids),
+            "intake_version": intake.number,
+        },
+        at=at,
+    )
+    return result
+
+
+# --- courses ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def course_create(
+    *,
+    patient: Patient,
+    route: Route | str,
+    indication: Indication | str,
+    regimen_key: str,
+    risk_benefit_note: str = "",
+    origin: RequestOrigin,
+    at: dt.datetime,
+) -> TreatmentCourse:
+    """Plan a course on the latest screening for this route and indication.
+
+    Refused unless that screening ran on the current, signed intake and allows treatment; with
+    cautions, the prescriber's documented risk-benefit decision is required.
+    """
+    try:
+        route, indication = Route(route), Indication(indication)
+    except ValueError as bad:
+        raise TreatmentError(str(bad), status=422) from None
+    protocol = selectors.clinic_protocol(patient.clinic)
+    template = protocol.templates.get(regimen_key)
+    if template is None:
+        raise TreatmentError(
+            f"Unknown regimen {regimen_key!r}.", fields={"regimen_key": "Unknown."}, status=422
+        )
+    if template.route is not route:
+        raise TreatmentError(
+            f"The regimen {template.label} is for {template.route.value}, not {route.value}.",
+            fields={"regimen_key": "Does not match the route."},
+            status=422,
+        )
+    Patient.objects.select_for_update().filter(pk=patient.pk).first()
+    screening = selectors.latest_screening(patient, route.value, indication.value)
+    intake = intake_current(patient)
+    if screening is None:
+        raise TreatmentError("Screen the patient for this route and indication first.")
+    if intake is None or screening.intake_number != intake.number:
+        raise TreatmentError(
+            "The intake changed since the last screening: screen the patient again."
+        )
+    if intake.status != IntakeVersion.Status.SIGNED:
+        raise TreatmentError(
+            f"Intake v{intake.number} awaits a prescriber's signature: review and sign it first."
+        )
+    if not screening.allows_treatment:
+        raise TreatmentError(f"The latest screening does not allow treatment: {screening.summary}")
+    note = risk_benefit_note.strip()
+    if screening.outcome == "eligible_with_cautions" and not note:
+        raise TreatmentError(
+            "The screening found cautions: document the risk-benefit decision.",
+            fields={"risk_benefit_note": "Required when the screening has cautions."},
+            status=422,
+        )
+    if (
+        TreatmentCourse.objects.filter(patient=patient, route=route.value)
+        .exclude(phase=TreatmentCourse.Phase.COMPLETED)
+        .exists()
+    ):
+        raise TreatmentError(
+            "The patient already has an open course for this route: complete it first."
+        )
+    consent_documents_ensure(
+        clinic=patient.clinic, on=at.astimezone(patient.clinic.zone).date(), origin=origin
+    )
+    course = TreatmentCourse.objects.create(
+        clinic=patient.clinic,
+        patient=patient,
+        route=route.value,
+        indication=indication.value,
+        regimen_key=regimen_key,
+        created_at=at,
+        created_by=origin.actor,
+        screening=screening,
+        risk_benefit_note=note,
+    )
+    audit_record(
+        origin=origin,
+        action="create",
+        object_type="course",
+        object_id=course.pk,
+        clinic_id=patient.clinic_id,
+        patient_id=patient.pk,
+        summary=f"Planned a {course.route_label} course ({template.label})",
+        changes={"regimen_key": regimen_key, "screening": screening.pk, "risk_benefit_note": note},
+        at=at,
+    )
+    return course
+
+
+@transaction.atomic
+def course_move(
+    *,
+    course: TreatmentCourse,
+    to: str,
+    origin: RequestOrigin,
+    at: dt.datetime,
+    relapse_detected: bool = False,
+    reason: str = "",
+) -> TreatmentCourse:
+    """Move the course to phase ``to`` through ``regimens.next_phase``.
+
+    A planned course starts into induction (or is closed). A booster needs a detected relapse:
+    from the outcome rules when the scores show it, else the prescriber's documented relapse.
+    """
+    course = TreatmentCourse.objects.select_for_update().get(pk=course.pk)
+    before = course.phase
+    if course.phase == TreatmentCourse.Phase.PLANNED:
+        if to not in (TreatmentCourse.Phase.INDUCTION, TreatmentCourse.Phase.COMPLETED):
+            raise TreatmentError("A planned course starts with induction.")
+        course.phase = to
+        if to == TreatmentCourse.Phase.INDUCTION:
+            course.started_on = course.started_on or at.astimezone(course.clinic.zone).date()
+    else:
+        if to == Phase.BOOSTER and relapse_detected and not reason.strip():
+            raise TreatmentError(
+                "Describe the relapse (the scores or the clinical event) before a booster.",
+                fields={"reason": "Required for a booster."},
+                status=422,
+            )
+        state = CoursePhaseState(
+            Phase(course.phase),
+            paused_from=Phase(course.paused_from) if course.paused_from else None,
+        )
+        try:
+            state = next_phase(state, to=to, relapse_detected=relapse_detected)
+        except (ClinicalRuleError, ValueError) as refused:
+            raise TreatmentError(str(refused)) from None
+        course.phase = state.phase.value
+        course.paused_from = state.paused_from.value if state.paused_from else ""
+    if course.phase == TreatmentCourse.Phase.COMPLETED:
+        course.ended_on = at.astimezone(course.clinic.zone).date()
+    course.save(update_fields=["phase", "paused_from", "started_on", "ended_on"])
+    audit_record(
+        origin=origin,
+        action="update",
+        object_type="course",
+        object_id=course.pk,
+        clinic_id=course.clinic_id,
+        patient_id=course.patient_id,
+        summary=f"Course {before} → {course.phase}"
+        + (f": {reason.strip()}" if reason.strip() else ""),
+        changes={"phase": {"before": before, "after": course.phase}, "reason": reason.strip()},
+        at=at,
+    )
+    return course
+
+
+# --- checklist, REMS, aftercare ---------------------------------------------------------------
+
+
+@transaction.atomic
+def checklist_confirm(
+    *, course: TreatmentCourse, key: str, note: str, origin: RequestOrigin, at: dt.datetime
+) -> ChecklistItem:
+    """A clinician confirms a checklist item done (items read from the record cannot be)."""
+    spec = checklist.ITEMS.get(key)
+    if spec is None or not spec.manual:
+        raise TreatmentError("This item is read from the record, not confirmed by hand.")
+    item, created = ChecklistItem.objects.update_or_create(
+        course=course,
+        key=key,
+        defaults={"done_at": at, "done_by": origin.actor, "note": note.strip()[:300]},
+    )
+    audit_record(
+        origin=origin,
+        action="create" if created else "update",
+        object_type="checklist_item",
+        object_id=item.pk,
+        clinic_id=course.clinic_id,
+        patient_id=course.patient_id,
+        summary=f"Checklist: {spec.label} — done" + (f" ({note.strip()})" if note.strip() else ""),
+        at=at,
+    )
+    return item
+
+
+@transaction.atomic
+def checklist_clear(
+    *, course: TreatmentCourse, key: str, origin: RequestOrigin, at: dt.datetime
+) -> None:
+    deleted, _ = ChecklistItem.objects.filter(course=course, key=key).delete()
+    if deleted:
+        audit_record(
+            origin=origin,
+            action="delete",
+            object_type="checklist_item",
+            object_id=f"{course.pk}:{key}",
+            clinic_id=course.clinic_id,
+            patient_id=course.patient_id,
+            summary=f"Checklist: {checklist.ITEMS[key].label} — marked not done",
+            at=at,
+        )
+
+
+@transaction.atomic
+def course_rems_enrol(
+    *,
+    course: TreatmentCourse,
+    enrolled_on: dt.date,
+    enrolment_id: str,
+    origin: RequestOrigin,
+    at: dt.datetime,
+) -> TreatmentCourse:
+    """Record the patient's SPRAVATO REMS enrolment (esketamine courses)."""
+    if course.route != Route.ESKETAMINE_NASAL:
+        raise TreatmentError("REMS enrolment applies to esketamine courses only.")
+    if enrolled_on > at.astimezone(course.clinic.zone).date():
+        raise TreatmentError(
+            "The enrolment date is in the future.", fields={"enrolled_on": "Future."}, status=422
+        )
+    before = {
+        "rems_enrolled_on": course.rems_enrolled_on,
+        "rems_enrolment_id": course.rems_enrolment_id,
+    }
+    course.rems_enrolled_on = enrolled_on
+    course.rems_enrolment_id = enrolment_id.strip()[:40]
+    course.save(update_fields=["rems_enrolled_on", "rems_enrolment_id"])
+    audit_record(
+        origin=origin,
+        action="update",
+        object_type="course",
+        object_id=course.pk,
+        clinic_id=course.clinic_id,
+        patient_id=course.patient_id,
+        summary="Recorded SPRAVATO REMS patient enrolment",
+        changes=diff(
+            before,
+            {"rems_enrolled_on": enrolled_on, "rems_enrolment_id": course.rems_enrolment_id},
+        ),
+        at=at,
+    )
+    return course
+
+
+@transaction.atomic
+def aftercare_save(
+    *, course: TreatmentCourse, values: dict[str, Any], origin: RequestOrigin, at: dt.datetime
+) -> AftercarePlan:
+    """Write the course's aftercare plan (what the patient sees in the portal)."""
+    clean = {name: str(values.get(name) or "").strip()[:4000] for name in AftercarePlan.FIELDS}
+    plan = AftercarePlan.objects.select_for_update().filter(course=course).first()
+    before = {name: getattr(plan, name) for name in AftercarePlan.FIELDS} if plan else {}
+    if plan is None:
+        plan = AftercarePlan(course=course)
+    for name, value in clean.items():
+        setattr(plan, name, value)
+    plan.updated_at, plan.updated_by = at, origin.actor
+    plan.save()
+    audit_record(
+        origin=origin,
+        action="update" if before else "create",
+        object_type="aftercare_plan",
+        object_id=plan.pk,
+        clinic_id=course.clinic_id,
+        patient_id=course.patient_id,
+        summary="Aftercare plan " + ("updated" if before else "written"),
+        changes=diff(before, clean),
+        at=at,
+    )
+    return plan

@@ -1,0 +1,416 @@
+"""Staff pages: screening, protocol, courses and orders, checklist, booking, consent forms.
+
+Thin: parse, call a service or selector, render. Refusals re-render the page with the reason.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from ketacare.audit.services import RequestOrigin, audit_record
+from ketacare.clinical.common import ROUTE_LABELS, ClinicalRuleError, Route
+from ketacare.core.access import require_capability
+from ketacare.core.roles import Capability
+from ketacare.patients.selectors import body_measures, intake_current, patient_get
+from ketacare.treatment import consent, forms, presenters, selectors, services
+from ketacare.treatment.errors import TreatmentError
+from ketacare.treatment.models import (
+    INDICATION_CHOICES,
+    ROUTE_CHOICES,
+    AftercarePlan,
+    ConsentSignature,
+    TreatmentCourse,
+)
+
+
+def _origin(request: HttpRequest) -> RequestOrigin:
+    return RequestOrigin.from_request(request)
+
+
+def _audit_view(request: HttpRequest, *, patient_id: int, clinic_id: int, what: str) -> None:
+    audit_record(
+        origin=_origin(request),
+        action="view",
+        object_type=what,
+        object_id=patient_id,
+        clinic_id=clinic_id,
+        patient_id=patient_id,
+        summary=f"Viewed {what.replace('_', ' ')}",
+    )
+
+
+# --- patient overview and screening -----------------------------------------------------------
+
+
+def _consent_rows(patient, now):
+    rows = []
+    for route in Route:
+        document = consent.consent_document_current(patient.clinic, route, at=now)
+        if document is None:
+            continue
+        signature = (
+            ConsentSignature.objects.filter(
+                document=document, patient=patient, revoked_at__isnull=True
+            )
+            .select_related("clinician")
+            .order_by("-patient_signed_at")
+            .first()
+        )
+        if signature is None and not patient.courses.filter(route=route.value).exists():
+            continue
+        rows.append({"route": ROUTE_LABELS[route], "document": document, "signature": signature})
+    return rows
+
+
+@require_capability(Capability.CHART_VIEW)
+def patient_treatment(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = patient_get(request.access, patient_id)
+    _audit_view(request, patient_id=patient.pk, clinic_id=patient.clinic_id, what="treatment")
+    now = timezone.now()
+    return render(
+        request,
+        "treatment/patient.html",
+        {
+            "patient": patient,
+            "intake": intake_current(patient),
+            "screenings": [
+                presenters.screening_dict(s) for s in selectors.screenings_for(patient)[:20]
+            ],
+            "courses": selectors.courses_for(patient),
+            "consents": _consent_rows(patient, now),
+            "routes": ROUTE_CHOICES,
+            "indications": INDICATION_CHOICES,
+            "appointments": selectors.upcoming_appointments(patient, now=now)[:20],
+        },
+    )
+
+
+@require_POST
+@require_capability(Capability.ELIGIBILITY_SCREEN)
+def screen(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = patient_get(request.access, patient_id)
+    try:
+        result = services.screening_run(
+            patient=patient,
+            route=request.POST.get("route", ""),
+            indication=request.POST.get("indication", ""),
+            origin=_origin(request),
+            at=timezone.now(),
+        )
+    except TreatmentError as refused:
+        messages.error(request, str(refused))
+        return redirect("treatment:patient", patient_id=patient.pk)
+    return redirect("treatment:screening", screening_id=result.pk)
+
+
+@require_capability(Capability.CHART_VIEW)
+def screening_detail(request: HttpRequest, screening_id: int) -> HttpResponse:
+    result = selectors.screening_get(request.access, screening_id)
+    _audit_view(request, patient_id=result.patient_id, clinic_id=result.clinic_id, what="screening")
+    intake = intake_current(result.patient)
+    protocol = selectors.clinic_protocol(result.clinic)
+    templates = [t for t in protocol.templates.values() if t.route.value == result.route]
+    return render(
+        request,
+        "treatment/screening.html",
+        {
+            "patient": result.patient,
+            "result": presenters.screening_dict(result),
+            "stale": intake is not None and intake.number != result.intake_number,
+            "intake": intake,
+            "templates": templates,
+        },
+    )
+
+
+# --- courses ----------------------------------------------------------------------------------
+
+
+@require_capability(Capability.PLAN_EDIT)
+def course_new(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = patient_get(request.access, patient_id)
+    values = {
+        "route": request.POST.get("route") or request.GET.get("route", ""),
+        "indication": request.POST.get("indication") or request.GET.get("indication", ""),
+        "regimen_key": request.POST.get("regimen_key") or request.GET.get("regimen_key", ""),
+        "risk_benefit_note": request.POST.get("risk_benefit_note", ""),
+    }
+    error, errors = "", {}
+    if request.method == "POST":
+        try:
+            course = services.course_create(
+                patient=patient, origin=_origin(request), at=timezone.now(), **values
+            )
+        except TreatmentError as refused:
+            error, errors = str(refused), refused.fields
+        else:
+            messages.success(request, f"Planned the {course.route_label} course.")
+            return redirect("treatment:course", course_id=course.pk)
+    screening = (
+        selectors.latest_screening(patient, values["route"], values["indication"])
+        if values["route"]
+        else None
+    )
+    protocol = selectors.clinic_protocol(patient.clinic)
+    return render(
+        request,
+        "treatment/course_new.html",
+        {
+            "patient": patient,
+            "values": values,
+            "error": error,
+            "errors": errors,
+            "screening": presenters.screening_dict(screening) if screening else None,
+            "routes": ROUTE_CHOICES,
+            "indications": INDICATION_CHOICES,
+            "templates": list(protocol.templates.values()),
+        },
+        status=(422 if errors else 409) if error else 200,
+    )
+
+
+def _course_context(request: HttpRequest, course: TreatmentCourse) -> dict:
+    now = timezone.now()
+    protocol = selectors.clinic_protocol(course.clinic)
+    template = protocol.templates.get(course.regimen_key)
+    signed = selectors.signed_order(course)
+    return {
+        "course": course,
+        "patient": course.patient,
+        "info": presenters.course_dict(course, signed, template.label if template else ""),
+        "template": template,
+        "orders": [
+            presenters.order_dict(o) for o in selectors.orders_visible(course, request.access)
+        ],
+        "checklist": selectors.course_checklist(course, at=now),
+        "appointments": course.appointments.select_related("chair", "nurse").order_by("starts_at"),
+        "aftercare": AftercarePlan.objects.filter(course=course).first(),
+        "consent_current": consent.consent_is_current(course.patient, course.route, at=now),
+        "relapse": selectors.relapse_status(course) if course.phase == "maintenance" else None,
+        "is_esketamine": course.route == Route.ESKETAMINE_NASAL,
+    }
+
+
+@require_capability(Capability.CHART_VIEW)
+def course_detail(request: HttpRequest, course_id: int) -> HttpResponse:
+    course = selectors.course_get(request.access, course_id)
+    _audit_view(request, patient_id=course.patient_id, clinic_id=course.clinic_id, what="course")
+    return render(request, "treatment/course.html", _course_context(request, course))
+
+
+@require_POST
+@require_capability(Capability.PLAN_EDIT)
+def course_phase(request: HttpRequest, course_id: int) -> HttpResponse:
+    course = selectors.course_get(request.access, course_id)
+    to = request.POST.get("to", "")
+    reason = request.POST.get("reason", "")
+    relapse = False
+    if to == "booster":
+        relapse, reason = selectors.booster_grounds(course, reason)
+    try:
+        services.course_move(
+            course=course,
+            to=to,
+            relapse_detected=relapse,
+            reason=reason,
+            origin=_origin(request),
+            at=timezone.now(),
+        )
+    except TreatmentError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, f"Course moved to {to}.")
+    return redirect("treatment:course", course_id=course.pk)
+
+
+# --- orders -----------------------------------------------------------------------------------
+
+
+def _order_defaults(course: TreatmentCourse) -> dict:
+    protocol = selectors.clinic_protocol(course.clinic)
+    previous = selectors.last_dosed_order(course)
+    defaults: dict = {}
+    if course.route == Route.RACEMIC_IV:
+        defaults = {
+            "dose_mg_per_kg": protocol.iv.standard_mg_per_kg,
+            "infusion_minutes": int(protocol.iv.infusion_minutes),
+        }
+    elif course.route == Route.ESKETAMINE_NASAL:
+        defaults = {"dose_mg": 56 if previous is None else int(previous.dose_mg)}
+    if previous is not None and previous.calculation.get("input"):
+        defaults.update(previous.calculation["input"])
+    return defaults
+
+
+@require_capability(Capability.PLAN_EDIT)
+def order_new(request: HttpRequest, course_id: int) -> HttpResponse:
+    course = selectors.course_get(request.access, course_id)
+    values = request.POST.dict() if request.method == "POST" else _order_defaults(course)
+    error, errors, preview = "", {}, None
+    if request.method == "POST":
+        inputs, errors = forms.dose_input(request.POST)
+        reason = request.POST.get("titration_reason", "")
+        if not errors:
+            action = request.POST.get("action", "preview")
+            try:
+                if action == "save":
+                    services.order_draft(
+                        course=course,
+                        inputs=inputs,
+                        titration_reason=reason,
+                        instructions=request.POST.get("instructions", ""),
+                        origin=_origin(request),
+                        at=timezone.now(),
+                    )
+                    messages.success(request, "Draft order saved: a prescriber signs it next.")
+                    return redirect("treatment:course", course_id=course.pk)
+                preview = services.dose_preview(
+                    course=course, inputs=inputs, titration_reason=reason, at=timezone.now()
+                )
+            except (TreatmentError, ClinicalRuleError) as refused:
+                error = str(refused)
+    if request.method == "GET":
+        _audit_view(
+            request, patient_id=course.patient_id, clinic_id=course.clinic_id, what="dosing"
+        )
+    body = selectors.body_for_dosing(course.patient)
+    context = {
+        "course": course,
+        "patient": course.patient,
+        "values": values,
+        "errors": errors,
+        "error": error,
+        "preview": preview,
+        "body": body,
+        "measures": body_measures(course.patient, body.intake.data if body.intake else None),
+        "protocol": selectors.clinic_protocol(course.clinic),
+        "previous": selectors.last_dosed_order(course),
+    }
+    if request.htmx:  # htmx swaps only 2xx answers: the refusal is shown in the partial
+        if errors:
+            context["error"] = " ".join(errors.values())
+        return render(request, "treatment/_dose_result.html", context)
+    status = 422 if errors else (409 if error else 200)
+    return render(request, "treatment/order_new.html", context, status=status)
+
+
+@require_POST
+@require_capability(Capability.ORDER_SIGN)
+def order_sign(request: HttpRequest, order_id: int) -> HttpResponse:
+    order = selectors.order_get(request.access, order_id)
+    try:
+        services.order_sign(order=order, origin=_origin(request), at=timezone.now())
+    except TreatmentError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, "Order signed: it is now the course's actionable order.")
+    return redirect("treatment:course", course_id=order.course_id)
+
+
+@require_POST
+@require_capability(Capability.PLAN_EDIT)
+def order_cancel(request: HttpRequest, order_id: int) -> HttpResponse:
+    order = selectors.order_get(request.access, order_id)
+    try:
+        services.order_cancel(
+            order=order,
+            reason=request.POST.get("reason", ""),
+            origin=_origin(request),
+            at=timezone.now(),
+        )
+    except TreatmentError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, "Order cancelled.")
+    return redirect("treatment:course", course_id=order.course_id)
+
+
+# --- checklist, REMS, aftercare ---------------------------------------------------------------
+
+
+@require_POST
+@require_capability(Capability.PLAN_EDIT)
+def checklist_item(request: HttpRequest, course_id: int, key: str) -> HttpResponse:
+    course = selectors.course_get(request.access, course_id)
+    try:
+        if request.POST.get("action") == "clear":
+            services.checklist_clear(
+                course=course, key=key, origin=_origin(request), at=timezone.now()
+            )
+        else:
+            services.checklist_confirm(
+                course=course,
+                key=key,
+                note=request.POST.get("note", ""),
+                origin=_origin(request),
+                at=timezone.now(),
+            )
+    except TreatmentError as refused:
+        messages.error(request, str(refused))
+    return redirect("treatment:course", course_id=course.pk)
+
+
+@require_POST
+@require_capability(Capability.PLAN_EDIT)
+def rems_enrol(request: HttpRequest, course_id: int) -> HttpResponse:
+    course = selectors.course_get(request.access, course_id)
+    errors: dict[str, str] = {}
+    enrolled_on = forms.date_field(request.POST, "enrolled_on", errors)
+    if errors:
+        messages.error(request, "Enter the REMS enrolment date.")
+        return redirect("treatment:course", course_id=course.pk)
+    try:
+        services.course_rems_enrol(
+            course=course,
+            enrolled_on=enrolled_on,
+            enrolment_id=request.POST.get("enrolment_id", ""),
+            origin=_origin(request),
+            at=timezone.now(),
+        )
+    except TreatmentError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, "REMS enrolment recorded.")
+    return redirect("treatment:course", course_id=course.pk)
+
+
+AFTERCARE_HELP = {
+    "psychotherapy": "e.g. integration session after each treatment; weekly CBT with …",
+    "medication_management": "e.g. continue sertraline 150 mg; review at week 4",
+    "exercise": "e.g. 30 minutes' walk most days",
+    "sleep": "e.g. regular bedtime; no screens an hour before",
+    "nutrition": "e.g. regular meals; limit alcohol",
+    "stress": "e.g. breathing practice; support group",
+    "follow_up_treatments": "e.g. evaluation after infusion 6; maintenance by response",
+    "monitoring_schedule": "e.g. PHQ-9 before each treatment and weekly in maintenance",
+}
+
+
+@require_capability(Capability.PLAN_EDIT)
+def aftercare_edit(request: HttpRequest, course_id: int) -> HttpResponse:
+    course = selectors.course_get(request.access, course_id)
+    plan = AftercarePlan.objects.filter(course=course).first()
+    if request.method == "POST":
+        services.aftercare_save(
+            course=course, values=request.POST.dict(), origin=_origin(request), at=timezone.now()
+        )
+        messages.success(request, "Aftercare plan saved; the patient sees it in the portal.")
+        return redirect("treatment:course", course_id=course.pk)
+    fields = [
+        (
+            name,
+            AftercarePlan._meta.get_field(name).verbose_name.capitalize(),
+            getattr(plan, name) if plan else "",
+            AFTERCARE_HELP[name],
+        )
+        for name in AftercarePlan.FIELDS
+    ]
+    return render(
+        request,
+        "treatment/aftercare_form.html",
+        {"course": course, "patient": course.patient, "fields": fields},
+    )

@@ -1,0 +1,112 @@
+"""The protocol page and API: every rule and setting with its source; changes within the core's
+safe bounds only, each audited with before and after; unset required values listed."""
+
+from __future__ import annotations
+
+import pytest
+
+from ketacare.audit.models import AuditEntry
+from ketacare.treatment.models import ProtocolSetting
+from tests.web.treatment.conftest import UNCONTROLLED, call
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/treatment/protocol"
+
+
+def test_protocol_lists_rules_settings_sources_and_unset_values(client_for, clinic):
+    status, protocol = call(client_for("nurse"), "get", URL)
+    assert status == 200
+    settings = {row["key"]: row for row in protocol["settings"]}
+    assert settings["dosing.iv.max_mg_per_kg"]["value"] == 1.0
+    assert settings["dosing.iv.max_mg_per_kg"]["source"] == "S1, S4"
+    assert settings["bp.pre_treatment_systolic_max_mmhg"]["verified"] is False
+    assert settings["monitoring.esketamine_nasal.fasting_food_minutes"]["value"] == 120
+    assert "trd.required_adequate_trials" in protocol["unset_required"]
+    assert "dosing.im.max_mg_per_kg" in protocol["unset_required"]
+    assert "monitoring.racemic_iv.fasting_food_minutes" in protocol["unset_required"]
+    rules = {row["rule_id"]: row for row in protocol["rules"]}
+    assert rules["esk.aneurysm"]["severity_key"] is None  # a label contraindication
+    assert rules["bp.uncontrolled_hypertension"]["severity_choices"] == [
+        "contraindication",
+        "caution",
+    ]
+    page = client_for("nurse").get("/treatment/protocol/").content.decode()
+    assert "To be set by the clinic" in page and "unverified" in page
+    assert 'name="value"' not in page  # nurses see, only the director changes
+
+
+def test_a_change_is_audited_with_before_and_after(client_for, clinic):
+    director = client_for("medical_director")
+    status, body = call(director, "put", f"{URL}/dosing.iv.max_mg_per_kg", {"value": 0.8})
+    assert status == 200 and body["value"] == 0.8
+    entry = AuditEntry.objects.filter(object_type="protocol_setting").latest("sequence")
+    assert entry.changes == {"dosing.iv.max_mg_per_kg": {"before": 1.0, "after": 0.8}}
+    status, body = call(director, "delete", f"{URL}/dosing.iv.max_mg_per_kg")
+    assert status == 200 and body["value"] == 1.0
+    assert not ProtocolSetting.objects.filter(clinic=clinic).exists()
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("dosing.iv.max_mg_per_kg", 1.5, "above the safe maximum"),
+        ("bp.pre_treatment_systolic_max_mmhg", 190, "above the safe maximum"),
+        ("dosing.iv.max_mg_per_kg", 0.6, "Usual range up to 0.75 mg/kg is above"),
+        ("esketamine-trd.induction.sessions", 6, "fixed by its source"),
+        ("esketamine-trd.maintenance.week_9_on.interval_days", 10, "must be 7 or 14"),
+        ("dosing.weight_basis", "lean", "choose one of"),
+        ("trd.required_adequate_trials", "two", "not a number"),
+    ],
+)
+def test_values_outside_safe_bounds_are_refused(client_for, key, value, message):
+    status, body = call(client_for("medical_director"), "put", f"{URL}/{key}", {"value": value})
+    assert status == 422, body
+    assert message in body["detail"]
+    assert not ProtocolSetting.objects.exists()
+
+
+def test_standard_dose_above_a_lowered_maximum_is_refused(client_for):
+    director = client_for("medical_director")
+    assert call(director, "put", f"{URL}/dosing.iv.max_mg_per_kg", {"value": 0.8})[0] == 200
+    status, body = call(director, "put", f"{URL}/dosing.iv.standard_mg_per_kg", {"value": 0.85})
+    assert status == 422 and "above this protocol's maximum" in body["detail"]
+
+
+def test_unknown_key_is_404(client_for):
+    status, _ = call(client_for("medical_director"), "put", f"{URL}/esk.aneurysm", {"value": 1})
+    assert status == 404
+
+
+def test_lowering_a_relative_contraindication_changes_the_screening(
+    client_for, patient, protocol_ready, enter_intake
+):
+    enter_intake(patient, **UNCONTROLLED)
+    key = "eligibility.severity.bp.uncontrolled_hypertension"
+    status, _ = call(client_for("medical_director"), "put", f"{URL}/{key}", {"value": "caution"})
+    assert status == 200
+    status, result = call(
+        client_for("prescriber"),
+        "post",
+        f"/api/v1/treatment/patients/{patient.pk}/screenings",
+        {"route": "racemic_iv", "indication": "depression"},
+    )
+    finding = next(f for f in result["findings"] if f["rule_id"] == key.split(".", 2)[2])
+    assert finding["severity"] == "caution" and finding["overridden_from"] == "contraindication"
+    assert result["outcome"] == "eligible_with_cautions"
+
+
+def test_protocol_page_form_saves_and_reports_refusals(client_for):
+    director = client_for("medical_director")
+    response = director.post(
+        "/treatment/protocol/set/",
+        {"key": "dosing.im.max_mg_per_kg", "value": "1"},
+        follow=True,
+    )
+    assert b"dosing.im.max_mg_per_kg saved" in response.content
+    response = director.post(
+        "/treatment/protocol/set/",
+        {"key": "dosing.iv.infusion_minutes", "value": "120"},
+        follow=True,
+    )
+    assert b"Not saved" in response.content and b"above the safe maximum" in response.content
