@@ -32,6 +32,14 @@ PAGES = [
         {},
     ),
     ("audit log", "get", "/audit/", Capability.AUDIT_VIEW, None),
+    ("clinic settings", "get", "/clinic/settings/", Capability.CLINIC_MANAGE, None),
+    (
+        "add chair",
+        "post",
+        "/clinic/chairs/",
+        Capability.CLINIC_MANAGE,
+        {"name": "Chair 9", "kind": "chair"},
+    ),
     ("audit export", "get", "/audit/export.csv", Capability.AUDIT_VIEW, None),
 ]
 
