@@ -1,8 +1,30 @@
 from django.apps import AppConfig
 
+from ketacare.core.roles import Capability
+
 
 class TreatmentSessionsConfig(AppConfig):
     # "sessions" is taken by django.contrib.sessions.
     name = "ketacare.sessions"
     label = "treatment_sessions"
     verbose_name = "Treatment sessions"
+
+    nav = [
+        ("Today", "sessions:board", Capability.SESSION_DOCUMENT),
+        ("REMS forms", "sessions:rems_due", Capability.REMS_VIEW),
+    ]
+
+    def chart_panel(self, request, patient):
+        from ketacare.sessions.panels import chart_panel
+
+        return chart_panel(request, patient)
+
+    def portal_panel(self, request, patient):
+        from ketacare.sessions.panels import portal_panel
+
+        return portal_panel(request, patient)
+
+    def dashboard_panel(self, request):
+        from ketacare.sessions.panels import dashboard_panel
+
+        return dashboard_panel(request)

@@ -1,0 +1,400 @@
+"""The flowsheet: vital signs and the alerts they raise, observations, side effects.
+
+``monitoring.evaluate_vitals`` decides what a reading means and ``monitoring.alert_resolved``
+whether a later one is back within limits; this module stores, opens and closes alerts.
+
+Alert episodes: an out-of-range value opens one VITALS alert per code; further out-of-range
+readings do not open another while that one is still unacknowledged. A reading back within
+limits resolves acknowledged alerts at once; an unacknowledged one stays open (a person must see
+it) and is resolved as it is acknowledged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db import transaction
+
+from ketacare.alerts.models import Alert
+from ketacare.audit.services import RequestOrigin, audit_record
+from ketacare.clinical.common import ClinicalRuleError, Provenance
+from ketacare.clinical.instruments import score
+from ketacare.clinical.monitoring import (
+    AlertLevel,
+    MonitoringProtocol,
+    Phase,
+    VitalAlert,
+    VitalsReading,
+    alert_resolved,
+    evaluate_vitals,
+)
+from ketacare.clinical.session_flow import SideEffectObservation, phase_for_state
+from ketacare.sessions import integration
+from ketacare.sessions.models import (
+    ScoredObservation,
+    SideEffectEntry,
+    TreatmentSession,
+    VitalsEntry,
+)
+from ketacare.sessions.protocol import protocol_for
+from ketacare.sessions.records import (
+    InvalidEntry,
+    SessionRefused,
+    check_time,
+    provenance_json,
+    reading_of,
+)
+
+SOURCE_TYPE = "treatment_session"
+VITAL_FIELDS = (
+    "systolic_mmhg",
+    "diastolic_mmhg",
+    "heart_rate_bpm",
+    "spo2_percent",
+    "respiratory_rate_per_min",
+    "moaas_level",
+)
+# What the nurse did, for the acknowledgement; stored as the alert's note (action "other").
+ACK_ACTIONS = {
+    "rechecked": "Rechecked the vital signs",
+    "slowed": "Slowed the infusion",
+    "paused": "Paused the infusion / gave no further dose",
+    "prescriber_called": "Called the prescriber",
+    "emergency": "Started the clinic's emergency protocol",
+    "observed": "Stayed with the patient and observed",
+}
+RECORDING_STATES = ("checked_in", "prechecks_passed", "dosing", "recovery")
+DOCUMENTING_STATES = (*RECORDING_STATES, "discharged")
+
+
+def session_alerts(session: TreatmentSession, *, kinds: Iterable[str] | None = None):
+    alerts = Alert.objects.filter(source_type=SOURCE_TYPE, source_id=str(session.pk))
+    return alerts.filter(kind__in=list(kinds)) if kinds else alerts
+
+
+def baseline_entry(session: TreatmentSession, *, before: dt.datetime | None = None):
+    """The latest pre-dose reading with a blood pressure: the session's baseline."""
+    rows = session.vitals.filter(phase=Phase.PRE_DOSE.value, systolic_mmhg__isnull=False)
+    if before is not None:
+        rows = rows.filter(taken_at__lte=before)
+    return rows.order_by("-taken_at", "-pk").first()
+
+
+def _finding_json(a: VitalAlert) -> dict:
+    return {
+        "code": a.code,
+        "level": a.level.value,
+        "message": a.message,
+        "recommended_action": a.recommended_action,
+        "provenance": provenance_json(a.provenance),
+    }
+
+
+def _vital_alert(alert: Alert) -> VitalAlert:
+    """The clinical-core alert a stored Alert was opened from."""
+    d = alert.details
+    return VitalAlert(
+        code=alert.code,
+        level=AlertLevel(d["level"]),
+        message=alert.message,
+        recommended_action=alert.recommended_action,
+        provenance=Provenance(tuple(d["provenance"]["sources"]), d["provenance"]["verified"]),
+        reading_taken_at=dt.datetime.fromisoformat(d["reading_taken_at"]),
+        phase=Phase(d["phase"]),
+    )
+
+
+def back_within(alert: Alert, later: Iterable[VitalsEntry], protocol: MonitoringProtocol):
+    """The first later reading that shows the alert's value back within limits, or None."""
+    opened = _vital_alert(alert)
+    for entry in later:
+        if entry.taken_at > opened.reading_taken_at and alert_resolved(
+            opened, reading_of(entry), protocol
+        ):
+            return entry
+    return None
+
+
+def _resolve(alert: Alert, entry: VitalsEntry, *, origin: RequestOrigin, at: dt.datetime):
+    note = f"Back within limits at the reading of {entry.taken_at.isoformat()}"
+    return integration.alert_resolve(alert=alert, note=note, origin=origin, at=at)
+
+
+@transaction.atomic
+def vitals_record(
+    *,
+    session: TreatmentSession,
+    values: dict,
+    taken_at: dt.datetime,
+    origin: RequestOrigin,
+    now: dt.datetime,
+    crisis_symptoms: list[str] | None = None,
+) -> tuple[VitalsEntry, list[Alert], list[Alert]]:
+    """Store a flowsheet row; open alerts for what it shows and resolve those it clears.
+
+    Returns the row, the alerts opened and the alerts resolved. Pre-dose findings are not
+    opened as alerts: they are the pre-check gate's to judge.
+    """
+    session = TreatmentSession.objects.select_for_update().get(pk=session.pk)
+    if session.state not in RECORDING_STATES:
+        raise SessionRefused(f"Vital signs cannot be recorded in a session that is {session.state}")
+    check_time("The reading time", taken_at, now=now, not_before=session.checked_in_at)
+    values = {k: values.get(k) for k in VITAL_FIELDS}
+    if all(v is None for v in values.values()):
+        raise InvalidEntry("Enter at least one value", "systolic_mmhg")
+    try:
+        reading = VitalsReading(
+            taken_at=taken_at,
+            crisis_symptoms=frozenset(crisis_symptoms) if crisis_symptoms is not None else None,
+            **values,
+        )
+    except ClinicalRuleError as bad:
+        field = next((f for f in VITAL_FIELDS if f in str(bad) or _label(f) in str(bad)), None)
+        raise InvalidEntry(str(bad), field) from bad
+    phase = phase_for_state(session.state)
+    protocol = protocol_for(session.clinic, session.route)
+    base = baseline_entry(session, before=taken_at)
+    findings = evaluate_vitals(
+        reading,
+        phase=phase,
+        baseline=reading_of(base) if base else None,
+        protocol=protocol,
+    )
+    entry = VitalsEntry.objects.create(
+        session=session,
+        taken_at=taken_at,
+        phase=phase.value,
+        crisis_symptoms=sorted(reading.crisis_symptoms)
+        if reading.crisis_symptoms
+        else ([] if reading.crisis_symptoms is not None else None),
+        findings=[_finding_json(f) for f in findings],
+        recorded_at=now,
+        recorded_by=origin.actor,
+        **values,
+    )
+    audit_record(
+        origin=origin,
+        action="create",
+        object_type="vitals",
+        object_id=entry.pk,
+        clinic_id=session.clinic_id,
+        patient_id=session.patient_id,
+        summary=f"Vital signs recorded ({phase.value.replace('_', ' ')})",
+        changes={
+            "session": session.pk,
+            "taken_at": taken_at,
+            **values,
+            "findings": [f.code for f in findings],
+        },
+        at=now,
+    )
+    opened: list[Alert] = []
+    if phase is not Phase.PRE_DOSE:
+        still_open = set(
+            session_alerts(session, kinds=[Alert.Kind.VITALS])
+            .filter(status=Alert.Status.OPEN)
+            .values_list("code", flat=True)
+        )
+        for f in findings:
+            if f.level is AlertLevel.UNCONFIGURED or f.code in still_open:
+                continue
+            opened.append(_open_vitals_alert(session, entry, f, origin=origin, at=now))
+    resolved = []
+    unresolved = session_alerts(session, kinds=[Alert.Kind.VITALS]).filter(
+        status=Alert.Status.ACKNOWLEDGED
+    )
+    for alert in unresolved:
+        if back_within(alert, [entry], protocol) is not None:
+            resolved.append(_resolve(alert, entry, origin=origin, at=now))
+    return entry, opened, resolved
+
+
+def _label(field: str) -> str:
+    return {
+        "systolic_mmhg": "Systolic",
+        "diastolic_mmhg": "Diastolic",
+        "heart_rate_bpm": "Heart rate",
+        "spo2_percent": "SpO2",
+        "respiratory_rate_per_min": "Respiratory rate",
+        "moaas_level": "MOAA/S",
+    }[field]
+
+
+def _open_vitals_alert(
+    session: TreatmentSession, entry: VitalsEntry, f: VitalAlert, *, origin, at
+) -> Alert:
+    return integration.alert_open(
+        patient=session.patient,
+        kind=Alert.Kind.VITALS,
+        level=Alert.Level.CRITICAL if f.level is AlertLevel.CRITICAL else Alert.Level.WARNING,
+        code=f.code,
+        message=f.message,
+        recommended_action=f.recommended_action,
+        source_type=SOURCE_TYPE,
+        source_id=session.pk,
+        details={
+            **_finding_json(f),
+            "reading_id": entry.pk,
+            "reading_taken_at": entry.taken_at.isoformat(),
+            "phase": f.phase.value,
+        },
+        origin=origin,
+        at=at,
+    )
+
+
+@transaction.atomic
+def vitals_alert_acknowledge(
+    *,
+    session: TreatmentSession,
+    alert: Alert,
+    actions: list[str],
+    note: str,
+    origin: RequestOrigin,
+    now: dt.datetime,
+) -> Alert:
+    """The nurse acknowledges a session alert with what was done; a reading already back within
+    limits then resolves it."""
+    if alert.source_type != SOURCE_TYPE or alert.source_id != str(session.pk):
+        raise InvalidEntry("This alert does not belong to this session", "alert")
+    if alert.status != Alert.Status.OPEN:
+        raise SessionRefused(f"This alert is already {alert.get_status_display().lower()}")
+    unknown = [a for a in actions if a not in ACK_ACTIONS]
+    if unknown:
+        raise InvalidEntry(f"Unknown action: {', '.join(unknown)}", "actions")
+    note = (note or "").strip()
+    if not actions and not note:
+        raise InvalidEntry("Say what was done: choose an action or write a note", "actions")
+    text = "; ".join([*(ACK_ACTIONS[a] for a in actions), *([note] if note else [])])
+    alert = integration.alert_acknowledge(alert=alert, note=text, origin=origin, at=now)
+    if alert.kind == Alert.Kind.VITALS and "reading_taken_at" in alert.details:
+        protocol = protocol_for(session.clinic, session.route)
+        since = dt.datetime.fromisoformat(alert.details["reading_taken_at"])
+        later = session.vitals.filter(taken_at__gt=since)
+        entry = back_within(alert, later.order_by("taken_at"), protocol)
+        if entry is not None:
+            alert = _resolve(alert, entry, origin=origin, at=now)
+    return alert
+
+
+@transaction.atomic
+def observation_record(
+    *,
+    session: TreatmentSession,
+    instrument: str,
+    answers: list[int],
+    observed_at: dt.datetime,
+    origin: RequestOrigin,
+    now: dt.datetime,
+) -> ScoredObservation:
+    """A clinician-rated instrument during the session (CADSS-6), scored by instruments.score.
+    MOAA/S is a flowsheet column, because it drives the sedation alerts."""
+    if instrument != "cadss6":
+        raise InvalidEntry("Only CADSS-6 is rated here; MOAA/S goes in the flowsheet", "instrument")
+    if session.state not in DOCUMENTING_STATES:
+        raise SessionRefused(
+            f"Observations cannot be recorded in a session that is {session.state}"
+        )
+    check_time("The observation time", observed_at, now=now, not_before=session.checked_in_at)
+    try:
+        result = score(instrument, answers)
+    except ClinicalRuleError as bad:
+        raise InvalidEntry(str(bad), "answers") from bad
+    row = ScoredObservation.objects.create(
+        session=session,
+        instrument=instrument,
+        observed_at=observed_at,
+        answers=list(result.item_scores),
+        total=result.total,
+        scorer_version=result.scorer_version,
+        flags=sorted(result.flags),
+        recorded_at=now,
+        recorded_by=origin.actor,
+    )
+    audit_record(
+        origin=origin,
+        action="create",
+        object_type="session_observation",
+        object_id=row.pk,
+        clinic_id=session.clinic_id,
+        patient_id=session.patient_id,
+        summary=f"{instrument.upper()} recorded: {result.total}",
+        changes={"session": session.pk, "answers": row.answers, "total": result.total},
+        at=now,
+    )
+    return row
+
+
+@transaction.atomic
+def side_effect_record(
+    *,
+    session: TreatmentSession,
+    effect: str,
+    severity: str,
+    observed_at: dt.datetime,
+    origin: RequestOrigin,
+    now: dt.datetime,
+    serious_adverse_event: bool = False,
+    note: str = "",
+    intervention: str = "",
+) -> SideEffectEntry:
+    """A side effect with its severity and what was given; a serious adverse event opens an
+    ADVERSE_EVENT alert so it is reported (FDA MedWatch, source: S106; REMS form, S15)."""
+    if session.state not in DOCUMENTING_STATES:
+        raise SessionRefused(
+            f"Side effects cannot be recorded in a session that is {session.state}"
+        )
+    check_time("The time observed", observed_at, now=now, not_before=session.checked_in_at)
+    try:
+        obs = SideEffectObservation(
+            effect=effect,
+            severity=severity,
+            observed_at=observed_at,
+            serious_adverse_event=serious_adverse_event,
+            note=(note or "").strip(),
+        )
+    except (ClinicalRuleError, ValueError) as bad:
+        raise InvalidEntry(str(bad), "note" if "note" in str(bad) else "effect") from bad
+    row = SideEffectEntry.objects.create(
+        session=session,
+        effect=obs.effect.value,
+        severity=obs.severity.value,
+        observed_at=observed_at,
+        serious_adverse_event=obs.serious_adverse_event,
+        note=obs.note,
+        intervention=(intervention or "").strip(),
+        recorded_at=now,
+        recorded_by=origin.actor,
+    )
+    audit_record(
+        origin=origin,
+        action="create",
+        object_type="side_effect",
+        object_id=row.pk,
+        clinic_id=session.clinic_id,
+        patient_id=session.patient_id,
+        summary=f"Side effect: {obs.effect.value} ({obs.severity.value})"
+        + (", serious adverse event" if obs.reportable else ""),
+        changes={"session": session.pk, "intervention": row.intervention},
+        at=now,
+    )
+    if obs.reportable:
+        what = obs.effect.value.replace("_", " ")
+        integration.alert_open(
+            patient=session.patient,
+            kind=Alert.Kind.ADVERSE_EVENT,
+            level=Alert.Level.CRITICAL,
+            code="serious_adverse_event",
+            message=f"Serious adverse event during the session: {what} ({obs.severity.value})"
+            + (f" — {obs.note}" if obs.note else ""),
+            recommended_action="Treat and document; report it (FDA MedWatch"
+            + ("; the REMS Patient Monitoring Form" if session.route == "esketamine_nasal" else "")
+            + ")",
+            source_type=SOURCE_TYPE,
+            source_id=session.pk,
+            details={"side_effect_id": row.pk, "provenance": provenance_json(obs.provenance)},
+            origin=origin,
+            at=now,
+        )
+    return row

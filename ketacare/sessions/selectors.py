@@ -1,0 +1,278 @@
+"""Reads the session pages and the API share, always scoped to the clinic in use.
+
+``session_screen`` gathers everything the nurse's screen shows once, then the page only renders.
+The schedule (``next_reading_due``, ``is_overdue``) and the alert checks are the clinical core's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from ketacare.alerts.models import Alert
+from ketacare.clinical.common import ClinicalRuleError, Route
+from ketacare.clinical.instruments import score
+from ketacare.clinical.monitoring import MonitoringProtocol, Phase, is_overdue, next_reading_due
+from ketacare.clinical.session_flow import phase_for_state
+from ketacare.core.access import Access
+from ketacare.core.models import Chair
+from ketacare.sessions.administration import (
+    AdministrationSummary,
+    administration_summary,
+    uses_pump,
+)
+from ketacare.sessions.flowsheet import back_within, session_alerts
+from ketacare.sessions.models import AtHomeSession, TreatmentSession, VitalsEntry
+from ketacare.sessions.protocol import protocol_for
+from ketacare.treatment.models import Appointment
+
+ACTIVE_STATES = ("checked_in", "prechecks_passed", "dosing", "recovery")
+
+
+def sessions_in_scope(access: Access) -> QuerySet[TreatmentSession]:
+    if access.clinic is None:
+        return TreatmentSession.objects.none()
+    return TreatmentSession.objects.filter(clinic_id=access.clinic.pk).select_related(
+        "patient", "order", "appointment", "appointment__chair", "clinic"
+    )
+
+
+def session_get(access: Access, session_id: int) -> TreatmentSession:
+    try:
+        return sessions_in_scope(access).get(pk=session_id)
+    except TreatmentSession.DoesNotExist as missing:
+        raise Http404("No such session at this clinic.") from missing
+
+
+def appointment_get(access: Access, appointment_id: int) -> Appointment:
+    if access.clinic is None:
+        raise Http404("No clinic in use.")
+    try:
+        return Appointment.objects.select_related("course", "patient").get(
+            pk=appointment_id, clinic_id=access.clinic.pk
+        )
+    except Appointment.DoesNotExist as missing:
+        raise Http404("No such appointment at this clinic.") from missing
+
+
+def at_home_in_scope(access: Access) -> QuerySet[AtHomeSession]:
+    if access.clinic is None:
+        return AtHomeSession.objects.none()
+    return AtHomeSession.objects.filter(clinic_id=access.clinic.pk).select_related("patient")
+
+
+# --- schedule -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Schedule:
+    phase: Phase | None
+    next_due: dt.datetime | None
+    overdue: bool
+    problem: str = ""  # e.g. the interval is not configured
+
+
+def phase_started_at(session: TreatmentSession, phase: Phase) -> dt.datetime | None:
+    return {
+        Phase.PRE_DOSE: session.checked_in_at,
+        Phase.DOSING: session.dosing_started_at,
+        Phase.POST_DOSE: session.dosing_ended_at,
+    }[phase]
+
+
+def last_vitals_at(session: TreatmentSession) -> dt.datetime | None:
+    rows = [v for v in session.vitals.all() if v.has_vitals]
+    return rows[-1].taken_at if rows else None
+
+
+def reading_schedule(
+    session: TreatmentSession, protocol: MonitoringProtocol, *, now: dt.datetime
+) -> Schedule:
+    phase = phase_for_state(session.state) if session.state in ACTIVE_STATES else None
+    if phase is None:
+        return Schedule(None, None, False)
+    started = phase_started_at(session, phase)
+    last = last_vitals_at(session)
+    try:
+        due = next_reading_due(
+            phase=phase, last_reading_at=last, phase_started_at=started, protocol=protocol
+        )
+        late = is_overdue(
+            phase=phase,
+            last_reading_at=last if last is None or last <= now else None,
+            phase_started_at=started,
+            protocol=protocol,
+            now=now,
+        )
+    except ClinicalRuleError as missing:
+        return Schedule(phase, None, False, str(missing))
+    return Schedule(phase, due, late)
+
+
+# --- the nurse's screen -------------------------------------------------------------------------
+
+
+@dataclass
+class AlertRow:
+    alert: Alert
+    back_within_at: dt.datetime | None = None
+
+
+@dataclass
+class Row:
+    entry: VitalsEntry
+    moaas_text: str | None
+
+
+@dataclass
+class SessionScreen:
+    session: TreatmentSession
+    protocol: MonitoringProtocol
+    unconfigured: list[str]
+    schedule: Schedule
+    minutes_in: int | None
+    rows: list[Row]
+    alerts: list[AlertRow]
+    closed_alerts: list[Alert]
+    administration: AdministrationSummary | None
+    pump: bool
+    events: list = field(default_factory=list)
+
+
+def minutes_into(session: TreatmentSession, now: dt.datetime) -> int | None:
+    """Whole minutes since dosing started (or since check-in before that)."""
+    start = session.dosing_started_at or session.checked_in_at
+    if start is None or session.state not in ACTIVE_STATES:
+        return None
+    return max(0, int((now - start) // dt.timedelta(minutes=1)))
+
+
+def session_screen(session: TreatmentSession, *, now: dt.datetime) -> SessionScreen:
+    protocol = protocol_for(session.clinic, session.route)
+    entries = list(session.vitals.all())
+    rows = [
+        Row(e, score("moaas", [e.moaas_level]).description if e.moaas_level is not None else None)
+        for e in entries
+    ]
+    alerts, closed = [], []
+    for alert in session_alerts(session).order_by("-opened_at"):
+        if alert.status == Alert.Status.RESOLVED:
+            closed.append(alert)
+            continue
+        row = AlertRow(alert)
+        if alert.kind == Alert.Kind.VITALS and "reading_taken_at" in alert.details:
+            later = back_within(alert, entries, protocol)
+            row.back_within_at = later.taken_at if later else None
+        alerts.append(row)
+    admin = None
+    if session.order_id and (session.dosing_started_at or session.administration.exists()):
+        admin = administration_summary(session, now=now)
+    return SessionScreen(
+        session=session,
+        protocol=protocol,
+        unconfigured=[s.label for s in protocol.unconfigured()],
+        schedule=reading_schedule(session, protocol, now=now),
+        minutes_in=minutes_into(session, now),
+        rows=rows,
+        alerts=alerts,
+        closed_alerts=closed,
+        administration=admin,
+        pump=uses_pump(session),
+        events=list(session.events.select_related("recorded_by")),
+    )
+
+
+# --- the today board ----------------------------------------------------------------------------
+
+
+@dataclass
+class ChairRow:
+    chair: Chair
+    session: TreatmentSession | None = None
+    appointment: Appointment | None = None  # the next booked one without an active session
+    minutes_in: int | None = None
+    schedule: Schedule | None = None
+    open_alerts: list[Alert] = field(default_factory=list)
+    later: list[Appointment] = field(default_factory=list)
+
+
+def today_board(access: Access, *, now: dt.datetime) -> list[ChairRow]:
+    """Every active chair of the clinic: who is in it, minutes in, next reading, open alerts."""
+    clinic = access.clinic
+    if clinic is None:
+        return []
+    zone = clinic.zone
+    day = now.astimezone(zone).date()
+    start = dt.datetime.combine(day, dt.time.min, zone)
+    appointments = list(
+        Appointment.objects.filter(
+            clinic=clinic,
+            kind=Appointment.Kind.TREATMENT,
+            starts_at__gte=start,
+            starts_at__lt=start + dt.timedelta(days=1),
+        )
+        .exclude(status=Appointment.Status.CANCELLED)
+        .select_related("patient", "chair")
+        .order_by("starts_at")
+    )
+    sessions = {
+        s.appointment_id: s
+        for s in TreatmentSession.objects.filter(appointment__in=appointments).select_related(
+            "patient", "clinic", "appointment"
+        )
+    }
+    active = TreatmentSession.objects.filter(clinic=clinic, state__in=ACTIVE_STATES)
+    for s in active.select_related("patient", "clinic", "appointment"):
+        sessions.setdefault(s.appointment_id, s)
+    rows = []
+    for chair in Chair.objects.filter(clinic=clinic, active=True).order_by("name"):
+        row = ChairRow(chair)
+        in_chair = [s for s in sessions.values() if s.appointment.chair_id == chair.pk]
+        current = [s for s in in_chair if s.state in ACTIVE_STATES]
+        if current:
+            row.session = current[0]
+            protocol = protocol_for(clinic, row.session.route)
+            row.minutes_in = minutes_into(row.session, now)
+            row.schedule = reading_schedule(row.session, protocol, now=now)
+            row.open_alerts = list(
+                session_alerts(row.session).exclude(status=Alert.Status.RESOLVED)
+            )
+        waiting = [
+            a
+            for a in appointments
+            if a.chair_id == chair.pk
+            and (a.pk not in sessions or sessions[a.pk].state == "scheduled")
+        ]
+        if waiting and row.session is None:
+            row.appointment = waiting[0]
+            row.later = waiting[1:]
+        else:
+            row.later = waiting
+        rows.append(row)
+    return rows
+
+
+def today_appointments_without_chair(access: Access, *, now: dt.datetime) -> list[Appointment]:
+    clinic = access.clinic
+    if clinic is None:
+        return []
+    day = now.astimezone(clinic.zone).date()
+    start = dt.datetime.combine(day, dt.time.min, clinic.zone)
+    return list(
+        Appointment.objects.filter(
+            clinic=clinic,
+            kind=Appointment.Kind.TREATMENT,
+            chair__isnull=True,
+            starts_at__gte=start,
+            starts_at__lt=start + dt.timedelta(days=1),
+        )
+        .exclude(status=Appointment.Status.CANCELLED)
+        .select_related("patient")
+    )
+
+
+def is_esketamine(session: TreatmentSession) -> bool:
+    return session.route == Route.ESKETAMINE_NASAL.value

@@ -1,0 +1,477 @@
+"""The nurse's session screen and its actions: parse the post, call a service, render.
+
+Every action redirects back to the screen (or returns the live partial to htmx); a refusal
+re-renders the screen with the reason (409), bad input with the field errors (422).
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from ketacare.alerts.models import Alert
+from ketacare.audit.services import RequestOrigin, audit_record
+from ketacare.clinical.session_flow import ABORTABLE_STATES, CANCELLABLE_STATES
+from ketacare.core.access import require_capability
+from ketacare.core.roles import Capability, Role
+from ketacare.sessions import flowsheet, services
+from ketacare.sessions import forms as f
+from ketacare.sessions.administration import administration_record
+from ketacare.sessions.chart import vitals_chart
+from ketacare.sessions.flowsheet import ACK_ACTIONS, DOCUMENTING_STATES, RECORDING_STATES
+from ketacare.sessions.models import SessionLocked
+from ketacare.sessions.records import InvalidEntry, SessionRefused
+from ketacare.sessions.remsforms import form_view
+from ketacare.sessions.selectors import (
+    appointment_get,
+    is_esketamine,
+    session_get,
+    session_screen,
+)
+from ketacare.sessions.services import first_treatment, rems_enrolled
+
+
+def _role_for_override(access) -> str:
+    for role in (Role.PRESCRIBER, Role.MEDICAL_DIRECTOR):
+        if role in access.roles:
+            return role.value
+    return sorted(access.roles)[0] if access.roles else ""
+
+
+def _context(request, session, **extra) -> dict:
+    now = timezone.now()
+    screen = session_screen(session, now=now)
+    context = {
+        "screen": screen,
+        "session": session,
+        "now": now,
+        "chart": vitals_chart(
+            [r.entry for r in screen.rows],
+            screen.protocol,
+            start=session.dosing_started_at or session.checked_in_at,
+        ),
+        "ack_actions": ACK_ACTIONS.items(),
+        "crisis_choices": f.CRISIS_CHOICES,
+        "answer_choices": f.ANSWER_CHOICES,
+        "flags": {
+            "recording": session.state in RECORDING_STATES,
+            "documenting": session.state in DOCUMENTING_STATES,
+            "cancellable": session.state in CANCELLABLE_STATES,
+            "abortable": session.state in ABORTABLE_STATES,
+            "addenda": session.state in services.ADDENDUM_STATES,
+        },
+        "values": {},
+        "errors": {},
+    }
+    return context | extra
+
+
+def _questions(questions, values) -> list[tuple[str, str, str]]:
+    return [(name, label, (values.get(name) or "unknown")) for name, label in questions]
+
+
+def _render(request, session, *, status=200, template="sessions/session.html", **extra):
+    context = _context(request, session, **extra)
+    if template == "sessions/session.html":
+        context |= {
+            "precheck_questions": _questions(f.PRECHECK_QUESTIONS, context["values"]),
+            "discharge_questions": _questions(f.DISCHARGE_QUESTIONS, context["values"]),
+            "side_effect_choices": f.SIDE_EFFECT_CHOICES,
+            "severity_choices": f.SEVERITY_CHOICES,
+            "first_dose_default": f.first_dose_default(
+                session.route, session.order.dose_mg if session.order_id else None
+            ),
+            "instructions_default": f.discharge_instructions_default(session.clinic),
+            "side_effects": list(session.side_effects.select_related("recorded_by")),
+            "observations": list(session.observations.all()),
+            "addenda": list(session.addenda.select_related("created_by")),
+            "admin_events": list(session.administration.all()),
+            "esketamine": is_esketamine(session),
+        }
+        if is_esketamine(session):
+            context["rems"] = {
+                "first_treatment": first_treatment(session),
+                "enrolled": rems_enrolled(session),
+                "form": form_view(session),
+            }
+    return render(request, template, context, status=status)
+
+
+def session_action(view):
+    """Find the session, run the action, turn refusals into 409 and bad input into 422."""
+
+    @wraps(view)
+    def wrapped(request, session_id: int, *args, **kwargs):
+        session = session_get(request.access, session_id)
+        try:
+            return view(request, session, *args, **kwargs)
+        except SessionRefused as refused:
+            return _render(
+                request, session, status=409, refusal=str(refused), refusal_details=refused.details
+            )
+        except SessionLocked as locked:
+            return _render(request, session, status=409, refusal=str(locked))
+        except InvalidEntry as bad:
+            errors = {bad.field or "form": str(bad)}
+            return _render(request, session, status=422, errors=errors, values=request.POST)
+
+    return wrapped
+
+
+def _back(session, anchor: str = "") -> HttpResponse:
+    return redirect(
+        reverse("sessions:detail", args=[session.pk]) + (f"#{anchor}" if anchor else "")
+    )
+
+
+def _origin(request) -> RequestOrigin:
+    return RequestOrigin.from_request(request)
+
+
+# --- pages ----------------------------------------------------------------------------------------
+
+
+@require_GET
+@require_capability(Capability.CHART_VIEW)
+def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = session_get(request.access, session_id)
+    audit_record(
+        origin=_origin(request),
+        action="view",
+        object_type="treatment_session",
+        object_id=session.pk,
+        clinic_id=session.clinic_id,
+        patient_id=session.patient_id,
+        summary="Viewed the session record",
+    )
+    return _render(request, session)
+
+
+@require_GET
+@require_capability(Capability.CHART_VIEW)
+def session_live(request: HttpRequest, session_id: int) -> HttpResponse:
+    """The polled part of the screen: status, alerts, schedule, administration, flowsheet."""
+    session = session_get(request.access, session_id)
+    return _render(request, session, template="sessions/_live.html")
+
+
+@require_POST
+@require_capability(Capability.SESSION_DOCUMENT)
+def appointment_check_in(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    appointment = appointment_get(request.access, appointment_id)
+    now = timezone.now()
+    try:
+        session = services.session_open(appointment=appointment, origin=_origin(request), at=now)
+        if session.state == "scheduled":
+            services.session_check_in(session=session, origin=_origin(request), at=now)
+    except SessionRefused as refused:
+        messages.error(request, str(refused))
+        return redirect("sessions:board")
+    messages.success(request, f"{appointment.patient.full_name} checked in.")
+    return _back(session)
+
+
+@require_POST
+@require_capability(Capability.SESSION_DOCUMENT)
+@session_action
+def check_in(request, session):
+    services.session_check_in(session=session, origin=_origin(request), at=timezone.now())
+    return _back(session)
+
+
+@require_POST
+@require_capability(Capability.SESSION_DOCUMENT)
+@session_action
+def prechecks(request, session):
+    now = timezone.now()
+    p = f.Parsed(request.POST)
+    entry = services.PrecheckInput(
+        last_food_at=p.hours_ago("food_hours", "Hours since food", now),
+        last_liquid_at=p.hours_ago("liquid_hours", "Hours since liquids", now),
+        vitals={k: v for k, v in f.parse_vitals(p, "pre_").items() if k != "moaas_level"},
+        **{name: p.answer(name) for name, _ in f.PRECHECK_QUESTIONS},
+    )
+    if p.errors:
+        return _render(request, session, status=422, errors=p.errors, values=request.POST)
+    failures = services.session_prechecks(
+        session=session, entry=entry, origin=_origin(request), now=now
+    )
+    if failures:
+        session.refresh_from_db()
+        return _render(
+            request,
+            session,
+            status=409,
+            refusal=f"{len(failures)} pre-check(s) failed: dosing is blocked.",
+        )
+    messages.success(request, "Pre-checks passed.")
+    return _back(session)
+
+
+@require_POST
+@require_capability(Capability.SESSION_OVERRIDE)
+@session_action
+def override(request, session):
+    services.session_override(
+        session=session,
+        by_role=_role_for_override(request.access),
+        reason=request.POST.get("reason", ""),
+        origin=_origin(request),
+        now=timezone.now(),
+    )
+    messages.success(request, "Failed pre-checks overridden; dosing may start.")
+    return _back(session)
+
+
+@require_POST
+@require_capability(Capability.SESSION_DOCUMENT)
+@session_action
+def start_dosing(request, session):
+    p = f.Parsed(request.POST)
+    kwargs = {
+        "concentration_mg_per_ml": p.decimal("concentration_mg_per_ml", "Concentration"),
+        "rate_ml_per_h": p.decimal("rate_ml_per_h", "Rate"),
+        "dose_mg": p.decimal("dose_mg", "Dose"),
+    }
+    if p.errors:
+        return _render(request, session, status=422, errors=p.errors, values=request.POST)
+    services.session_start_dosing(
+        session=session,
+        lot_number=p.text("lot_number"),
+        origin=_origin(request),
+        now=timezone.now(),
+        **kwargs,
+    )
+    messages.success(request, "Dosing started.")
+    return _back(session, "vitals")
+
+
+@require_POST
+@require_capability(Capability.SESSION_DOCUMENT)
+@session_action
+def administration(request, session):
+    p = f.Parsed(request.POST)
+    rate = p.decimal("rate_ml_per_h", "Rate")
+    dose = p.decimal("dose_mg", "Dose")
+    if p.errors:
+        return _render(request, session, status=422, errors=p.errors, values=request.POST)
+    now = timezone.now()
+    administration_record(
+        session=session,
+        kind=p.text("kind"),
+        at=now,
+        origin=_origin(request),
+        now=now,
+        rate_ml_per_h=rate,
+        dose_mg=dose,
+        reason=p.text("reason"),
+    )
+    return _back(session, "administration")
+
+
+@require_POST
+@require_capability(Capability.SESSION_DOCUMENT)
+@session_action
+def end_dosing(request, session):
+    services.session_end_dosing(
+        session=session,
+        origin=_origin(request),
+        now=timezone.now(),
+        reason=request.POST.get("reason", ""),
+    )
+    messages.success(request, "Dosing ended: recovery observation started.")
+    return _back(session, "vitals")
+
+
+@require_POST
+@require_capability(Capability.SESSION_DOCUMENT)
+@session_action
+def vitals(request, session):
+    p = f.Parsed(request.POST)
+    values = f.parse_vitals(p)
+    asked = request.POST.get("crisis_asked") == "yes"
+    symptoms = request.POST.getlist("crisis_symptoms") if asked else None
+    now = timezone.now()
+    try:
+        if p.errors:
+            raise InvalidEntry(" ".join(p.errors.values()), next(iter(p.errors)))
+        _, opened, _ = flowsheet.vitals_record(
+            session=session,
+            values=values,
+            taken_at=now,
+            origin=_origin(request),
+            now=now,
+            crisis_symptoms=symptoms,
+        )
+    except (InvalidEntry, SessionRefused) as problem:
+        if not request.htmx:
+            raise
+        field = getattr(problem, "field", None) or "form"
+        status = 422 if isinstance(problem, InvalidEntry) else 409
+        return _render(
+            request,
+            session,
+            status=status,
+            template="sessions/_vitals_saved.html",
+            errors={field: str(problem)},
+            values=request.POST,
+        )
+    if request.htmx:
+        return _render(request, session, template="sessions/_vitals_saved.html")
+    for alert in opened:
+        messages.error(request, f"Alert: {alert.message}")
+    return _back(session, "vitals")
+
+
+@require_POST
+@require_capability(Capability.ALERT_ACKNOWLEDGE)
+@session_action
+def acknowledge(request, session, alert_id: int):
+    alert = get_object_or_404(Alert, pk=alert_id, clinic_id=session.clinic_id)
+    flowsheet.vitals_alert_acknowledge(
+        session=session,
+        alert=alert,
+        actions=request.POST.getlist("actions"),
+        note=request.POST.get("note", ""),
+        origin=_origin(request),
+        now=timezone.now(),
+    )
+    if request.htmx:
+        return _render(request, session, template="sessions/_live.html")
+    messages.success(request, "Alert acknowledged.")
+    return _back(session, "alerts")
+
+
+@require_POST
+@require_capability(Capability.SESSION_DOCUMENT)
+@session_action
+def observation(request, session):
+    p = f.Parsed(request.POST)
+    answers = [p.int(f"cadss_{i}", f"CADSS-6 item {i}", low=0, high=4) for i in range(1, 7)]
+    if p.errors or any(a is None for a in answers):
+        raise InvalidEntry("Rate all six CADSS-6 items (0–4)", "cadss")
+    now = timezone.now()
+    flowsheet.observation_record(
+        session=session,
+        instrument="cadss6",
+        answers=answers,
+        observed_at=now,
+        origin=_origin(request),
+        now=now,
+    )
+    return _back(session, "observations")
+
+
+@require_POST
+@require_capability(Capability.SESSION_DOCUMENT)
+@session_action
+def side_effect(request, session):
+    now = timezone.now()
+    row = flowsheet.side_effect_record(
+        session=session,
+        effect=request.POST.get("effect", ""),
+        severity=request.POST.get("severity", ""),
+        observed_at=now,
+        origin=_origin(request),
+        now=now,
+        serious_adverse_event=request.POST.get("serious") == "yes",
+        note=request.POST.get("note", ""),
+        intervention=request.POST.get("intervention", ""),
+    )
+    if row.serious_adverse_event:
+        messages.error(request, "Serious adverse event recorded and flagged for reporting.")
+    return _back(session, "observations")
+
+
+@require_POST
+@require_capability(Capability.SESSION_DOCUMENT)
+@session_action
+def discharge(request, session):
+    p = f.Parsed(request.POST)
+    answers = {name: p.answer(name) for name, _ in f.DISCHARGE_QUESTIONS}
+    ready = p.local_datetime("ready_to_leave_at", session.clinic.zone, "Ready to leave")
+    if p.errors:
+        return _render(request, session, status=422, errors=p.errors, values=request.POST)
+    override_reason = p.text("override_reason")
+    by_role = None
+    if override_reason and request.access.can(Capability.SESSION_OVERRIDE):
+        by_role = _role_for_override(request.access)
+    services.session_discharge(
+        session=session,
+        answers=answers,
+        instructions=p.text("instructions"),
+        origin=_origin(request),
+        now=timezone.now(),
+        by_role=by_role,
+        override_reason=override_reason,
+        ready_to_leave_at=ready,
+    )
+    messages.success(request, "Patient discharged.")
+    return _back(session)
+
+
+@require_POST
+@require_capability(Capability.SESSION_DOCUMENT)
+@session_action
+def sign(request, session):
+    services.session_sign(session=session, origin=_origin(request), now=timezone.now())
+    messages.success(request, "Session signed. The record is now locked.")
+    return _back(session)
+
+
+@require_POST
+@require_capability(Capability.SESSION_COSIGN)
+@session_action
+def cosign(request, session):
+    services.session_cosign(session=session, origin=_origin(request), now=timezone.now())
+    messages.success(request, "Session co-signed.")
+    return _back(session)
+
+
+@require_POST
+@require_capability(Capability.SESSION_DOCUMENT)
+@session_action
+def cancel(request, session):
+    services.session_cancel(
+        session=session,
+        reason=request.POST.get("reason", ""),
+        origin=_origin(request),
+        now=timezone.now(),
+    )
+    messages.success(request, "Session cancelled.")
+    return _back(session)
+
+
+@require_POST
+@require_capability(Capability.SESSION_DOCUMENT)
+@session_action
+def abort(request, session):
+    services.session_abort(
+        session=session,
+        reason=request.POST.get("reason", ""),
+        origin=_origin(request),
+        now=timezone.now(),
+    )
+    messages.success(request, "Session aborted.")
+    return _back(session)
+
+
+@require_POST
+@require_capability(Capability.SESSION_DOCUMENT)
+@session_action
+def addendum(request, session):
+    services.session_addendum(
+        session=session,
+        text=request.POST.get("text", ""),
+        reason=request.POST.get("reason", ""),
+        origin=_origin(request),
+        now=timezone.now(),
+    )
+    messages.success(request, "Addendum added.")
+    return _back(session, "addenda")

@@ -1,0 +1,195 @@
+"""Session fixtures: a course, a signed order, current consent and a booked appointment, made
+directly through the treatment models (the treatment services belong to another issue), and a
+clinic protocol with every required value set (illustrative values, not recommendations)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from ketacare.audit.services import RequestOrigin
+
+# Illustrative clinic values for the settings the reference leaves open.
+IV_SETTINGS = {
+    "predose_caution_heart_rate_bpm": 100,
+    "spo2_alert_below_percent": 92,
+    "respiratory_rate_alert_below_per_min": 10,
+    "minimum_observation_minutes": 30,
+    "discharge_bp_margin_mmhg": 20,
+    "discharge_heart_rate_margin_bpm": 15,
+    "fasting_food_minutes": 240,
+    "fasting_liquid_minutes": 60,
+}
+ESKETAMINE_SETTINGS = {
+    "predose_caution_heart_rate_bpm": 100,
+    "spo2_alert_below_percent": 92,
+    "respiratory_rate_alert_below_per_min": 10,
+    "dosing_reading_interval_minutes": 10,
+    "post_dose_reading_interval_minutes": 30,
+    "discharge_bp_margin_mmhg": 20,
+    "discharge_heart_rate_margin_bpm": 15,
+}
+SUBLINGUAL_SETTINGS = {"spo2_alert_below_percent": 92, "respiratory_rate_alert_below_per_min": 10}
+SIGNED_AT = dt.datetime(2024, 6, 1, 12, 0, tzinfo=dt.UTC)  # before every test time
+PRECHECKS_OK = {
+    "identity_confirmed": "yes",
+    "could_be_pregnant": "no",
+    "new_medications_since_last_visit": "no",
+    "substance_use_since_last_visit": "no",
+    "phq9_completed": "yes",
+    "cssrs_completed": "yes",
+    "escort_confirmed": "yes",
+}
+DISCHARGE_OK = {
+    "mental_status_at_baseline": "yes",
+    "walking_steadily": "yes",
+    "nausea_controlled": "yes",
+    "escort_present": "yes",
+    "sedation_resolved": "yes",
+    "dissociation_resolved": "yes",
+    "respiratory_depression_resolved": "yes",
+}
+
+
+def set_protocol(clinic, route: str, values: dict, actor) -> None:
+    """The clinic's monitoring values; fasting times go to the treatment protocol when that app
+    owns them (its ProtocolSetting rows, written directly: that app's services are not ours)."""
+    from ketacare.sessions.protocol import keys_set_elsewhere, protocol_update
+
+    elsewhere = {k: v for k, v in values.items() if k in keys_set_elsewhere()}
+    if elsewhere:
+        from ketacare.treatment.models import ProtocolSetting
+
+        for key, value in elsewhere.items():
+            ProtocolSetting.objects.update_or_create(
+                clinic=clinic,
+                key=f"monitoring.{route}.{key}",
+                defaults={"value": value, "updated_at": timezone.now(), "updated_by": actor},
+            )
+    protocol_update(
+        clinic=clinic,
+        route=route,
+        values={k: v for k, v in values.items() if k not in elsewhere},
+        origin=RequestOrigin(actor=actor, actor_label="md"),
+        at=timezone.now(),
+    )
+
+
+@pytest.fixture
+def configure_protocol(clinic, staff):
+    def configure(route: str, values: dict, target=None):
+        set_protocol(target or clinic, route, values, staff["medical_director"])
+
+    return configure
+
+
+@pytest.fixture
+def iv_protocol(configure_protocol):
+    return configure_protocol("racemic_iv", IV_SETTINGS)
+
+
+@pytest.fixture
+def make_booking(clinic, staff):
+    """``make_booking(patient, route=..., signed=True, consent=True)`` -> Appointment."""
+    from ketacare.treatment.models import (
+        Appointment,
+        ConsentDocument,
+        ConsentSignature,
+        Order,
+        TreatmentCourse,
+    )
+
+    def make(
+        patient,
+        *,
+        route="racemic_iv",
+        signed=True,
+        consent=True,
+        starts_at=None,
+        dose_mg="35",
+        chair=None,
+        target=None,
+    ):
+        where = target or clinic
+        now = timezone.now()
+        course = TreatmentCourse.objects.create(
+            clinic=where,
+            patient=patient,
+            route=route,
+            indication="depression",
+            regimen_key="test",
+            phase="induction",
+            created_at=now,
+            created_by=staff["prescriber"],
+        )
+        order_fields = {}
+        if route == "racemic_iv":
+            order_fields = {
+                "concentration_mg_per_ml": Decimal("0.35"),
+                "rate_ml_per_h": Decimal("150"),
+                "infusion_minutes": 40,
+                "bag_volume_ml": Decimal("100"),
+            }
+        Order.objects.create(
+            course=course,
+            patient=patient,
+            route=route,
+            dose_mg=Decimal(dose_mg),
+            status="signed" if signed else "draft",
+            created_at=now,
+            created_by=staff["prescriber"],
+            signed_at=now if signed else None,
+            signed_by=staff["prescriber"] if signed else None,
+            **order_fields,
+        )
+        if consent:
+            document, _ = ConsentDocument.objects.get_or_create(
+                clinic=where,
+                route=route,
+                version=1,
+                defaults={
+                    "title": "Consent",
+                    "body": "Risks...",
+                    "effective_from": dt.date(2024, 1, 1),
+                },
+            )
+            ConsentSignature.objects.create(
+                document=document,
+                patient=patient,
+                patient_typed_name=patient.full_name,
+                patient_signed_at=SIGNED_AT,
+                clinician=staff["prescriber"],
+                clinician_signed_at=SIGNED_AT,
+            )
+        start = starts_at or now
+        return Appointment.objects.create(
+            clinic=where,
+            patient=patient,
+            course=course,
+            kind="treatment",
+            chair=chair or where.chairs.first(),
+            nurse=staff["nurse"],
+            starts_at=start,
+            ends_at=start + dt.timedelta(hours=2),
+            created_at=now,
+        )
+
+    return make
+
+
+@pytest.fixture
+def appointment(make_booking, patient, iv_protocol):
+    return make_booking(patient)
+
+
+@pytest.fixture
+def nurse_origin(staff):
+    return RequestOrigin(actor=staff["nurse"], actor_label=staff["nurse"].username)
+
+
+@pytest.fixture
+def prescriber_origin(staff):
+    return RequestOrigin(actor=staff["prescriber"], actor_label=staff["prescriber"].username)

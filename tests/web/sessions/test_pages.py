@@ -1,0 +1,215 @@
+"""The nurse's pages through the test client: board, check-in, pre-checks, vitals, discharge."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.utils import timezone
+
+from ketacare.alerts.models import Alert
+from ketacare.sessions.models import AdministrationEvent, TreatmentSession, VitalsEntry
+from tests.web.sessions.conftest import DISCHARGE_OK, PRECHECKS_OK
+
+pytestmark = pytest.mark.django_db
+
+
+def _backdate(session: TreatmentSession, minutes: int) -> None:
+    """Move the session's clock back, as if it had started ``minutes`` ago."""
+    delta = dt.timedelta(minutes=minutes)
+    fields = ("checked_in_at", "prechecks_passed_at", "dosing_started_at", "dosing_ended_at")
+    TreatmentSession.objects.filter(pk=session.pk).update(
+        **{f: getattr(session, f) - delta for f in fields if getattr(session, f)}
+    )
+    for model in (VitalsEntry,):
+        for row in model.objects.filter(session=session):
+            model.objects.filter(pk=row.pk).update(taken_at=row.taken_at - delta)
+    for row in AdministrationEvent.objects.filter(session=session):
+        AdministrationEvent.objects.filter(pk=row.pk).update(at=row.at - delta)
+
+
+def test_board_lists_every_chair_and_checks_in(client_for, appointment, clinic):
+    nurse = client_for("nurse")
+    page = nurse.get("/sessions/").content.decode()
+    for chair in clinic.chairs.all():
+        assert chair.name in page
+    assert "Check in" in page
+    response = nurse.post(f"/sessions/appointments/{appointment.pk}/check-in/")
+    session = TreatmentSession.objects.get(appointment=appointment)
+    assert response.status_code == 302 and session.state == "checked_in"
+    live = nurse.get("/sessions/board/live/").content.decode()
+    assert session.patient.display_name in live
+
+
+def test_a_full_session_through_the_pages(client_for, appointment):
+    nurse, prescriber = client_for("nurse"), client_for("prescriber")
+    nurse.post(f"/sessions/appointments/{appointment.pk}/check-in/")
+    session = TreatmentSession.objects.get(appointment=appointment)
+    url = f"/sessions/{session.pk}/"
+    assert nurse.get(url).status_code == 200
+
+    failed = nurse.post(
+        url + "prechecks/",
+        {
+            **PRECHECKS_OK,
+            "food_hours": "1",
+            "liquid_hours": "2",
+            "pre_systolic_mmhg": "128",
+            "pre_diastolic_mmhg": "80",
+            "pre_heart_rate_bpm": "72",
+            "pre_spo2_percent": "98",
+        },
+    )
+    assert failed.status_code == 409
+    assert "Last food 60 min ago; 240 min required" in failed.content.decode()
+
+    session.refresh_from_db()
+    assert session.state == "checked_in"
+    assert prescriber.post(url + "override/", {"reason": ""}).status_code == 409
+    assert nurse.post(url + "override/", {"reason": "x"}).status_code == 403
+    assert (
+        prescriber.post(url + "override/", {"reason": "Light breakfast 1 h ago; ok"}).status_code
+        == 302
+    )
+
+    assert nurse.post(url + "start/", {"lot_number": ""}).status_code == 422
+    assert nurse.post(url + "start/", {"lot_number": "K-123"}).status_code == 302
+    session.refresh_from_db()
+    assert session.state == "dosing" and str(session.concentration_mg_per_ml) == "0.35"
+
+    bad = nurse.post(url + "vitals/", {"systolic_mmhg": "90", "diastolic_mmhg": "120"})
+    assert bad.status_code == 422
+    high = nurse.post(
+        url + "vitals/",
+        {
+            "systolic_mmhg": "188",
+            "diastolic_mmhg": "104",
+            "heart_rate_bpm": "90",
+            "spo2_percent": "97",
+        },
+        HTTP_HX_REQUEST="true",
+    )
+    assert high.status_code == 200
+    body = high.content.decode()
+    assert 'hx-swap-oob="true"' in body and "above 180/100 mmHg" in body
+    alert = Alert.objects.get(kind="vitals")
+    assert (
+        nurse.post(
+            url + f"alerts/{alert.pk}/acknowledge/", {"actions": ["slowed", "prescriber_called"]}
+        ).status_code
+        == 302
+    )
+    assert (
+        nurse.post(
+            url + "administration/",
+            {"kind": "rate_change", "rate_ml_per_h": "90", "reason": "BP 188/104"},
+        ).status_code
+        == 302
+    )
+    nurse.post(
+        url + "vitals/",
+        {
+            "systolic_mmhg": "150",
+            "diastolic_mmhg": "90",
+            "heart_rate_bpm": "80",
+            "spo2_percent": "98",
+        },
+    )
+    alert.refresh_from_db()
+    assert alert.status == "resolved"
+    assert "<svg" in nurse.get(url + "live/").content.decode()
+
+    assert nurse.post(url + "end-dosing/", {}).status_code == 302
+    session.refresh_from_db()
+    _backdate(session, 60)
+    nurse.post(
+        url + "vitals/",
+        {
+            "systolic_mmhg": "130",
+            "diastolic_mmhg": "82",
+            "heart_rate_bpm": "74",
+            "spo2_percent": "98",
+        },
+    )
+    answers = {**DISCHARGE_OK, "instructions": "No driving until tomorrow."}
+    assert nurse.post(url + "discharge/", answers).status_code == 302
+    assert nurse.post(url + "sign/").status_code == 302
+    assert nurse.post(url + "cosign/").status_code == 403
+    assert prescriber.post(url + "cosign/").status_code == 302
+    session.refresh_from_db()
+    assert session.state == "cosigned"
+    # Locked: no more vitals; an addendum is fine.
+    assert (
+        nurse.post(url + "vitals/", {"systolic_mmhg": "120", "diastolic_mmhg": "80"}).status_code
+        == 409
+    )
+    assert (
+        nurse.post(url + "addenda/", {"text": "Late note", "reason": "Forgot"}).status_code == 302
+    )
+    page = nurse.get(url).content.decode()
+    assert "Late note" in page and re.search(r"co-signed by", page)
+
+
+def test_the_protocol_page_shows_required_settings_and_saves_them(client_for):
+    md = client_for("medical_director")
+    page = md.get("/sessions/protocol/?route=racemic_iv").content.decode()
+    assert "required" in page and "unverified" in page
+    out_of_bounds = md.post(
+        "/sessions/protocol/", {"route": "esketamine_nasal", "minimum_observation_minutes": "60"}
+    )
+    assert out_of_bounds.status_code == 422
+    assert "below the safe minimum" in out_of_bounds.content.decode()
+    assert (
+        md.post(
+            "/sessions/protocol/", {"route": "racemic_iv", "spo2_alert_below_percent": "92"}
+        ).status_code
+        == 302
+    )
+    assert (
+        client_for("nurse").post("/sessions/protocol/", {"route": "racemic_iv"}).status_code == 403
+    )
+
+
+def test_dashboard_and_chart_show_the_session_panels(client_for, appointment, patient):
+    nurse = client_for("nurse")
+    nurse.post(f"/sessions/appointments/{appointment.pk}/check-in/")
+    assert "Today board" in nurse.get("/").content.decode()
+    assert "Treatment sessions" in nurse.get(f"/patients/{patient.pk}/").content.decode()
+
+
+def test_at_home_log_from_the_portal_alerts_the_team(
+    make_booking, patient, client, client_for, configure_protocol
+):
+    from ketacare.core.models import User
+    from ketacare.treatment.models import TreatmentCourse
+
+    configure_protocol(
+        "racemic_sublingual",
+        {"spo2_alert_below_percent": 92, "respiratory_rate_alert_below_per_min": 10},
+    )
+    make_booking(patient, route="racemic_sublingual", dose_mg="200")
+    TreatmentCourse.objects.filter(patient=patient).update(phase="maintenance")
+    user = User.objects.create_user(username="jane", password="x")
+    patient.portal_user = user
+    patient.save()
+    client.force_login(user)
+    assert "Log an at-home session" in client.get("/portal/").content.decode()
+    now = timezone.localtime(timezone.now(), patient.clinic.zone).replace(tzinfo=None)
+    data = {
+        "started_at": (now - dt.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+        "ended_at": (now - dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+        "dose_taken_mg": "200",
+        "sitter_present": "yes",
+        "systolic_mmhg": "186",
+        "diastolic_mmhg": "96",
+        "side_effects": ["nausea"],
+        "severity_nausea": "mild",
+        **{f"phq9_{i}": "1" for i in range(1, 9)},
+        "phq9_9": "0",
+    }
+    assert client.post("/sessions/portal/at-home/", data).status_code == 302
+    alert = Alert.objects.get(kind="at_home")
+    assert "BP 186/96 mmHg is above 180/100 mmHg" in alert.message
+    staff_page = client_for("nurse").get("/sessions/at-home/").content.decode()
+    assert "186/96" in staff_page
