@@ -121,11 +121,14 @@ def audit_record(
     at: dt.datetime | None = None,
 ) -> AuditEntry:
     """Append one entry to the chain, inside the caller's transaction when there is one."""
+    # Hash exactly what the database will give back: UTC time, JSON-normalised changes.
+    moment = (at or timezone.now()).astimezone(dt.UTC)
+    stored_changes = json.loads(json.dumps(redact(changes or {}), default=str))
     with transaction.atomic():
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
         entry = AuditEntry(
             sequence=head.last_sequence + 1,
-            at=at or timezone.now(),
+            at=moment,
             actor=origin.actor,
             actor_label=origin.actor_label[:200],
             ip_address=origin.ip_address,
@@ -136,7 +139,7 @@ def audit_record(
             clinic_id=clinic_id,
             patient_id=patient_id,
             summary=summary[:300],
-            changes=redact(changes or {}),
+            changes=stored_changes,
             previous_hash=head.last_hash,
         )
         entry.entry_hash = _entry_hash(entry.previous_hash, _content(entry))

@@ -117,3 +117,21 @@ def test_sign_ins_are_audited_without_the_password(client, staff):
     actions = list(AuditEntry.objects.order_by("sequence").values_list("action", flat=True))
     assert actions[-2:] == ["login_failed", "login"]
     assert "wrong-password" not in str(list(AuditEntry.objects.values_list("summary", "changes")))
+
+
+def test_entries_with_local_times_and_odd_values_still_verify():
+    import datetime as dt
+    import zoneinfo
+    from decimal import Decimal
+
+    local = dt.datetime(
+        2026, 3, 1, 9, 30, 15, 123456, tzinfo=zoneinfo.ZoneInfo("America/Los_Angeles")
+    )
+    audit_record(
+        origin=RequestOrigin.system(),
+        action="create",
+        object_type="order",
+        at=local,
+        changes={"dose_mg": Decimal("35.00"), "when": local, "ids": (1, 2), "ratio": 0.1},
+    )
+    assert list(audit_verify_chain()) == []
