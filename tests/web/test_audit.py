@@ -126,8 +126,6 @@ def test_entries_with_local_times_and_odd_values_still_verify():
 
     zone = zoneinfo.ZoneInfo("America/Los_Angeles")
     local = dt.datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=zone)
-        2026, 3, 1, 9, 30, 15, 123456, tzinfo=zoneinfo.ZoneInfo("America/Los_Angeles")
-    )
     audit_record(
         origin=RequestOrigin.system(),
         action="create",
