@@ -65,6 +65,7 @@ def test_demo_has_every_role_some_ineligible_patients_and_refuses_a_full_databas
     assert Patient.objects.count() == 60
 
 
+@pytest.mark.django_db(transaction=True)
 def test_same_seed_same_clinic_other_seed_other_clinic():
     call_command("demo", patients=25, seed=3)
     first = _fingerprint()
