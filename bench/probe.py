@@ -1,8 +1,9 @@
 """The bench's Django side, run by bench/run.py in its own process against the bench database.
 
 ``probe.py prepare`` issues API tokens and picks the patient and search the load uses;
-``probe.py queries TARGETS.json`` sends each target once through Django's test client and
-prints the SQL it ran (count, time, repeated statements), so an N+1 shows up beside the timings.
+``probe.py queries TARGETS.json`` sends each target through Django's test client (once to warm,
+once measured) and reports every statement the measured request ran, timed, with repeated
+statement shapes flagged, so an N+1 shows up beside the timings.
 Both print one JSON document on stdout. The load itself never runs in this process.
 """
 
@@ -22,9 +23,10 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+STATEMENTS_KEPT = 60
+SQL_CHARS_KEPT = 4000
 
 
 def prepare() -> dict:
@@ -70,6 +72,26 @@ def _shape(sql: str) -> str:
     return sql.strip()
 
 
+class _Recorder:
+    """Times every statement the request runs (``connection.execute_wrapper``)."""
+
+    def __init__(self) -> None:
+        self.statements: list[dict] = []
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            elapsed = (time.perf_counter() - started) * 1000
+            cursor = context["cursor"]
+            try:
+                text = connection.ops.last_executed_query(cursor, sql, params)
+            except Exception:  # the SQL is what matters; parameters are a nicety
+                text = sql
+            self.statements.append({"sql": text, "ms": round(elapsed, 3)})
+
+
 def queries(targets: list[dict]) -> dict:
     from ketacare.core.models import User
 
@@ -88,16 +110,14 @@ def queries(targets: list[dict]) -> dict:
             if auth["kind"] == "token":
                 headers["HTTP_AUTHORIZATION"] = f"Bearer {auth['token']}"
         client.get(target["path"], **headers)  # warm: first-request work is not steady state
+        recorder = _Recorder()
         started = time.perf_counter()
-        with CaptureQueriesContext(connection) as captured:
+        with connection.execute_wrapper(recorder):
             response = client.get(target["path"], **headers)
         elapsed_ms = (time.perf_counter() - started) * 1000
-        statements = [
-            {"sql": q["sql"], "ms": round(float(q["time"]) * 1000, 3)}
-            for q in captured.captured_queries
-        ]
-        shapes = Counter(_shape(s["sql"]) for s in statements)
-        repeated = {shape: n for shape, n in shapes.items() if n > 1}
+        statements = recorder.statements
+        reads = [s for s in statements if s["sql"].lstrip().upper().startswith("SELECT")]
+        shapes = Counter(_shape(s["sql"]) for s in reads)
         slowest = max(statements, key=lambda s: s["ms"], default=None)
         report[target["name"]] = {
             "status": response.status_code,
@@ -107,11 +127,17 @@ def queries(targets: list[dict]) -> dict:
                 for s in statements
                 if s["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
             ),
+            "transactions": sum(1 for s in statements if s["sql"].upper().startswith("BEGIN")),
             "sql_ms": round(sum(s["ms"] for s in statements), 2),
             "request_ms": round(elapsed_ms, 2),
-            "repeated_shapes": repeated,
-            "slowest": slowest,
-            "statements": statements,
+            "repeated_shapes": {shape: n for shape, n in shapes.items() if n > 1},
+            "slowest": slowest and {"sql": slowest["sql"][:SQL_CHARS_KEPT], "ms": slowest["ms"]},
+            # An N+1 can run thousands: keep the first ones, the shapes above say the rest.
+            "statements": [
+                {"sql": s["sql"][:SQL_CHARS_KEPT], "ms": s["ms"]}
+                for s in statements[:STATEMENTS_KEPT]
+            ],
+            "statements_omitted": max(0, len(statements) - STATEMENTS_KEPT),
         }
     return report
 

@@ -24,6 +24,7 @@ import secrets
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -32,7 +33,7 @@ from http.client import HTTPConnection
 from http.cookies import SimpleCookie
 from importlib import metadata
 from pathlib import Path
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from rich.console import Console
 from rich.table import Table
@@ -42,8 +43,9 @@ BENCH = ROOT / "bench"
 HOST = "127.0.0.1"
 PAGE_USER = "prescriber"  # sees the fullest dashboard (intakes to sign) and the clinical chart
 API_USER = "nurse"
+ALONE_SAMPLES = 5  # sequential requests on the idle server before the load
 
-console = Console(highlight=False)
+console = Console(highlight=False, width=None if sys.stdout.isatty() else 150)
 
 
 def parse_args() -> argparse.Namespace:
@@ -57,6 +59,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=8, help="concurrent connections (8)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (2)")
     parser.add_argument("--loader", choices=("auto", "wrk", "python"), default="auto")
+    parser.add_argument(
+        "--slow-ms",
+        type=float,
+        default=1000,
+        help="a target slower than this for one request alone is reported, not loaded (1000)",
+    )
     parser.add_argument("--only", nargs="+", metavar="TARGET", help="run only these targets")
     parser.add_argument(
         "--database-url",
@@ -94,9 +102,25 @@ def bench_env(var_dir: Path, database_url: str | None) -> dict[str, str]:
         LOG_LEVEL="ERROR",
         PYTHONUNBUFFERED="1",
     )
+    # The app under ROOT is the one measured, even beside another editable install.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     if database_url:
         env["DATABASE_URL"] = database_url
     return env
+
+
+def ensure_database(url: str) -> None:
+    """A PostgreSQL URL may name a database that does not exist yet: create it, empty."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgres", "postgresql"):
+        return
+    import psycopg
+    from psycopg import sql
+
+    name = parts.path.lstrip("/")
+    with psycopg.connect(parts._replace(path="/postgres").geturl(), autocommit=True) as admin:
+        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def step(label: str, command: list[str], env: dict[str, str], timeout: float = 300) -> str:
@@ -160,8 +184,8 @@ def stop_server(server: subprocess.Popen) -> None:
 # --- HTTP without a client library ------------------------------------------------------------
 
 
-def http_get(port: int, path: str, headers: dict[str, str] | None = None):
-    connection = HTTPConnection(HOST, port, timeout=30)
+def http_get(port: int, path: str, headers: dict[str, str] | None = None, timeout: float = 30):
+    connection = HTTPConnection(HOST, port, timeout=timeout)
     try:
         connection.request("GET", path, headers=headers or {})
         response = connection.getresponse()
@@ -252,12 +276,12 @@ def choose_loader(wanted: str) -> str:
     if wanted == "wrk":
         raise SystemExit("wrk is not installed (Debian: apt-get install -y wrk)")
     if wanted == "auto" and os.geteuid() == 0 and shutil.which("apt-get"):
+        apt_env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        install = ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "wrk"]
         with console.status("Installing wrk from Debian …"):
-            subprocess.run(
-                ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "wrk"],
-                env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
-                capture_output=True,
-            )
+            if subprocess.run(install, env=apt_env, capture_output=True).returncode != 0:
+                subprocess.run(["apt-get", "update", "-qq"], env=apt_env, capture_output=True)
+                subprocess.run(install, env=apt_env, capture_output=True)
         if shutil.which("wrk"):
             return "wrk"
     console.print("[yellow]wrk not found: using bench/loadgen.py (slower loader)[/yellow]")
@@ -298,11 +322,67 @@ def summarise(raw: dict) -> dict:
     }
 
 
+def measure(target: dict, sql: dict, loader: str, port: int, args: argparse.Namespace) -> dict:
+    """Requests alone (the first must answer 200; the median of up to 5 is kept), then warm-up
+    and load, then wait for the backlog to drain."""
+    alone: list[float] = []
+    while len(alone) < ALONE_SAMPLES:
+        started = time.perf_counter()
+        status, _, body = http_get(port, target["path"], target["headers"], timeout=300)
+        alone.append((time.perf_counter() - started) * 1000)
+        if status != 200 or alone[0] > args.slow_ms:
+            break
+    alone_ms = statistics.median(alone)
+    result = {key: target[key] for key in ("name", "label", "path")} | {
+        "auth": {k: v for k, v in target["auth"].items() if k != "token"},
+        "status": status,
+        "bytes": len(body),
+        "alone_ms": round(alone_ms, 1),
+        "sql": sql.get(target["name"]),
+        "load": None,
+        "skipped": None,
+    }
+    label = target["label"]
+    if status != 200:
+        result["skipped"] = f"HTTP {status}"
+        console.print(f"[red]{label}: HTTP {status}, not loaded[/red]")
+        return result
+    if alone_ms > args.slow_ms:
+        # Loading it would only pile requests up behind two workers for minutes.
+        result["skipped"] = f"{alone_ms / 1000:.1f} s for one request (over --slow-ms)"
+        console.print(f"[red]{label}: {alone_ms / 1000:.1f} s for one request, not loaded[/red]")
+        return result
+    with console.status(f"{label}: {args.duration} s of load …"):
+        if args.warmup:
+            load(loader, port, target, args.connections, args.warmup)
+        result["load"] = summarise(load(loader, port, target, args.connections, args.duration))
+        # Requests the loader gave up on still run: wait until the workers are free again.
+        drain_started = time.perf_counter()
+        http_get(port, "/healthz", timeout=300)
+        result["load"]["drain_s"] = round(time.perf_counter() - drain_started, 2)
+    run = result["load"]
+    if run["requests"] == 0:
+        console.print(f"[red]{label}: no request finished in {args.duration} s[/red]")
+    else:
+        console.print(
+            f"{label}: {run['rps']:,.0f} req/s, p50 {run['p50_ms']:.1f} ms, "
+            f"p99 {run['p99_ms']:.1f} ms"
+        )
+    return result
+
+
 # --- output ----------------------------------------------------------------------------------
 
 
 def print_table(results: list[dict], meta: dict) -> None:
-    bare = next((r for r in results if r["name"] == "healthz" and r.get("load")), None)
+    bare = next(
+        (
+            r
+            for r in results
+            if r["name"] == "healthz" and r.get("load") and r["load"]["p50_ms"] > 0
+        ),
+        None,
+    )
     table = Table(
         title=(
             f"Ketacare bench — {meta['patients']:,} patients, {meta['database']}, "
@@ -314,30 +394,42 @@ def print_table(results: list[dict], meta: dict) -> None:
     for column, justify in (
         ("Target", "left"), ("Path", "left"), ("As", "left"), ("req/s", "right"),
         ("p50 ms", "right"), ("p99 ms", "right"), ("p50 × bare", "right"),
-        ("Queries (writes)", "right"), ("Repeated", "right"), ("SQL ms", "right"),
-        ("Errors", "right"),
+        ("Alone ms", "right"), ("Queries (writes)", "right"), ("Repeated", "right"),
+        ("SQL ms", "right"), ("Errors", "right"),
     ):  # fmt: skip
         table.add_column(column, justify=justify)
     for result in results:
         run, sql = result.get("load"), result.get("sql") or {}
         path = result["path"] if len(result["path"]) <= 34 else result["path"][:33] + "…"
-        queries = f"{sql['queries']} ({sql['writes']})" if sql else "—"
-        repeated = sum(n - 1 for n in sql.get("repeated_shapes", {}).values()) if sql else 0
         if run is None:
-            cells = [f"[red]HTTP {result['status']}[/red]", "—", "—", "—"]
+            why = result["skipped"] if result["status"] != 200 else "not loaded"
+            cells = [f"[red]{why}[/red]", "—", "—", "—"]
+            errors = "—"
+        elif run["requests"] == 0:
+            cells = [f"[red]none in {run['seconds']:.0f} s[/red]", "—", "—", "—"]
+            errors = f"[red]{run['errors']}[/red]" if run["errors"] else "0"
         else:
             ratio = f"{run['p50_ms'] / bare['load']['p50_ms']:.1f}×" if bare else "—"
             cells = [f"{run['rps']:,.0f}", f"{run['p50_ms']:.1f}", f"{run['p99_ms']:.1f}", ratio]
-        errors = run["errors"] if run else "—"
+            errors = f"[red]{run['errors']}[/red]" if run["errors"] else "0"
+        if sql:
+            repeated = sum(n - 1 for n in sql["repeated_shapes"].values())
+            sql_cells = [
+                f"{sql['queries']} ({sql['writes']})",
+                f"[red]{repeated}[/red]" if repeated > 2 else str(repeated),
+                f"{sql['sql_ms']:.1f}",
+            ]
+        else:
+            sql_cells = ["—", "—", "—"]
         table.add_row(
-            result["label"], path, result["auth"]["user"], *cells, queries,
-            str(repeated) if sql else "—", f"{sql['sql_ms']:.1f}" if sql else "—",
-            f"[red]{errors}[/red]" if errors else "0",
+            result["label"], path, result["auth"]["user"], *cells, f"{result['alone_ms']:.1f}",
+            *sql_cells, errors,
         )  # fmt: skip
     console.print(table)
     console.print(
-        "Queries/Repeated/SQL ms: one warm request through Django's test client (Repeated = "
-        "statements whose shape already ran in that request, the N+1 signal). "
+        "Alone ms: median of 5 requests one at a time (over --slow-ms: not loaded). "
+        "Queries (writes), Repeated, SQL ms: one warm request through Django's test client; "
+        "Repeated = SELECTs whose shape already ran in that request (the N+1 signal). "
         f"Load average {meta['loadavg_before']} before, {meta['loadavg_after']} after."
     )
 
@@ -381,6 +473,8 @@ def main() -> None:
     }
     server = None
     try:
+        if args.database_url:
+            ensure_database(args.database_url)
         step("Migrate", [*cli, "migrate", "--noinput", "-v", "0"], env)
         step(
             f"Load demo ({args.patients:,} patients)",
@@ -419,33 +513,9 @@ def main() -> None:
         by_name = {t["name"]: t for t in build_targets(prepared, session_cookie=cookie)}
         results = []
         for target in targets:
-            target = by_name[target["name"]]
-            status, _, body = http_get(port, target["path"], target["headers"])
-            result = {
-                key: target[key] for key in ("name", "label", "path")
-            } | {
-                "auth": {k: v for k, v in target["auth"].items() if k != "token"},
-                "status": status,
-                "bytes": len(body),
-                "sql": sql.get(target["name"]),
-                "load": None,
-            }
-            if status == 200:
-                with console.status(f"{target['label']}: {args.duration} s of load …"):
-                    if args.warmup:
-                        load(loader, port, target, args.connections, args.warmup)
-                    result["load"] = summarise(
-                        load(loader, port, target, args.connections, args.duration)
-                    )
-                console.print(
-                    f"{target['label']}: {result['load']['rps']:,.0f} req/s, "
-                    f"p50 {result['load']['p50_ms']:.1f} ms"
-                )
-            else:
-                console.print(f"[red]{target['label']}: HTTP {status}, not loaded[/red]")
+            results.append(measure(by_name[target["name"]], sql, loader, port, args))
             if server.poll() is not None:
                 raise SystemExit(f"gunicorn died during {target['name']}")
-            results.append(result)
         meta["loadavg_after"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
         meta["seconds"] = round(time.perf_counter() - started, 1)
     finally:
@@ -460,7 +530,7 @@ def main() -> None:
     args.output.write_text(json.dumps({"meta": meta, "targets": results}, indent=2) + "\n")
     shown = args.output.relative_to(ROOT) if args.output.is_relative_to(ROOT) else args.output
     console.print(f"Wrote {shown} in {meta['seconds']} s total.")
-    if any(r["load"] is None or r["load"]["errors"] for r in results):
+    if any(r["status"] != 200 or (r["load"] and r["load"]["errors"]) for r in results):
         raise SystemExit(1)
 
 

@@ -130,6 +130,23 @@ def treatment_datetimes(patient: Patient) -> list[dt.datetime]:
     )
 
 
+def treatment_datetimes_by_patient(patient_ids) -> dict[int, list[dt.datetime]]:
+    """``treatment_datetimes`` for many patients in one query (the clinic's due list)."""
+    times: dict[int, list[dt.datetime]] = {pk: [] for pk in patient_ids}
+    rows = (
+        Appointment.objects.filter(
+            patient_id__in=list(times),
+            kind=Appointment.Kind.TREATMENT,
+            status__in=ACTIVE_APPOINTMENT,
+        )
+        .order_by("starts_at")
+        .values_list("patient_id", "starts_at")
+    )
+    for patient_id, starts_at in rows:
+        times[patient_id].append(starts_at)
+    return times
+
+
 def appointments_between(
     clinic: Clinic, start: dt.datetime, end: dt.datetime
 ) -> QuerySet[Appointment]:
