@@ -60,6 +60,8 @@ class Patient(models.Model):
         indexes = [
             models.Index(fields=["clinic", "search_last_name", "search_first_name"]),
             models.Index(fields=["clinic", "date_of_birth"]),
+            # Matches Meta.ordering so a registry page reads 25 rows instead of sorting the clinic.
+            models.Index(fields=["clinic", "last_name", "first_name", "id"]),
         ]
 
     def save(self, *args, **kwargs):
@@ -111,6 +113,7 @@ class IntakeVersion(models.Model):
 
     class Meta:
         ordering = ["patient", "-number"]
+        indexes = [models.Index(fields=["status", "created_at"])]  # "awaiting signature" lists
         constraints = [
             models.UniqueConstraint(fields=["patient", "number"], name="intake_unique_version"),
             models.CheckConstraint(
