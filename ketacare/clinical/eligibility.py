@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 
+from ketacare.clinical import thresholds
 from ketacare.clinical.common import (
     ROUTE_LABELS,
     Answer,
@@ -76,18 +77,18 @@ _BP_PROVENANCE = Provenance(
 BP_SYSTOLIC_LIMIT: ConfigurableDefault[int] = ConfigurableDefault(
     key="bp.pre_treatment_systolic_max_mmhg",
     label="Pre-treatment blood pressure limit, systolic",
-    value=140,
+    value=thresholds.PRE_TREATMENT_SYSTOLIC_MMHG,
     unit="mmHg",
     provenance=_BP_PROVENANCE,
-    maximum=180,
+    maximum=thresholds.STOP_SYSTOLIC_MMHG,
 )
 BP_DIASTOLIC_LIMIT: ConfigurableDefault[int] = ConfigurableDefault(
     key="bp.pre_treatment_diastolic_max_mmhg",
     label="Pre-treatment blood pressure limit, diastolic",
-    value=90,
+    value=thresholds.PRE_TREATMENT_DIASTOLIC_MMHG,
     unit="mmHg",
     provenance=_BP_PROVENANCE,
-    maximum=100,
+    maximum=thresholds.STOP_DIASTOLIC_MMHG,
 )
 
 PARAMETERS: dict[str, ConfigurableDefault[int]] = {

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from ketacare.clinical import thresholds
 from ketacare.clinical.common import (
     Answer,
     ClinicalRuleError,
@@ -166,20 +167,17 @@ _SETTINGS: dict[str, tuple[str, str, tuple[int, int]]] = {
 def _reference_defaults(route: Route) -> dict[str, tuple[int, Provenance]]:
     """The values the reference gives for ``route``; every setting absent here is required."""
     esk = route is Route.ESKETAMINE_NASAL
-    if esk:  # source: S14 (weak secondary); exact label wording [memory, verify]
-        predose = Provenance(("S14",), False, "label: e.g. > 140/90 -> weigh risk, consider delay")
-    else:  # source: §2 APA consensus as widely attributed [memory, verify]
-        predose = Provenance(("§2",), False, "APA: baseline > 140/90 -> evaluate/treat first")
-    stop_note = "commonly cited stop/slow threshold (Mount Sinai protocols, Wan 2015)"
+    predose = thresholds.PRE_TREATMENT_ESKETAMINE if esk else thresholds.PRE_TREATMENT_RACEMIC
+    stop_note = thresholds.STOP_NOTE
     if esk:
         stop_note += "; given for IV racemic, applied to esketamine (the label gives no number)"
     stop = Provenance(("§2",), False, stop_note)
     values = {
-        "predose_caution_systolic_mmhg": (140, predose),  # source: S14 / §2
-        "predose_caution_diastolic_mmhg": (90, predose),  # source: S14 / §2
-        "stop_systolic_mmhg": (180, stop),  # source: §2 [memory, verify]
-        "stop_diastolic_mmhg": (100, stop),  # source: §2 [memory, verify]
-        "stop_heart_rate_bpm": (110, stop),  # source: §2 [memory, verify]
+        "predose_caution_systolic_mmhg": (thresholds.PRE_TREATMENT_SYSTOLIC_MMHG, predose),
+        "predose_caution_diastolic_mmhg": (thresholds.PRE_TREATMENT_DIASTOLIC_MMHG, predose),
+        "stop_systolic_mmhg": (thresholds.STOP_SYSTOLIC_MMHG, stop),
+        "stop_diastolic_mmhg": (thresholds.STOP_DIASTOLIC_MMHG, stop),
+        "stop_heart_rate_bpm": (thresholds.STOP_HEART_RATE_BPM, stop),
     }
     if route is Route.RACEMIC_IV:
         s94 = Provenance(("S94",), note="Emory practice: every 10 min during, every 15 min after")
