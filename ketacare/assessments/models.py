@@ -10,14 +10,13 @@ audit trail keeps the history of every write either way.
 
 from __future__ import annotations
 
-import hashlib
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from ketacare.clinical.instruments import INSTRUMENTS
 from ketacare.clinical.outcomes import RELAPSE_RULE
+from ketacare.core.links import link_digest
 from ketacare.core.models import Clinic
 from ketacare.patients.models import Patient
 
@@ -208,7 +207,7 @@ class QuestionnaireLink(models.Model):
 
     @staticmethod
     def digest(token: str) -> str:
-        return hashlib.sha256(token.encode()).hexdigest()
+        return link_digest(token)
 
     def __str__(self) -> str:
         return f"{self.get_instrument_display()} link for {self.patient}"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import secrets
 from dataclasses import dataclass
 
 from django.conf import settings as django_settings
@@ -46,6 +45,7 @@ from ketacare.clinical.instruments import (
 )
 from ketacare.clinical.outcomes import RELAPSE_RULE
 from ketacare.clinical.wording import load_wording
+from ketacare.core.links import find_usable_link, new_link_token, use_link
 from ketacare.core.models import Clinic, User
 from ketacare.patients.models import Patient
 
@@ -702,13 +702,13 @@ def _new_link(
         raise AssessmentError("The patient has no e-mail address; add one before sending a link.")
     if INSTRUMENTS[instrument].completed_by != "patient":
         raise AssessmentError(f"{_name(instrument)} is clinician-rated; it has no patient link.")
-    token = secrets.token_urlsafe(32)
+    token, digest = new_link_token()
     now = timezone.now()
     ttl = selectors.settings_for(patient.clinic).link_ttl_hours
     link = QuestionnaireLink.objects.create(
         patient=patient,
         instrument=instrument,
-        token_sha256=QuestionnaireLink.digest(token),
+        token_sha256=digest,
         created_at=now,
         created_by=origin.actor,
         expires_at=now + dt.timedelta(hours=ttl),
@@ -756,20 +756,18 @@ def questionnaire_link_send(
     return link, url
 
 
+QUESTIONNAIRE_LINK_USED = "This questionnaire has already been answered with this link. Thank you."
+
+
 def questionnaire_link_resolve(token: str, *, now: dt.datetime | None = None) -> QuestionnaireLink:
     """The usable link for ``token``, or LinkInvalid saying why not."""
-    link = (
-        QuestionnaireLink.objects.select_related("patient", "patient__clinic")
-        .filter(token_sha256=QuestionnaireLink.digest(token))
-        .first()
+    return find_usable_link(
+        QuestionnaireLink.objects.select_related("patient", "patient__clinic"),
+        token,
+        error=LinkInvalid,
+        used_message=QUESTIONNAIRE_LINK_USED,
+        now=now,
     )
-    if link is None:
-        raise LinkInvalid("This link is not valid. Please ask the clinic for a new one.")
-    if link.used_at is not None:
-        raise LinkInvalid("This questionnaire has already been answered with this link. Thank you.")
-    if (now or timezone.now()) >= link.expires_at:
-        raise LinkInvalid("This link has expired. Please ask the clinic for a new one.")
-    return link
 
 
 def response_submit_via_link(
@@ -777,14 +775,12 @@ def response_submit_via_link(
 ) -> Submitted:
     """The patient's answers through a one-time link; the link is then used up."""
     with transaction.atomic():
-        link = questionnaire_link_resolve(token)
-        link = (
-            QuestionnaireLink.objects.select_for_update().select_related("patient").get(pk=link.pk)
+        link = use_link(
+            QuestionnaireLink.objects.select_related("patient"),
+            questionnaire_link_resolve(token),
+            error=LinkInvalid,
+            used_message=QUESTIONNAIRE_LINK_USED,
         )
-        if link.used_at is not None:
-            raise LinkInvalid("This questionnaire has already been answered with this link.")
-        link.used_at = timezone.now()
-        link.save(update_fields=["used_at"])
         patient_origin = RequestOrigin(
             actor=None,
             actor_label=f"patient {link.patient.mrn} (questionnaire link)",

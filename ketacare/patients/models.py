@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from ketacare.core.links import link_digest
 from ketacare.core.models import Clinic
 
 
@@ -145,4 +144,4 @@ class IntakeLink(models.Model):
 
     @staticmethod
     def digest(token: str) -> str:
-        return hashlib.sha256(token.encode()).hexdigest()
+        return link_digest(token)

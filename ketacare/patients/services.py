@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -12,6 +11,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from ketacare.audit.services import RequestOrigin, audit_record, diff, snapshot
+from ketacare.core.links import find_usable_link, new_link_token, use_link
 from ketacare.core.models import Clinic
 from ketacare.patients.intake import IntakeData
 from ketacare.patients.models import IntakeLink, IntakeVersion, Patient
@@ -24,6 +24,9 @@ class IntakeError(Exception):
 
 class LinkInvalid(IntakeError):
     pass
+
+
+INTAKE_LINK_USED = "This link has already been used. Please ask the clinic for a new one."
 
 
 def _next_mrn(clinic: Clinic) -> str:
@@ -152,11 +155,11 @@ def intake_link_send(*, patient: Patient, origin: RequestOrigin) -> tuple[Intake
     """E-mail the patient a one-time link to the intake questionnaire; returns the link and URL."""
     if not patient.email:
         raise IntakeError("The patient has no e-mail address; add one before sending a link.")
-    token = secrets.token_urlsafe(32)
+    token, digest = new_link_token()
     now = timezone.now()
     link = IntakeLink.objects.create(
         patient=patient,
-        token_sha256=IntakeLink.digest(token),
+        token_sha256=digest,
         created_at=now,
         created_by=origin.actor,
         expires_at=now + dt.timedelta(hours=settings.INTAKE_LINK_TTL_HOURS),
@@ -189,29 +192,24 @@ def intake_link_send(*, patient: Patient, origin: RequestOrigin) -> tuple[Intake
 
 def intake_link_resolve(token: str, *, now: dt.datetime | None = None) -> IntakeLink:
     """The open link for ``token``, or LinkInvalid saying why it cannot be used."""
-    link = (
-        IntakeLink.objects.select_related("patient", "patient__clinic")
-        .filter(token_sha256=IntakeLink.digest(token))
-        .first()
+    return find_usable_link(
+        IntakeLink.objects.select_related("patient", "patient__clinic"),
+        token,
+        error=LinkInvalid,
+        used_message=INTAKE_LINK_USED,
+        now=now,
     )
-    if link is None:
-        raise LinkInvalid("This link is not valid. Please ask the clinic for a new one.")
-    if link.used_at is not None:
-        raise LinkInvalid("This link has already been used. Please ask the clinic for a new one.")
-    if (now or timezone.now()) >= link.expires_at:
-        raise LinkInvalid("This link has expired. Please ask the clinic for a new one.")
-    return link
 
 
 @transaction.atomic
 def intake_submit_via_link(*, token: str, data: IntakeData, origin: RequestOrigin) -> IntakeVersion:
     """The patient's own submission through an e-mailed link; the link is then used up."""
-    link = intake_link_resolve(token)
-    link = IntakeLink.objects.select_for_update().get(pk=link.pk)
-    if link.used_at is not None:
-        raise LinkInvalid("This link has already been used. Please ask the clinic for a new one.")
-    link.used_at = timezone.now()
-    link.save(update_fields=["used_at"])
+    link = use_link(
+        IntakeLink.objects.select_related("patient"),
+        intake_link_resolve(token),
+        error=LinkInvalid,
+        used_message=INTAKE_LINK_USED,
+    )
     patient_origin = RequestOrigin(
         actor=None,
         actor_label=f"patient {link.patient.mrn} (intake link)",
