@@ -1,7 +1,8 @@
 """The administration record: pump events (IV) and discrete doses, never above the signed order.
 
-Totals come from ``session_flow.delivered`` (pump) plus the discrete doses given; the check
-against the order is ``session_flow.check_not_above_order``. Nothing here re-computes a dose.
+Totals come from ``infusion.delivered`` (pump, at the concentration in the bag it runs) plus the
+discrete doses given; the check against the order is ``infusion.check_not_above_order``. Nothing
+here re-computes a dose.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from django.db import transaction
 
 from ketacare.audit.services import RequestOrigin, audit_record
 from ketacare.clinical.common import ClinicalRuleError, Route
-from ketacare.clinical.session_flow import (
+from ketacare.clinical.infusion import (
     AdministrationRecord,
     check_not_above_order,
     delivered,
@@ -49,6 +50,18 @@ class AdministrationSummary:
     remaining_mg: float | None
     stop_pump_at: dt.datetime | None  # when the ordered dose is (or was) reached
     order_reached: bool  # a running pump has reached the ordered dose: stop it now
+    bag_concentration_mg_per_ml: float | None = None  # IV: drug mg ÷ the bag's final volume
+    undelivered_mg: float | None = None  # drawn up (bag) or ordered, not given: to be wasted
+
+
+def bag_concentration(session: TreatmentSession) -> float:
+    """mg/mL in the bag the pump runs; SessionRefused when the bag was not recorded."""
+    contents = session.pump_contents
+    if contents is None:
+        raise SessionRefused(
+            "What the bag holds (drug mg and final volume) is not recorded for this infusion"
+        )
+    return contents.concentration_mg_per_ml
 
 
 def _given_mg(
@@ -57,9 +70,9 @@ def _given_mg(
     record = pump_record(events)
     pump_mg = volume = minutes = None
     if record.events:
-        if session.concentration_mg_per_ml is None:
-            raise SessionRefused("The concentration (mg/mL) is not recorded for this infusion")
-        given = delivered(record, float(session.concentration_mg_per_ml), as_of=as_of)
+        given = delivered(
+            record, bag_concentration_mg_per_ml=bag_concentration(session), as_of=as_of
+        )
         pump_mg, volume, minutes = given.dose_mg, given.volume_ml, given.running_minutes
     doses = sum(float(e.dose_mg) for e in events if e.kind == "dose" and e.dose_mg is not None)
     return (pump_mg or 0.0) + doses, volume, minutes, record
@@ -69,12 +82,11 @@ def administration_summary(session: TreatmentSession, *, now: dt.datetime) -> Ad
     events = list(session.administration.all())
     ordered = float(session.order.dose_mg) if session.order_id else None
     dose_mg, volume, minutes, record = _given_mg(session, events, now)
+    concentration = bag_concentration(session) if record.events else None
     stop_at = None
-    if ordered and record.events and session.concentration_mg_per_ml:
+    if ordered and concentration is not None:
         stop_at = order_reached_at(
-            record,
-            concentration_mg_per_ml=float(session.concentration_mg_per_ml),
-            ordered_mg=ordered,
+            record, bag_concentration_mg_per_ml=concentration, ordered_mg=ordered
         )
     status = record.status if uses_pump(session) else ("given" if events else "not_started")
     remaining = None if ordered is None else max(0.0, ordered - dose_mg)
@@ -87,7 +99,24 @@ def administration_summary(session: TreatmentSession, *, now: dt.datetime) -> Ad
         remaining_mg=remaining,
         stop_pump_at=stop_at,
         order_reached=record.status == "running" and stop_at is not None and stop_at <= now,
+        bag_concentration_mg_per_ml=concentration,
+        undelivered_mg=undelivered_mg(session, dose_mg),
     )
+
+
+def undelivered_mg(session: TreatmentSession, given_mg: float) -> float | None:
+    """What was made up but not given, to be wasted with a witness: for an IV bag, the drug in
+    the bag less what the pump delivered; for other routes, the order less the doses given.
+    None when nothing is left over. Rounded to 0.01 mg, the precision the record keeps."""
+    contents = session.pump_contents if uses_pump(session) else None
+    if contents is not None:
+        drawn = contents.drug_mg
+    elif session.order_id:
+        drawn = float(session.order.dose_mg)
+    else:
+        return None
+    left = round(drawn - given_mg, 2)
+    return left if left > 0 else None
 
 
 @transaction.atomic
@@ -143,7 +172,7 @@ def administration_record(
         if pump and events:
             reached = order_reached_at(
                 pump_record(events),
-                concentration_mg_per_ml=float(session.concentration_mg_per_ml),
+                bag_concentration_mg_per_ml=bag_concentration(session),
                 ordered_mg=float(session.order.dose_mg),
             )
             if reached is not None:

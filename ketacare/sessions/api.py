@@ -99,8 +99,14 @@ class PrechecksIn(Schema):
 
 
 class StartIn(Schema):
+    """IV: what the bag on the pump holds (by default what the signed order describes); the
+    delivered dose is computed from the bag's concentration, never the vial's."""
+
     lot_number: str = Field(max_length=60)
-    concentration_mg_per_ml: Decimal | None = Field(default=None, gt=0, max_digits=8)
+    vial_concentration_mg_per_ml: Decimal | None = Field(default=None, gt=0, max_digits=8)
+    bag_drug_mg: Decimal | None = Field(default=None, gt=0, max_digits=8)
+    bag_diluent_ml: Decimal | None = Field(default=None, gt=0, max_digits=8)
+    bag_volume_ml: Decimal | None = Field(default=None, gt=0, max_digits=8)
     rate_ml_per_h: Decimal | None = Field(default=None, gt=0, max_digits=8)
     dose_mg: Decimal | None = Field(default=None, gt=0, max_digits=8)
     _check = field_validator("lot_number")(_text)
@@ -189,7 +195,10 @@ class SessionOut(Schema):
     cosigned_at: dt.datetime | None
     ended_reason: str
     lot_number: str
-    concentration_mg_per_ml: Decimal | None
+    vial_concentration_mg_per_ml: Decimal | None
+    bag_drug_mg: Decimal | None
+    bag_diluent_ml: Decimal | None
+    bag_volume_ml: Decimal | None
     precheck_failures: list[dict]
     override_reason: str
     discharge_criteria: list[dict]
@@ -530,7 +539,10 @@ def start_dosing(request, session_id: int, payload: StartIn):
         lot_number=payload.lot_number,
         origin=_origin(request),
         now=timezone.now(),
-        concentration_mg_per_ml=payload.concentration_mg_per_ml,
+        vial_concentration_mg_per_ml=payload.vial_concentration_mg_per_ml,
+        bag_drug_mg=payload.bag_drug_mg,
+        bag_diluent_ml=payload.bag_diluent_ml,
+        bag_volume_ml=payload.bag_volume_ml,
         rate_ml_per_h=payload.rate_ml_per_h,
         dose_mg=payload.dose_mg,
     )

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from ketacare.audit.services import RequestOrigin
 from ketacare.clinical.common import Route
-from ketacare.clinical.session_flow import order_reached_at
+from ketacare.clinical.infusion import order_reached_at
 from ketacare.sessions import services
 from ketacare.sessions.administration import administration_record, uses_pump
 from ketacare.sessions.flowsheet import vitals_record
@@ -192,7 +192,7 @@ def _run(appointment, rng: random.Random, origin: RequestOrigin, now: dt.datetim
     if pump:
         reached = order_reached_at(
             pump_record(list(session.administration.all())),
-            concentration_mg_per_ml=float(session.concentration_mg_per_ml),
+            bag_concentration_mg_per_ml=session.pump_contents.concentration_mg_per_ml,
             ordered_mg=float(order.dose_mg),
         )
         end = min(end, reached) if reached else end

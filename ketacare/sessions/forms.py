@@ -142,3 +142,11 @@ def discharge_instructions_default(clinic) -> str:
         f"If you feel unwell, call the clinic{phone}. "
         "If you are in crisis, call or text 988; in an emergency, call 911."
     )
+
+
+def bag_diluent_default(order) -> Decimal | None:
+    """The diluent the signed order implies: its final bag volume less the drug volume."""
+    if order is None or order.bag_volume_ml is None or order.drug_volume_ml is None:
+        return None
+    diluent = order.bag_volume_ml - order.drug_volume_ml
+    return diluent if diluent > 0 else None

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from ketacare.clinical.infusion import PumpContents
 from ketacare.clinical.session_flow import SessionState
 from ketacare.core.models import Clinic
 from ketacare.patients.models import Patient
@@ -96,10 +97,20 @@ class TreatmentSession(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     override_at = models.DateTimeField(null=True, blank=True)
-    # Administration: what was drawn up.
+    # Administration: what was drawn up, and (IV) what the bag on the pump holds. The delivered
+    # dose is computed from the bag's concentration (bag_drug_mg ÷ bag_volume_ml), never the vial's.
     drug = models.CharField(max_length=100, blank=True)
-    concentration_mg_per_ml = models.DecimalField(
+    vial_concentration_mg_per_ml = models.DecimalField(
         max_digits=8, decimal_places=2, null=True, blank=True
+    )
+    bag_drug_mg = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    bag_diluent_ml = models.DecimalField(max_digits=8, decimal_places=1, null=True, blank=True)
+    bag_volume_ml = models.DecimalField(
+        max_digits=8,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        help_text="The bag's final volume with the drug added.",
     )
     lot_number = models.CharField(max_length=60, blank=True)
     # Discharge.
@@ -148,6 +159,22 @@ class TreatmentSession(models.Model):
     @property
     def is_locked(self) -> bool:
         return self.state in LOCKED_STATES
+
+    @property
+    def pump_contents(self) -> PumpContents | None:
+        """What the bag on the pump holds (IV), or None before it is recorded."""
+        if self.bag_drug_mg is None or self.bag_volume_ml is None:
+            return None
+        return PumpContents(
+            drug_mg=float(self.bag_drug_mg),
+            final_volume_ml=float(self.bag_volume_ml),
+            diluent_ml=None if self.bag_diluent_ml is None else float(self.bag_diluent_ml),
+            vial_concentration_mg_per_ml=(
+                None
+                if self.vial_concentration_mg_per_ml is None
+                else float(self.vial_concentration_mg_per_ml)
+            ),
+        )
 
     def save(self, *args, **kwargs):
         if self.pk:

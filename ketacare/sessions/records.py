@@ -8,8 +8,9 @@ from typing import Any
 
 from ketacare.audit.services import RequestOrigin, audit_record
 from ketacare.clinical.common import ClinicalRuleError, Provenance
+from ketacare.clinical.infusion import AdminEvent, AdministrationRecord
 from ketacare.clinical.monitoring import VitalsReading
-from ketacare.clinical.session_flow import AdminEvent, AdministrationRecord, transition
+from ketacare.clinical.session_flow import transition
 from ketacare.sessions.models import (
     AdministrationEvent,
     SessionEvent,

@@ -16,6 +16,7 @@ from django.db import transaction
 from ketacare.alerts.models import Alert
 from ketacare.audit.services import RequestOrigin, audit_record
 from ketacare.clinical.common import Answer, ClinicalRuleError, Provenance, Route
+from ketacare.clinical.infusion import PumpContents, pump_contents
 from ketacare.clinical.monitoring import DischargeFacts, discharge_check
 from ketacare.clinical.rems import enrolment_gate
 from ketacare.clinical.session_flow import (
@@ -27,7 +28,11 @@ from ketacare.clinical.session_flow import (
     precheck_gate,
 )
 from ketacare.sessions import integration
-from ketacare.sessions.administration import administration_record, uses_pump
+from ketacare.sessions.administration import (
+    administration_record,
+    administration_summary,
+    uses_pump,
+)
 from ketacare.sessions.flowsheet import baseline_entry, session_alerts, vitals_record
 from ketacare.sessions.models import Addendum, RemsEnrolment, TreatmentSession
 from ketacare.sessions.protocol import protocol_for
@@ -274,6 +279,48 @@ def session_override(
 # --- dosing ----------------------------------------------------------------------------------
 
 
+def _bag_from_order(order) -> dict[str, Decimal | None]:
+    """The bag the signed order describes: its dose in its final (infused) volume."""
+    final = order.bag_volume_ml
+    diluent = None
+    if final is not None and order.drug_volume_ml is not None:
+        diluent = final - order.drug_volume_ml
+    return {"drug_mg": order.dose_mg, "final_volume_ml": final, "diluent_ml": diluent}
+
+
+def _pump_contents(
+    *,
+    order,
+    vial_concentration_mg_per_ml: Decimal | None,
+    bag_drug_mg: Decimal | None,
+    bag_diluent_ml: Decimal | None,
+    bag_volume_ml: Decimal | None,
+) -> PumpContents:
+    """What the nurse made up, defaulting to what the signed order describes; checked by the
+    core. The bag's concentration, not the vial's, is what the pump delivers."""
+    planned = _bag_from_order(order)
+    drug = bag_drug_mg if bag_drug_mg is not None else planned["drug_mg"]
+    final = bag_volume_ml if bag_volume_ml is not None else planned["final_volume_ml"]
+    # The order's diluent describes the order's bag only: another final volume has its own.
+    diluent = bag_diluent_ml
+    if diluent is None and bag_volume_ml is None and bag_drug_mg is None:
+        diluent = planned["diluent_ml"]
+    vial = vial_concentration_mg_per_ml or order.concentration_mg_per_ml
+    if final is None:
+        raise InvalidEntry("Record the bag's final volume in mL (drug included)", "bag_volume_ml")
+    if drug is None:
+        raise InvalidEntry("Record the drug in the bag in mg", "bag_drug_mg")
+    try:
+        return pump_contents(
+            drug_mg=float(drug),
+            final_volume_ml=float(final),
+            diluent_ml=None if diluent is None or diluent <= 0 else float(diluent),
+            vial_concentration_mg_per_ml=None if vial is None else float(vial),
+        )
+    except ClinicalRuleError as wrong:
+        raise InvalidEntry(str(wrong), "bag_volume_ml") from None
+
+
 @transaction.atomic
 def session_start_dosing(
     *,
@@ -281,12 +328,17 @@ def session_start_dosing(
     lot_number: str,
     origin: RequestOrigin,
     now: dt.datetime,
-    concentration_mg_per_ml: Decimal | None = None,
+    vial_concentration_mg_per_ml: Decimal | None = None,
+    bag_drug_mg: Decimal | None = None,
+    bag_diluent_ml: Decimal | None = None,
+    bag_volume_ml: Decimal | None = None,
     rate_ml_per_h: Decimal | None = None,
     dose_mg: Decimal | None = None,
 ) -> TreatmentSession:
-    """Draw up and start: lot number, concentration, then the pump start (IV, at the given rate)
-    or the first dose (other routes). Only the current signed order is administered."""
+    """Draw up and start: lot number, then for an IV infusion what the bag on the pump holds
+    (drug mg, diluent and final volume; by default what the signed order describes) and the pump
+    start at the given rate, or for other routes the first dose. Only the current signed order
+    is administered."""
     session = _locked(session)
     if session.state != "prechecks_passed":
         raise SessionRefused(f"Dosing starts after the pre-checks; the session is {session.state}")
@@ -298,26 +350,55 @@ def session_start_dosing(
     if not (lot_number or "").strip():
         raise InvalidEntry("Record the lot number", "lot_number")
     pump = uses_pump(session)
-    concentration = concentration_mg_per_ml or order.concentration_mg_per_ml
+    vial = vial_concentration_mg_per_ml or order.concentration_mg_per_ml
     if pump:
-        if not concentration or concentration <= 0:
-            raise InvalidEntry("Record the concentration in mg/mL", "concentration_mg_per_ml")
+        contents = _pump_contents(
+            order=order,
+            vial_concentration_mg_per_ml=vial,
+            bag_drug_mg=bag_drug_mg,
+            bag_diluent_ml=bag_diluent_ml,
+            bag_volume_ml=bag_volume_ml,
+        )
+        planned = _bag_from_order(order)
+        differs = (
+            planned["final_volume_ml"] is None
+            or float(planned["final_volume_ml"]) != contents.final_volume_ml
+            or float(planned["drug_mg"]) != contents.drug_mg
+        )
+        if differs and not rate_ml_per_h:
+            # The order's rate was worked out for the order's bag; another bag runs at another
+            # speed, so the nurse must state the rate for the bag actually on the pump.
+            raise InvalidEntry(
+                f"This bag ({contents.drug_mg:g} mg in {contents.final_volume_ml:g} mL) differs "
+                "from the signed order's: give the pump rate for this bag in mL/h",
+                "rate_ml_per_h",
+            )
         rate = rate_ml_per_h or order.rate_ml_per_h
         if not rate or rate <= 0:
             raise InvalidEntry("Give the pump rate in mL/h", "rate_ml_per_h")
+        session.bag_drug_mg = Decimal(str(contents.drug_mg)).quantize(Decimal("0.01"))
+        session.bag_volume_ml = Decimal(str(contents.final_volume_ml)).quantize(Decimal("0.1"))
+        session.bag_diluent_ml = (
+            None
+            if contents.diluent_ml is None
+            else Decimal(str(contents.diluent_ml)).quantize(Decimal("0.1"))
+        )
     elif not dose_mg or dose_mg <= 0:
         raise InvalidEntry("Give the first dose in mg", "dose_mg")
     session.order = order
     session.drug = DRUG_NAMES.get(session.route, DEFAULT_DRUG)
     session.lot_number = lot_number.strip()
-    session.concentration_mg_per_ml = concentration if pump else concentration or None
-    step(
-        session,
-        "start_dosing",
-        origin=origin,
-        at=now,
-        details={"order": order.pk, "lot_number": session.lot_number},
-    )
+    session.vial_concentration_mg_per_ml = vial or None
+    details = {"order": order.pk, "lot_number": session.lot_number}
+    if pump:
+        details |= {
+            "bag_drug_mg": contents.drug_mg,
+            "bag_diluent_ml": contents.diluent_ml,
+            "bag_volume_ml": contents.final_volume_ml,
+            "bag_concentration_mg_per_ml": round(contents.concentration_mg_per_ml, 4),
+            "vial_concentration_mg_per_ml": contents.vial_concentration_mg_per_ml,
+        }
+    step(session, "start_dosing", origin=origin, at=now, details=details)
     if pump:
         administration_record(
             session=session, kind="start", at=now, rate_ml_per_h=rate, origin=origin, now=now
@@ -333,19 +414,38 @@ def session_start_dosing(
 def session_end_dosing(
     *, session: TreatmentSession, origin: RequestOrigin, now: dt.datetime, reason: str = ""
 ) -> TreatmentSession:
-    """End dosing (a running pump is stopped now) and start the recovery observation."""
+    """End dosing (a running pump is stopped now) and start the recovery observation.
+
+    Ending below the signed order needs a reason (InvalidEntry on ``reason``); what was made up
+    but not given is then shown as waste to record with a witness (``undelivered_mg``)."""
     session = _locked(session)
     if session.state != "dosing":
         raise SessionRefused(f"The session is {session.state}, not dosing")
     events = list(session.administration.all())
     if not events:
         raise SessionRefused("Nothing has been given: cancel or abort the session instead")
+    reason = (reason or "").strip()
+    given = administration_summary(session, now=now)
+    short_mg = None
+    if given.ordered_mg is not None and round(given.ordered_mg - given.dose_mg, 2) > 0:
+        short_mg = round(given.ordered_mg - given.dose_mg, 2)
+        if not reason:
+            raise InvalidEntry(
+                f"{given.dose_mg:.2f} mg of the ordered {given.ordered_mg:g} mg has been given: "
+                "give the reason for ending below the order",
+                "reason",
+            )
     pump_events = [e for e in events if e.kind != "dose"]
     if pump_events and pump_events[-1].kind != "stop":
         administration_record(
             session=session, kind="stop", at=now, origin=origin, now=now, reason=reason
         )
-    return step(session, "end_dosing", origin=origin, at=now, reason=reason or None)
+    details = None
+    if short_mg is not None:
+        details = {"below_order_mg": short_mg, "given_mg": round(given.dose_mg, 2)}
+    return step(
+        session, "end_dosing", origin=origin, at=now, reason=reason or None, details=details
+    )
 
 
 # --- discharge, signatures, endings ------------------------------------------------------------

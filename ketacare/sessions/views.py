@@ -22,7 +22,7 @@ from ketacare.core.access import require_capability
 from ketacare.core.roles import Capability, Role
 from ketacare.sessions import flowsheet, services
 from ketacare.sessions import forms as f
-from ketacare.sessions.administration import administration_record
+from ketacare.sessions.administration import administration_record, administration_summary
 from ketacare.sessions.chart import vitals_chart
 from ketacare.sessions.flowsheet import ACK_ACTIONS, DOCUMENTING_STATES, RECORDING_STATES
 from ketacare.sessions.models import SessionLocked
@@ -86,6 +86,9 @@ def _render(request, session, *, status=200, template="sessions/session.html", *
             "severity_choices": f.SEVERITY_CHOICES,
             "first_dose_default": f.first_dose_default(
                 session.route, session.order.dose_mg if session.order_id else None
+            ),
+            "bag_diluent_default": f.bag_diluent_default(
+                session.order if session.order_id else None
             ),
             "instructions_default": f.discharge_instructions_default(session.clinic),
             "side_effects": list(session.side_effects.select_related("recorded_by")),
@@ -235,7 +238,12 @@ def override(request, session):
 def start_dosing(request, session):
     p = f.Parsed(request.POST)
     kwargs = {
-        "concentration_mg_per_ml": p.decimal("concentration_mg_per_ml", "Concentration"),
+        "vial_concentration_mg_per_ml": p.decimal(
+            "vial_concentration_mg_per_ml", "Vial concentration"
+        ),
+        "bag_drug_mg": p.decimal("bag_drug_mg", "Drug in the bag"),
+        "bag_diluent_ml": p.decimal("bag_diluent_ml", "Diluent"),
+        "bag_volume_ml": p.decimal("bag_volume_ml", "Final bag volume"),
         "rate_ml_per_h": p.decimal("rate_ml_per_h", "Rate"),
         "dose_mg": p.decimal("dose_mg", "Dose"),
     }
@@ -286,6 +294,13 @@ def end_dosing(request, session):
         reason=request.POST.get("reason", ""),
     )
     messages.success(request, "Dosing ended: recovery observation started.")
+    summary = administration_summary(session, now=timezone.now())
+    if summary.undelivered_mg:
+        messages.warning(
+            request,
+            f"{summary.undelivered_mg:.2f} mg was made up but not given: record the waste with a "
+            "second licensed witness.",
+        )
     return _back(session, "vitals")
 
 

@@ -74,11 +74,13 @@ def test_a_full_iv_session_with_an_alert_acknowledged_and_resolved(
     nurse.get_by_role("button", name="Run the pre-checks").click()
     nurse.get_by_text("Pre-checks passed.").wait_for()
 
-    # Dosing from the signed order: 0.35 mg/mL at 150 mL/h.
+    # Dosing from the signed order: the bag it describes (pre-filled) runs at 150 mL/h.
     nurse.get_by_label("Lot number").fill("KET-2025-01")
+    assert nurse.get_by_label("Final bag volume (mL, drug included)").input_value() == "100.0"
     nurse.get_by_role("button", name="Start dosing").click()
     nurse.get_by_text("Dosing started.").wait_for()
-    assert nurse.get_by_label("Concentration (mg/mL)").count() == 0
+    assert nurse.get_by_label("Vial concentration (mg/mL)").count() == 0
+    nurse.get_by_text(re.compile(r"= 0\.350 mg/mL on the pump")).wait_for()
 
     # A hypertensive reading raises an alert with its recommended action.
     record_vitals(nurse, "188", "104", "92", "97")
@@ -108,7 +110,11 @@ def test_a_full_iv_session_with_an_alert_acknowledged_and_resolved(
 
     # Recovery and discharge.
     nurse.get_by_role("button", name="Stop pump and end dosing").click()
+    nurse.locator("#e-end-reason").get_by_text("give the reason for ending below").wait_for()
+    nurse.get_by_label("Reason for ending below the order").fill("BP; prescriber asked to stop")
+    nurse.get_by_role("button", name="Stop pump and end dosing").click()
     nurse.get_by_text("recovery observation started").wait_for()
+    nurse.get_by_text(re.compile("record the waste with a second licensed witness")).wait_for()
     record_vitals(nurse, "132", "82", "76", "98")
     for question in (
         "mental_status_at_baseline",

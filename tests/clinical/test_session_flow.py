@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from ketacare.clinical.common import Answer, ClinicalRuleError
 from ketacare.clinical.monitoring import Phase, Route, VitalsReading, default_protocol
@@ -17,17 +14,12 @@ from ketacare.clinical.session_flow import (
     CANCELLABLE_STATES,
     SIDE_EFFECT_PROVENANCE,
     TERMINAL_STATES,
-    AdminEvent,
-    AdministrationRecord,
     PrecheckFacts,
     SessionEvent,
     SessionState,
     SideEffect,
     SideEffectObservation,
     SideEffectSeverity,
-    check_not_above_order,
-    delivered,
-    order_reached_at,
     override,
     phase_for_state,
     precheck_gate,
@@ -303,188 +295,6 @@ def test_identity_can_never_be_overridden():
 def test_a_passed_gate_has_nothing_to_override():
     with pytest.raises(ClinicalRuleError, match="nothing to override"):
         override(precheck_gate(facts(), ESK), "prescriber", "x")
-
-
-# --- administration record -------------------------------------------------------------------
-
-
-def record(*events: AdminEvent) -> AdministrationRecord:
-    return AdministrationRecord(events)
-
-
-def test_uninterrupted_standard_infusion():
-    # 0.5 mg/kg x 70 kg = 35 mg in 100 mL (0.35 mg/mL) over 40 min = 150 mL/h
-    r = record(AdminEvent.start(at(0), 150), AdminEvent.stop(at(40)))
-    got = delivered(r, 0.35)
-    assert (got.volume_ml, got.dose_mg, got.running_minutes) == (100.0, 35.0, 40.0)
-    assert check_not_above_order(got.dose_mg, 35).remaining_mg == 0
-
-
-def test_pause_and_rate_change_hand_computed():
-    # 150 mL/h 0-10 min = 25 mL; paused 10-15; 150 mL/h 15-25 = 25 mL; 90 mL/h 25-45 = 30 mL
-    r = record(
-        AdminEvent.start(at(0), 150),
-        AdminEvent.pause(at(10), "nausea"),
-        AdminEvent.resume(at(15)),
-        AdminEvent.rate_change(at(25), 90, "BP 178/98"),
-        AdminEvent.stop(at(45)),
-    )
-    got = delivered(r, 0.35)
-    assert got.volume_ml == pytest.approx(80.0)
-    assert got.dose_mg == pytest.approx(28.0)
-    assert got.running_minutes == pytest.approx(40.0)
-
-
-def test_rate_change_while_paused_applies_on_resume():
-    # 100 mL/h 0-30 = 50 mL; paused 30-35 (rate set to 60); 60 mL/h 35-45 = 10 mL
-    r = record(
-        AdminEvent.start(at(0), 100),
-        AdminEvent.pause(at(30)),
-        AdminEvent.rate_change(at(32), 60, "slower after pause"),
-        AdminEvent.resume(at(35)),
-        AdminEvent.stop(at(45)),
-    )
-    got = delivered(r, 1)
-    assert (got.volume_ml, got.running_minutes) == (pytest.approx(60.0), pytest.approx(40.0))
-
-
-def test_stopped_while_paused_counts_no_paused_time():
-    r = record(AdminEvent.start(at(0), 120), AdminEvent.pause(at(10)), AdminEvent.stop(at(30)))
-    assert delivered(r, 1).volume_ml == pytest.approx(20.0)
-
-
-def test_running_infusion_counts_up_to_as_of():
-    r = record(AdminEvent.start(at(0), 150))
-    assert delivered(r, 0.35, as_of=at(6)).volume_ml == pytest.approx(15.0)
-    with pytest.raises(ClinicalRuleError, match="as_of"):
-        delivered(r, 0.35)
-
-
-def test_as_of_before_start_or_after_stop():
-    r = record(AdminEvent.start(at(0), 60), AdminEvent.stop(at(30)))
-    assert delivered(r, 1, as_of=at(-5)).volume_ml == 0
-    assert delivered(r, 1, as_of=at(90)).volume_ml == pytest.approx(30.0)
-
-
-def test_empty_record_delivers_nothing():
-    assert delivered(AdministrationRecord(), 1) == delivered(AdministrationRecord(), 2)
-    assert delivered(AdministrationRecord(), 1).volume_ml == 0
-
-
-@pytest.mark.parametrize(
-    ("events", "fragment"),
-    [
-        ((AdminEvent.start(at(0), 100), AdminEvent.pause(at(-1))), "time order"),
-        (
-            (AdminEvent.start(at(0), 100), AdminEvent.resume(at(5))),
-            "resume while the administration is running",
-        ),
-        ((AdminEvent.start(at(0), 100), AdminEvent.start(at(5), 100)), "start while"),
-        ((AdminEvent.pause(at(0)),), "pause while the administration is not started"),
-        (
-            (AdminEvent.start(at(0), 100), AdminEvent.stop(at(5)), AdminEvent.resume(at(6))),
-            "stopped",
-        ),
-    ],
-)
-def test_events_out_of_order_are_refused(events, fragment: str):
-    with pytest.raises(ClinicalRuleError, match=fragment):
-        AdministrationRecord(events)
-
-
-def test_append_refuses_and_keeps_the_record():
-    r = record(AdminEvent.start(at(0), 100))
-    assert r.append(AdminEvent.pause(at(5))).status == "paused"
-    with pytest.raises(ClinicalRuleError):
-        r.append(AdminEvent.resume(at(5)))
-    assert r.status == "running"
-
-
-@pytest.mark.parametrize("reason", [None, "", "  "])
-def test_rate_change_without_a_reason_is_refused(reason):
-    with pytest.raises(ClinicalRuleError, match="documented reason"):
-        AdminEvent(kind="rate_change", at=at(5), rate_ml_per_h=50, reason=reason)
-
-
-@pytest.mark.parametrize("rate", [0, -10, float("nan"), float("inf"), None])
-def test_rate_must_be_positive(rate):
-    with pytest.raises(ClinicalRuleError, match="above 0 mL/h"):
-        AdminEvent(kind="start", at=at(0), rate_ml_per_h=rate)
-
-
-def test_pause_carries_no_rate():
-    with pytest.raises(ClinicalRuleError, match="carries no rate"):
-        AdminEvent(kind="pause", at=at(0), rate_ml_per_h=10)
-
-
-def test_concentration_must_be_positive():
-    with pytest.raises(ClinicalRuleError, match="concentration"):
-        delivered(record(AdminEvent.start(at(0), 100), AdminEvent.stop(at(1))), 0)
-
-
-@pytest.mark.parametrize(
-    ("given_mg", "ok"), [(34.99, True), (35, True), (35.000001, False), (36, False)]
-)
-def test_never_above_the_signed_order(given_mg: float, ok: bool):
-    if ok:
-        assert check_not_above_order(given_mg, 35).remaining_mg == pytest.approx(35 - given_mg)
-    else:
-        with pytest.raises(ClinicalRuleError, match="above the signed order of 35 mg"):
-            check_not_above_order(given_mg, 35)
-
-
-def test_order_reached_at_tells_when_to_stop():
-    running = record(AdminEvent.start(at(0), 150))
-    assert order_reached_at(running, concentration_mg_per_ml=0.35, ordered_mg=35) == at(40)
-    paused_once = running.append(AdminEvent.pause(at(10))).append(AdminEvent.resume(at(15)))
-    assert order_reached_at(paused_once, concentration_mg_per_ml=0.35, ordered_mg=35) == at(45)
-    stopped_early = running.append(AdminEvent.stop(at(20)))
-    assert order_reached_at(stopped_early, concentration_mg_per_ml=0.35, ordered_mg=35) is None
-    assert order_reached_at(AdministrationRecord(), concentration_mg_per_ml=1, ordered_mg=1) is None
-
-
-# --- hypothesis: delivered volume ------------------------------------------------------------
-
-steps = st.lists(
-    st.tuples(
-        st.sampled_from(["pause_resume", "rate_change", "run"]),
-        st.integers(min_value=0, max_value=600),  # seconds until the step
-        st.floats(min_value=0.1, max_value=2000, allow_nan=False, allow_infinity=False),
-    ),
-    max_size=12,
-)
-
-
-def build(plan) -> tuple[AdministrationRecord, datetime]:  # type: ignore[no-untyped-def]
-    now = T0
-    events = [AdminEvent.start(now, 100)]
-    for kind, seconds, rate in plan:
-        now += timedelta(seconds=seconds)
-        if kind == "pause_resume":
-            events.append(AdminEvent.pause(now))
-            now += timedelta(seconds=seconds)
-            events.append(AdminEvent.resume(now))
-        elif kind == "rate_change":
-            events.append(AdminEvent.rate_change(now, rate, "titration"))
-    return AdministrationRecord(tuple(events)), now
-
-
-@given(plan=steps, offsets=st.lists(st.integers(0, 20_000), min_size=2, max_size=8))
-def test_delivered_volume_is_monotonic_in_time_and_never_negative(plan, offsets):
-    rec, _ = build(plan)
-    volumes = [delivered(rec, 1, as_of=T0 + timedelta(seconds=s)) for s in sorted(offsets)]
-    for earlier, later in itertools.pairwise(volumes):
-        assert 0 <= earlier.volume_ml <= later.volume_ml
-        assert 0 <= earlier.running_minutes <= later.running_minutes
-
-
-@given(plan=steps, extra=st.integers(0, 3600))
-def test_running_time_never_exceeds_elapsed_time(plan, extra):
-    rec, last = build(plan)
-    end = last + timedelta(seconds=extra)
-    got = delivered(rec.append(AdminEvent.stop(end)), 2)
-    assert got.running_minutes <= (end - T0).total_seconds() / 60 + 1e-9
-    assert got.dose_mg == pytest.approx(got.volume_ml * 2)
 
 
 # --- side effects ----------------------------------------------------------------------------

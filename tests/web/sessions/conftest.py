@@ -112,6 +112,7 @@ def make_booking(clinic, staff):
         dose_mg="35",
         chair=None,
         target=None,
+        order_overrides=None,
     ):
         where = target or clinic
         now = timezone.now()
@@ -127,12 +128,16 @@ def make_booking(clinic, staff):
         )
         order_fields = {}
         if route == "racemic_iv":
+            # A 35 mg dose drawn from a 10 mg/mL vial (3.5 mL) into a 100 mL bag: 0.35 mg/mL
+            # in the bag, the whole of it at 150 mL/h over 40 min.
             order_fields = {
-                "concentration_mg_per_ml": Decimal("0.35"),
+                "concentration_mg_per_ml": Decimal("10"),
+                "drug_volume_ml": Decimal("3.5"),
                 "rate_ml_per_h": Decimal("150"),
                 "infusion_minutes": 40,
                 "bag_volume_ml": Decimal("100"),
             }
+        order_fields |= order_overrides or {}
         Order.objects.create(
             course=course,
             patient=patient,

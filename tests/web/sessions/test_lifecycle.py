@@ -76,11 +76,17 @@ def test_a_full_iv_session_from_check_in_to_co_signature(
     session.refresh_from_db()
     assert session.state == "dosing" and session.order.is_actionable
     vitals(session, nurse_origin, 10, 134, 84)
-    services.session_end_dosing(session=session, origin=nurse_origin, now=at(14))
+    with pytest.raises(InvalidEntry, match="reason for ending below the order"):
+        services.session_end_dosing(session=session, origin=nurse_origin, now=at(14))
+    services.session_end_dosing(
+        session=session, origin=nurse_origin, now=at(14), reason="Nausea; patient asked to stop"
+    )
     session.refresh_from_db()
     summary = administration_summary(session, now=at(50))
     assert summary.status == "stopped"
-    assert summary.dose_mg == pytest.approx(150 * 14 / 60 * 0.35)  # delivered, from the record
+    # Delivered at the bag's concentration (35 mg in 100 mL), from the record.
+    assert summary.dose_mg == pytest.approx(150 * 14 / 60 * 0.35)
+    assert summary.undelivered_mg == pytest.approx(35 - 12.25)  # the waste to record
     vitals(session, nurse_origin, 45, 130, 80)
     services.session_discharge(
         session=session,
@@ -233,7 +239,9 @@ def test_open_alerts_block_discharge(appointment, nurse_origin):
     session = ready_to_dose(appointment, nurse_origin)
     services.session_start_dosing(session=session, lot_number="L", origin=nurse_origin, now=at(0))
     vitals(session, nurse_origin, 10, 130, 85, spo2=88)
-    services.session_end_dosing(session=session, origin=nurse_origin, now=at(14))
+    services.session_end_dosing(
+        session=session, origin=nurse_origin, now=at(14), reason="Stopped early"
+    )
     vitals(session, nurse_origin, 50, 130, 80)
     with pytest.raises(SessionRefused, match="Acknowledge"):
         services.session_discharge(
@@ -246,7 +254,9 @@ def test_discharge_before_the_minimum_observation_needs_a_prescriber(
 ):
     session = ready_to_dose(appointment, nurse_origin)
     services.session_start_dosing(session=session, lot_number="L", origin=nurse_origin, now=at(0))
-    services.session_end_dosing(session=session, origin=nurse_origin, now=at(14))
+    services.session_end_dosing(
+        session=session, origin=nurse_origin, now=at(14), reason="Stopped early"
+    )
     vitals(session, nurse_origin, 20, 130, 80)
     with pytest.raises(SessionRefused, match="observed since end of dosing") as refused:
         services.session_discharge(

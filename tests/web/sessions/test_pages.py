@@ -76,7 +76,9 @@ def test_a_full_session_through_the_pages(client_for, appointment):
     assert nurse.post(url + "start/", {"lot_number": ""}).status_code == 422
     assert nurse.post(url + "start/", {"lot_number": "K-123"}).status_code == 302
     session.refresh_from_db()
-    assert session.state == "dosing" and str(session.concentration_mg_per_ml) == "0.35"
+    assert session.state == "dosing"
+    assert session.pump_contents.concentration_mg_per_ml == pytest.approx(0.35)
+    assert str(session.vial_concentration_mg_per_ml) == "10.00"
 
     bad = nurse.post(url + "vitals/", {"systolic_mmhg": "90", "diastolic_mmhg": "120"})
     assert bad.status_code == 422
@@ -120,7 +122,11 @@ def test_a_full_session_through_the_pages(client_for, appointment):
     assert alert.status == "resolved"
     assert "<svg" in nurse.get(url + "live/").content.decode()
 
-    assert nurse.post(url + "end-dosing/", {}).status_code == 302
+    below = nurse.post(url + "end-dosing/", {})
+    assert below.status_code == 422
+    assert "give the reason for ending below the order" in below.content.decode()
+    ended = nurse.post(url + "end-dosing/", {"reason": "Headache; stopped early"}, follow=True)
+    assert "record the waste with a second licensed witness" in ended.content.decode()
     session.refresh_from_db()
     _backdate(session, 60)
     nurse.post(
