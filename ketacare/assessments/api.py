@@ -33,8 +33,10 @@ from ketacare.assessments.treatments import treatment_times_for
 from ketacare.audit.services import RequestOrigin, audit_record
 from ketacare.clinical.instruments import INSTRUMENTS
 from ketacare.core.api_utils import require
+from ketacare.core.errors import Invalid
 from ketacare.core.models import User
 from ketacare.core.roles import Capability
+from ketacare.core.schemas import ERRORS
 from ketacare.patients.selectors import patient_get
 
 router = Router(tags=["assessments"])
@@ -458,7 +460,7 @@ def get_settings(request):
     return _settings_out(selectors.settings_for(access.clinic))
 
 
-@router.put("/settings", response={200: SettingsIO, 422: dict})
+@router.put("/settings", response={200: SettingsIO, **ERRORS})
 def put_settings(request, payload: SettingsIO):
     access = require(request, Capability.PROTOCOL_EDIT)
     try:
@@ -468,14 +470,7 @@ def put_settings(request, payload: SettingsIO):
             origin=RequestOrigin.from_request(request),
         )
     except services.SettingsInvalid as refused:
-        fields = {f"body.payload.{k}": v for k, v in refused.errors.items()}
-        return Status(
-            422,
-            {
-                "detail": [{"loc": k.split("."), "msg": v} for k, v in fields.items()],
-                "fields": fields,
-            },
-        )
+        raise Invalid(str(refused), fields=refused.errors) from None
     return _settings_out(current)
 
 

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
+from ketacare.clinical.common import ClinicalRuleError
+from ketacare.config.mounting import api_mounts
 from ketacare.core.api_auth import API_AUTH
+from ketacare.core.errors import DomainError, as_domain_error
+from ketacare.core.validation import human_errors
 
 api = NinjaAPI(
     title="Ketacare API",
@@ -18,42 +24,46 @@ api = NinjaAPI(
 )
 
 
+def _error(request, status: int, detail: str, fields=None, details=None):
+    body = {"detail": detail, "fields": fields or {}, "details": details or {}}
+    return api.create_response(request, body, status=status)
+
+
+@api.exception_handler(DomainError)
+def _domain_error(request, exc: DomainError):
+    """Every refusal of a service, the same way for every app (see ketacare.core.errors)."""
+    return _error(request, exc.status, exc.message, exc.fields, exc.details)
+
+
+@api.exception_handler(ClinicalRuleError)
+def _clinical_rule(request, exc: ClinicalRuleError):
+    error = as_domain_error(exc)
+    return _error(request, error.status, error.message, error.fields)
+
+
 @api.exception_handler(PermissionDenied)
 def _forbidden(request, exc):
-    return api.create_response(request, {"detail": str(exc) or "Forbidden."}, status=403)
+    return _error(request, 403, str(exc) or "Your role may not do this.")
 
 
 @api.exception_handler(Http404)
 def _not_found(request, exc):
-    return api.create_response(request, {"detail": str(exc) or "Not found."}, status=404)
+    return _error(request, 404, str(exc) or "Not found.")
 
 
 @api.exception_handler(ValidationError)
 def _invalid(request, exc: ValidationError):
-    """422 with one message per field: ``{"detail": [...], "fields": {"body.payload.x": …}}``."""
-    fields = {}
-    for error in exc.errors:
-        key = ".".join(str(part) for part in error.get("loc", ()))
-        fields.setdefault(key, str(error.get("msg", "invalid")).removeprefix("Value error, "))
-    return api.create_response(request, {"detail": exc.errors, "fields": fields}, status=422)
+    """422 with a sentence and one human message per field (never framework wording)."""
+    detail, fields = human_errors(exc.errors)
+    return _error(request, 422, detail, fields)
 
 
 def _mount() -> None:
-    from ketacare.audit.api import router as audit_router
     from ketacare.core.api import router as core_router
-    from ketacare.patients.api import router as patients_router
 
     api.add_router("/", core_router)
-    api.add_router("/patients", patients_router)
-    api.add_router("/audit", audit_router)
-    for module in ("assessments", "treatment", "sessions", "alerts"):
-        try:
-            router = __import__(f"ketacare.{module}.api", fromlist=["router"]).router
-        except ModuleNotFoundError as missing:
-            if missing.name != f"ketacare.{module}.api":
-                raise
-            continue
-        api.add_router(f"/{module}", router)
+    for mount in api_mounts():
+        api.add_router(mount.prefix, import_module(mount.module).router)
 
 
 _mount()

@@ -92,6 +92,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "ketacare.core.middleware.IdleTimeoutMiddleware",
     "ketacare.core.middleware.ClinicContextMiddleware",
+    "ketacare.core.pages.DomainErrorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

@@ -2,21 +2,10 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from ketacare.config.api import api
+from ketacare.config.mounting import page_mounts
 from ketacare.core import clinic_views
 from ketacare.core import views as core_views
 from ketacare.patients import views as patient_views
-
-
-def _optional(module: str, prefix: str) -> list:
-    """Apps that bring pages mount them here once they have a urls module."""
-    try:
-        __import__(f"ketacare.{module}.urls")
-    except ModuleNotFoundError as missing:
-        if missing.name != f"ketacare.{module}.urls":
-            raise
-        return []
-    return [path(prefix, include(f"ketacare.{module}.urls"))]
-
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
@@ -28,13 +17,8 @@ urlpatterns = [
     path("clinic/settings/", clinic_views.clinic_settings, name="clinic_settings"),
     path("clinic/chairs/", clinic_views.chair_add, name="chair_add"),
     path("clinic/chairs/<int:chair_id>/toggle/", clinic_views.chair_toggle, name="chair_toggle"),
-    path("patients/", include("ketacare.patients.urls")),
     path("intake/<str:token>/", patient_views.intake_by_link, name="intake_by_link"),
-    path("audit/", include("ketacare.audit.urls")),
     path("portal/", include("ketacare.core.portal_urls")),
     path("api/v1/", api.urls),
-    *_optional("assessments", "assessments/"),
-    *_optional("alerts", "alerts/"),
-    *_optional("treatment", "treatment/"),
-    *_optional("sessions", "sessions/"),
+    *(path(mount.prefix, include(mount.module)) for mount in page_mounts()),
 ]

@@ -64,7 +64,7 @@ def test_a_clinician_rated_madrs_is_stored_item_by_item_with_score_and_who(
         ({"instrument": "bdi", "answers": [1]}, "instrument", "unknown instrument"),
         (
             {"instrument": "madrs", "answers": [1] * 10, "source": "staff_paper"},
-            "payload",
+            "request",
             "clinician_rated",
         ),
         (
@@ -307,8 +307,8 @@ def test_settings_stay_within_the_clinical_cores_bounds(client_for, clinic):
     )
     assert refused.status_code == 422
     assert set(refused.json()["fields"]) == {
-        "body.payload.remission_madrs",
-        "body.payload.response_min_fall_percent",
+        "remission_madrs",
+        "response_min_fall_percent",
     }
     ok = director.put(
         "/api/v1/assessments/settings",
