@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "csp",
     "ketacare.core",
     "ketacare.audit",
+    "ketacare.clinic_settings",
     "ketacare.patients",
     "ketacare.alerts",
     "ketacare.assessments",
