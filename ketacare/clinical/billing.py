@@ -1,5 +1,5 @@
 """Billing arithmetic: poverty-guideline percentages, sliding-scale fees, CPT/HCPCS codes and units
-for a session. The running balance of a patient account is in ``ketacare.clinical.ledger``.
+for a session. The running balance of a patient account is in ``ketacare.clinical.patient_account``.
 
 Facts come from ``shared/clinical-reference.md`` §9 and §9.1. The CPT timing rules, the IM/SC
 injection code and the ketamine drug code are tagged ``[memory, verify]`` there, and the

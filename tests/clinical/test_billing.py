@@ -32,7 +32,7 @@ from ketacare.clinical.billing import (
     sliding_scale_fee,
 )
 from ketacare.clinical.common import ClinicalRuleError, Route
-from ketacare.clinical.ledger import (
+from ketacare.clinical.patient_account import (
     EntryKind,
     LedgerEntry,
     account_balance,
