@@ -1,4 +1,4 @@
-"""The alert workflow: open, notify, acknowledge with a documented action, resolve, escalate.
+"""Alert writes: open, notify, acknowledge with a documented action, resolve, escalate.
 
 Generic by kind: the assessments app opens SAFETY alerts, the sessions app will open VITALS
 alerts through the same ``alert_open``. Every write is one transaction and is audited.
@@ -24,15 +24,14 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.db.models import Case, Q, QuerySet, Value, When
-from django.http import Http404
+from django.db.models import Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from ketacare.alerts.models import Alert, ClinicAlertPolicy
 from ketacare.audit.services import RequestOrigin, audit_record
 from ketacare.clinical.common import ClinicalRuleError, ConfigurableDefault, Provenance
-from ketacare.core.access import Access
+from ketacare.core.errors import Invalid, Refused
 from ketacare.core.models import Clinic, StaffMembership, User
 from ketacare.core.roles import Role
 
@@ -56,46 +55,16 @@ NOTE_MAX_CHARS = 4000
 ON_DUTY_ROLES = (Role.NURSE, Role.PRESCRIBER)
 
 
-class AlertError(Exception):
-    """An alert action that cannot be done, with a message for the clinician."""
+class AlertError(Invalid):
+    """Input an alert action cannot accept (HTTP 422), with the field it concerns."""
 
 
-class AlertStateError(AlertError):
-    """The alert is not in a state that allows the action (e.g. already acknowledged)."""
-
-
-# --- reads (kept with the workflow; the foundation's selectors hold the chart's queries) ------
-
-
-def alerts_in_scope(access: Access) -> QuerySet[Alert]:
-    """Alerts of the clinic in use, most urgent first (critical before warning, then newest)."""
-    if access.clinic is None:
-        return Alert.objects.none()
-    return by_urgency(Alert.objects.filter(clinic_id=access.clinic.pk)).select_related(
-        "patient", "acknowledged_by", "resolved_by"
-    )
-
-
-def by_urgency(alerts: QuerySet[Alert]) -> QuerySet[Alert]:
-    rank = Case(When(level=Alert.Level.CRITICAL, then=Value(0)), default=Value(1))
-    return alerts.annotate(_rank=rank).order_by("_rank", "-opened_at")
-
-
-def alerts_unresolved(access: Access, *, kind: str | None = None) -> QuerySet[Alert]:
-    """Open and acknowledged-but-unresolved alerts of the clinic in use."""
-    alerts = alerts_in_scope(access).exclude(status=Alert.Status.RESOLVED)
-    return alerts.filter(kind=kind) if kind else alerts
-
-
-def alert_get(access: Access, alert_id: int) -> Alert:
-    try:
-        return alerts_in_scope(access).get(pk=alert_id)
-    except Alert.DoesNotExist as missing:
-        raise Http404("No such alert at this clinic.") from missing
+class AlertStateError(Refused):
+    """The alert is not in a state that allows the action, e.g. already acknowledged (409)."""
 
 
 def alert_url(alert: Alert) -> str:
-    """Absolute link to the alert's page (the patient's chart until the alert pages are mounted)."""
+    """Absolute link to the alert's page (the patient's chart when the alert pages are absent)."""
     try:
         path = reverse("alerts:detail", args=[alert.pk])
     except NoReverseMatch:
@@ -121,12 +90,13 @@ def alert_policy_update(
     safety_escalation_minutes: int,
     on_call_email: str,
     origin: RequestOrigin,
+    at: dt.datetime,
 ) -> ClinicAlertPolicy:
     """The medical director sets (and so confirms) the escalation time and on-call address."""
     try:
         minutes = SAFETY_ESCALATION_MINUTES.validate(safety_escalation_minutes)
     except ClinicalRuleError as refused:
-        raise AlertError(str(refused)) from None
+        raise AlertError.field("safety_escalation_minutes", str(refused)) from None
     policy = alert_policy_for(clinic)
     policy = ClinicAlertPolicy.objects.select_for_update().get(pk=policy.pk)
     before = {
@@ -136,7 +106,7 @@ def alert_policy_update(
     }
     policy.safety_escalation_minutes = minutes
     policy.on_call_email = on_call_email.strip()
-    policy.confirmed_at = timezone.now()
+    policy.confirmed_at = at
     policy.confirmed_by = origin.actor
     policy.save()
     after = {
@@ -154,6 +124,7 @@ def alert_policy_update(
         changes={
             k: {"before": before[k], "after": after[k]} for k in after if before[k] != after[k]
         },
+        at=at,
     )
     return policy
 
@@ -208,7 +179,7 @@ def alert_open(
     notify_users: Iterable[User] = (),
     escalate: bool | None = None,
     notify: bool | None = None,
-    at: dt.datetime | None = None,
+    at: dt.datetime,
 ) -> Alert:
     """Open an alert at once; notification e-mails go out after the commit and never fail it.
 
@@ -221,7 +192,6 @@ def alert_open(
         raise ValueError(f"unknown alert kind {kind!r}; expected one of {Alert.Kind.values}")
     if level not in Alert.Level.values:
         raise ValueError(f"unknown alert level {level!r}; expected one of {Alert.Level.values}")
-    at = at or timezone.now()
     clinic = patient.clinic
     if escalate is None:
         escalate = kind == Alert.Kind.SAFETY
@@ -340,26 +310,28 @@ def alert_acknowledge(
     action: str,
     note: str,
     origin: RequestOrigin,
-    at: dt.datetime | None = None,
+    at: dt.datetime,
 ) -> Alert:
     """A clinician acknowledges an open alert with the action taken (and a note for "other")."""
     if origin.actor is None:
-        raise AlertError("An alert is acknowledged by a signed-in clinician.")
+        raise AlertStateError("An alert is acknowledged by a signed-in clinician.")
     if action not in Alert.Action.values:
         choices = ", ".join(Alert.Action.values)
-        raise AlertError(f"Choose the action taken ({choices}).")
+        raise AlertError.field("action", f"Choose the action taken ({choices}).")
     note = (note or "").strip()
     if action == Alert.Action.OTHER and not note:
-        raise AlertError("Describe the action taken in the note when you choose “other”.")
+        raise AlertError.field(
+            "note", "Describe the action taken in the note when you choose “other”."
+        )
     if len(note) > NOTE_MAX_CHARS:
-        raise AlertError(f"The note is longer than {NOTE_MAX_CHARS} characters.")
+        raise AlertError.field("note", f"The note is longer than {NOTE_MAX_CHARS} characters.")
     alert = Alert.objects.select_for_update().get(pk=alert.pk)
     if alert.status != Alert.Status.OPEN:
         raise AlertStateError(
             f"This alert is already {alert.get_status_display().lower()}; nothing was changed."
         )
     alert.status = Alert.Status.ACKNOWLEDGED
-    alert.acknowledged_at = at or timezone.now()
+    alert.acknowledged_at = at
     alert.acknowledged_by = origin.actor
     alert.action_taken = action
     alert.action_note = note
@@ -387,18 +359,17 @@ def alert_acknowledge(
             "action_taken": {"before": "", "after": action},
             "action_note": {"before": "", "after": note},
         },
+        at=at,
     )
     return alert
 
 
 @transaction.atomic
-def alert_resolve(
-    *, alert: Alert, note: str, origin: RequestOrigin, at: dt.datetime | None = None
-) -> Alert:
+def alert_resolve(*, alert: Alert, note: str, origin: RequestOrigin, at: dt.datetime) -> Alert:
     """Close an alert. A safety alert must be acknowledged (with its action) first."""
     note = (note or "").strip()
     if len(note) > NOTE_MAX_CHARS:
-        raise AlertError(f"The note is longer than {NOTE_MAX_CHARS} characters.")
+        raise AlertError.field("note", f"The note is longer than {NOTE_MAX_CHARS} characters.")
     alert = Alert.objects.select_for_update().get(pk=alert.pk)
     if alert.status == Alert.Status.RESOLVED:
         raise AlertStateError("This alert is already resolved; nothing was changed.")
@@ -408,7 +379,7 @@ def alert_resolve(
         )
     before = alert.status
     alert.status = Alert.Status.RESOLVED
-    alert.resolved_at = at or timezone.now()
+    alert.resolved_at = at
     alert.resolved_by = origin.actor
     alert.resolution_note = note
     alert.save(update_fields=["status", "resolved_at", "resolved_by", "resolution_note"])
@@ -424,6 +395,7 @@ def alert_resolve(
             "status": {"before": before, "after": "resolved"},
             "resolution_note": {"before": "", "after": note},
         },
+        at=at,
     )
     return alert
 
@@ -440,13 +412,12 @@ def alerts_due_for_escalation(now: dt.datetime) -> QuerySet[Alert]:
     ).order_by("escalation_due_at")
 
 
-def alerts_escalate_due(*, now: dt.datetime | None = None) -> list[Alert]:
+def alerts_escalate_due(*, now: dt.datetime) -> list[Alert]:
     """Escalate every open alert past its escalation time to the medical director(s).
 
     Idempotent: an alert is escalated once (``escalated_at``). If the e-mail fails, that alert is
     left unescalated and the next run tries again; the others go on.
     """
-    now = now or timezone.now()
     escalated = []
     for alert_id in list(alerts_due_for_escalation(now).values_list("pk", flat=True)):
         try:

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from ketacare.alerts import services
+from ketacare.alerts import selectors, services
 from ketacare.alerts.models import Alert
-from ketacare.audit.services import RequestOrigin, audit_record
 from ketacare.core.access import require_capability
+from ketacare.core.actions import action, audit_read
+from ketacare.core.errors import DomainError, Invalid
+from ketacare.core.pages import page_errors
 from ketacare.core.roles import Capability
 
 FILTERS = (("unresolved", "Open and acknowledged"), ("open", "Open"), ("all", "All"))
@@ -28,15 +32,12 @@ def _next(request: HttpRequest, default: str) -> str:
 @require_capability(Capability.ALERT_VIEW)
 def alert_list(request: HttpRequest) -> HttpResponse:
     shown = request.GET.get("show", "unresolved")
-    kind = request.GET.get("kind", "")
-    alerts = services.alerts_in_scope(request.access)
-    if shown == "open":
-        alerts = alerts.filter(status=Alert.Status.OPEN)
-    elif shown != "all":
+    if shown not in ("open", "all"):
         shown = "unresolved"
-        alerts = alerts.exclude(status=Alert.Status.RESOLVED)
-    if kind in Alert.Kind.values:
-        alerts = alerts.filter(kind=kind)
+    kind = request.GET.get("kind", "")
+    if kind not in Alert.Kind.values:
+        kind = ""
+    alerts = selectors.alerts_filtered(request.access, status=shown, kind=kind)
     return render(
         request,
         "alerts/list.html",
@@ -53,120 +54,136 @@ def alert_list(request: HttpRequest) -> HttpResponse:
 
 @require_capability(Capability.ALERT_VIEW)
 def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
-    alert = services.alert_get(request.access, alert_id)
-    audit_record(
-        origin=RequestOrigin.from_request(request),
-        action="view",
+    act = action(request)
+    alert = selectors.alert_get(act.access, alert_id)
+    audit_read(
+        act,
         object_type="alert",
         object_id=alert.pk,
-        clinic_id=alert.clinic_id,
         patient_id=alert.patient_id,
+        clinic_id=alert.clinic_id,
         summary=f"Viewed {alert.get_kind_display().lower()}",
     )
-    return _detail(request, alert, {}, {})
+    return _detail(request, alert)
 
 
-def _detail(request, alert, values, errors, status=200) -> HttpResponse:
+def _detail(request, alert, values=None, errors=None, status=200) -> HttpResponse:
     return render(
         request,
         "alerts/detail.html",
         {
             "alert": alert,
             "actions": Alert.Action.choices,
-            "values": values,
-            "errors": errors,
+            "values": values or {},
+            "errors": errors or {},
             "policy": services.alert_policy_for(alert.clinic),
         },
         status=status,
     )
 
 
+def _acknowledge_refused(request, error: DomainError, alert_id: int) -> HttpResponse:
+    """A state refusal goes back to the alert with its message; bad input re-shows the form."""
+    if isinstance(error, Invalid):
+        alert = selectors.alert_get(request.access, alert_id)
+        values = {"action": request.POST.get("action", ""), "note": request.POST.get("note", "")}
+        return _detail(request, alert, values, error.fields, status=error.status)
+    messages.error(request, error.message)
+    return redirect("alerts:detail", alert_id=alert_id)
+
+
 @require_POST
 @require_capability(Capability.ALERT_ACKNOWLEDGE)
+@page_errors(_acknowledge_refused)
 def alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
     """Acknowledge with the action taken; a missing action re-shows the form with the error."""
-    alert = services.alert_get(request.access, alert_id)
-    values = {"action": request.POST.get("action", ""), "note": request.POST.get("note", "")}
-    try:
-        services.alert_acknowledge(
-            alert=alert,
-            action=values["action"],
-            note=values["note"],
-            origin=RequestOrigin.from_request(request),
-        )
-    except services.AlertStateError as refused:
-        messages.error(request, str(refused))
-        return redirect("alerts:detail", alert_id=alert.pk)
-    except services.AlertError as refused:
-        field = "note" if values["action"] in Alert.Action.values else "action"
-        return _detail(request, alert, values, {field: str(refused)}, status=422)
+    act = action(request)
+    alert = services.alert_acknowledge(
+        alert=selectors.alert_get(act.access, alert_id),
+        action=request.POST.get("action", ""),
+        note=request.POST.get("note", ""),
+        origin=act.origin,
+        at=act.at,
+    )
     messages.success(
         request, f"Alert acknowledged for {alert.patient.display_name}: action documented."
     )
     return redirect(_next(request, reverse("alerts:detail", args=[alert.pk])))
 
 
+def _back_with_message(request, error: DomainError, alert_id: int) -> HttpResponse:
+    messages.error(request, error.message)
+    return redirect("alerts:detail", alert_id=alert_id)
+
+
 @require_POST
 @require_capability(Capability.ALERT_ACKNOWLEDGE)
+@page_errors(_back_with_message)
 def alert_resolve(request: HttpRequest, alert_id: int) -> HttpResponse:
-    alert = services.alert_get(request.access, alert_id)
-    try:
-        services.alert_resolve(
-            alert=alert,
-            note=request.POST.get("note", ""),
-            origin=RequestOrigin.from_request(request),
-        )
-    except services.AlertError as refused:
-        messages.error(request, str(refused))
-    else:
-        messages.success(request, "Alert resolved.")
-    return redirect("alerts:detail", alert_id=alert.pk)
+    act = action(request)
+    services.alert_resolve(
+        alert=selectors.alert_get(act.access, alert_id),
+        note=request.POST.get("note", ""),
+        origin=act.origin,
+        at=act.at,
+    )
+    messages.success(request, "Alert resolved.")
+    return redirect("alerts:detail", alert_id=alert_id)
 
 
-@require_capability(Capability.PROTOCOL_EDIT)
-def policy_edit(request: HttpRequest) -> HttpResponse:
-    """The medical director sets the escalation time (the reference gives none)."""
-    clinic = request.access.clinic
-    policy = services.alert_policy_for(clinic)
-    values = {
-        "safety_escalation_minutes": str(policy.safety_escalation_minutes),
-        "on_call_email": policy.on_call_email,
-    }
-    error = ""
+def _policy_page(request, error: DomainError | None = None) -> HttpResponse:
+    policy = services.alert_policy_for(request.access.clinic)
     if request.method == "POST":
-        values = {k: request.POST.get(k, "").strip() for k in values}
-        try:
-            minutes = int(values["safety_escalation_minutes"])
-        except ValueError:
-            error = "Enter the escalation time in whole minutes."
-        else:
-            from django.core.exceptions import ValidationError
-            from django.core.validators import validate_email
-
-            try:
-                if values["on_call_email"]:
-                    validate_email(values["on_call_email"])
-                services.alert_policy_update(
-                    clinic=clinic,
-                    safety_escalation_minutes=minutes,
-                    on_call_email=values["on_call_email"],
-                    origin=RequestOrigin.from_request(request),
-                )
-            except ValidationError:
-                error = "Enter a valid on-call e-mail address, or leave it empty."
-            except services.AlertError as refused:
-                error = str(refused)
-            else:
-                messages.success(request, "Alert policy saved.")
-                return redirect("alerts:policy")
+        values = {
+            k: request.POST.get(k, "").strip()
+            for k in ("safety_escalation_minutes", "on_call_email")
+        }
+    else:
+        values = {
+            "safety_escalation_minutes": str(policy.safety_escalation_minutes),
+            "on_call_email": policy.on_call_email,
+        }
     return render(
         request,
         "alerts/policy.html",
         {
             "policy": policy,
             "values": values,
-            "error": error,
+            "error": error.message if error else "",
             "default": services.SAFETY_ESCALATION_MINUTES,
         },
-        status=422 if error else 200,
+        status=error.status if error else 200,
     )
+
+
+@require_capability(Capability.PROTOCOL_EDIT)
+@page_errors(_policy_page)
+def policy_edit(request: HttpRequest) -> HttpResponse:
+    """The medical director sets the escalation time (the reference gives none)."""
+    if request.method != "POST":
+        return _policy_page(request)
+    act = action(request)
+    minutes_text = request.POST.get("safety_escalation_minutes", "").strip()
+    on_call_email = request.POST.get("on_call_email", "").strip()
+    try:
+        minutes = int(minutes_text)
+    except ValueError:
+        raise Invalid.field(
+            "safety_escalation_minutes", "Enter the escalation time in whole minutes."
+        ) from None
+    if on_call_email:
+        try:
+            validate_email(on_call_email)
+        except ValidationError:
+            raise Invalid.field(
+                "on_call_email", "Enter a valid on-call e-mail address, or leave it empty."
+            ) from None
+    services.alert_policy_update(
+        clinic=act.clinic,
+        safety_escalation_minutes=minutes,
+        on_call_email=on_call_email,
+        origin=act.origin,
+        at=act.at,
+    )
+    messages.success(request, "Alert policy saved.")
+    return redirect("alerts:policy")

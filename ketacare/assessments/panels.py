@@ -13,7 +13,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from ketacare.alerts.models import Alert
-from ketacare.alerts.services import alert_policy_for, alerts_unresolved
+from ketacare.alerts.selectors import alerts_unresolved
+from ketacare.alerts.services import alert_policy_for
 from ketacare.assessments import selectors
 from ketacare.assessments.treatments import treatment_times_for
 from ketacare.core.roles import Capability

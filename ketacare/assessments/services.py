@@ -157,7 +157,7 @@ def response_submit(
             **_scored_fields(result),
         )
         _audit_response(response, origin, f"{_name(instrument)} {_how(source)}")
-        alert = _safety_alert(response, result, origin)
+        alert = _safety_alert(response, result, origin, now)
     return Submitted(response, result, alert)
 
 
@@ -229,7 +229,7 @@ def response_correct(
         )
         alert = None
         if not _chain_has_unresolved_safety_alert(corrected):
-            alert = _safety_alert(corrected, result, origin)
+            alert = _safety_alert(corrected, result, origin, now)
     return Submitted(corrected, result, alert)
 
 
@@ -302,7 +302,7 @@ def _how(source: str) -> str:
 
 
 def _safety_alert(
-    response: AssessmentResponse, result: Score, origin: RequestOrigin
+    response: AssessmentResponse, result: Score, origin: RequestOrigin, at: dt.datetime
 ) -> Alert | None:
     """Open one SAFETY alert for a response whose score carries a suicide-risk flag."""
     reasons = [f for f in result.flag_reasons if f.flag in SAFETY_FLAGS]
@@ -337,6 +337,7 @@ def _safety_alert(
         },
         notify_users=prescribers,
         origin=origin,
+        at=at,
     )
 
 

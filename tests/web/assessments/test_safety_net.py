@@ -116,6 +116,7 @@ def test_without_a_plan_prescriber_all_clinicians_on_duty_and_on_call_are_told(
         safety_escalation_minutes=20,
         on_call_email="oncall@example.org",
         origin=staff_origin("medical_director"),
+        at=timezone.now(),
     )
     submit(patient, "phq9", PHQ9_ITEM9_POSITIVE)
     assert _recipients() == {"prescriber@example.org", "nurse@example.org", "oncall@example.org"}
@@ -138,6 +139,7 @@ def test_unacknowledged_alert_escalates_after_the_configured_time_once(
         safety_escalation_minutes=15,
         on_call_email="",
         origin=staff_origin("medical_director"),
+        at=timezone.now(),
     )
     alert = submit(patient, "phq9", PHQ9_ITEM9_POSITIVE).alert
     mail.outbox.clear()
@@ -163,7 +165,9 @@ def test_an_acknowledged_alert_does_not_escalate(patient, submit, staff_origin):
     from ketacare.alerts.services import alert_acknowledge, alerts_escalate_due
 
     alert = submit(patient, "phq9", PHQ9_ITEM9_POSITIVE).alert
-    alert_acknowledge(alert=alert, action="safety_plan", note="", origin=staff_origin())
+    alert_acknowledge(
+        alert=alert, action="safety_plan", note="", origin=staff_origin(), at=alert.opened_at
+    )
     assert alerts_escalate_due(now=alert.opened_at + dt.timedelta(days=1)) == []
 
 
@@ -268,9 +272,12 @@ def test_other_kinds_open_without_escalation_and_may_be_resolved_directly(
             code="sbp_stop",
             message="Systolic 182 mmHg",
             origin=RequestOrigin.system("test"),
+            at=timezone.now(),
         )
     assert alert.escalation_due_at is None and not mail.outbox  # seen where it arises
-    alert_resolve(alert=alert, note="Back within limits", origin=staff_origin())
+    alert_resolve(
+        alert=alert, note="Back within limits", origin=staff_origin(), at=timezone.now()
+    )
     alert.refresh_from_db()
     assert alert.status == "resolved"
     with pytest.raises(ValueError, match="unknown alert level"):
@@ -281,6 +288,7 @@ def test_other_kinds_open_without_escalation_and_may_be_resolved_directly(
             code="x",
             message="x",
             origin=RequestOrigin.system("test"),
+            at=timezone.now(),
         )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from ketacare.alerts.services import alerts_escalate_due
 
@@ -30,7 +31,7 @@ class Command(BaseCommand):
                 ) from None
             if at.tzinfo is None:
                 raise CommandError("--now needs a UTC offset, e.g. 2026-03-01T09:00+00:00")
-        escalated = alerts_escalate_due(now=at)
+        escalated = alerts_escalate_due(now=at or timezone.now())
         self.stdout.write(f"Escalated {len(escalated)} alert{'s' if len(escalated) != 1 else ''}.")
         for alert in escalated:
             to = ", ".join(alert.escalated_to) or "nobody: no medical director e-mail on file"
