@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ketacare.clinical.eligibility import describe_rules
 from ketacare.clinical.regimens import CoursePhaseState, Phase, allowed_phases
+from ketacare.treatment.clinical_records import rule_rows
 from ketacare.treatment.models import Appointment, Order, ScreeningResult, TreatmentCourse
 from ketacare.treatment.protocol import CATALOGUE, SPECS, ClinicProtocol, display_value
 from ketacare.treatment.screening import needs_text
@@ -166,7 +166,7 @@ def protocol_rows(protocol: ClinicProtocol) -> list[dict[str, Any]]:
 
 
 def rules_rows(protocol: ClinicProtocol) -> list[dict[str, Any]]:
-    rows = describe_rules(protocol.eligibility)
+    rows = rule_rows(protocol.eligibility)
     for row in rows:
         key = f"eligibility.severity.{row['rule_id']}"
         row["severity_key"] = key if key in SPECS else None

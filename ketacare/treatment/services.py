@@ -20,6 +20,7 @@ from ketacare.core.models import Clinic
 from ketacare.patients.models import IntakeVersion, Patient
 from ketacare.patients.selectors import intake_current
 from ketacare.treatment import checklist, selectors
+from ketacare.treatment.clinical_records import decision_record
 from ketacare.treatment.consent import consent_documents_ensure, consent_is_current
 from ketacare.treatment.errors import BookingConflict, TreatmentError
 from ketacare.treatment.models import (
@@ -192,7 +193,7 @@ def screening_run(
         indication=indication.value,
         outcome=str(decision.outcome),
         summary=decision.summary,
-        decision=decision.to_dict(),
+        decision=decision_record(decision),
         facts=facts_to_dict(facts),
         protocol={
             "values": dict(decision.settings_in_force),

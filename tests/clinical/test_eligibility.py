@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -12,8 +11,11 @@ from hypothesis import strategies as st
 
 from ketacare.clinical.common import Answer, ClinicalRuleError, Severity
 from ketacare.clinical.eligibility import (
+    CONFIGURABLE_DEFAULTS,
     PARAMETERS,
     RULES,
+    RULES_BY_ID,
+    SEVERITY_DEFAULTS,
     EligibilityDecision,
     EligibilitySettings,
     Outcome,
@@ -43,12 +45,6 @@ IV, IM, SL, ESK = (
 )
 TRD_KEY = "trd.required_adequate_trials"
 TRD2 = EligibilitySettings(values={TRD_KEY: 2})
-
-
-@pytest.fixture
-def _fast_and_quiet() -> None:
-    """The clinical core needs no Django: stand in for tests/conftest.py's autouse settings
-    fixture so this module also runs with ``-p no:django``."""
 
 
 # Most permissive first: a change "never more permissive" never moves to a lower index.
@@ -688,31 +684,65 @@ def test_route_accepts_short_racemic_names() -> None:
         Route("intranasal")
 
 
-def test_decision_to_dict_is_json() -> None:
+def test_decision_carries_the_findings_with_their_sources_and_the_settings_in_force() -> None:
     intake = healthy(systolic_mmhg=162, diastolic_mmhg=98, current_medications=(SERTRALINE,))
-    data = evaluate(intake, route=ESK, settings=TRD2).to_dict()
-    assert json.loads(json.dumps(data)) == data
-    assert data["outcome"] == "not_eligible"
-    (first,) = [f for f in data["findings"] if f["severity"] == "contraindication"]
-    assert first["rule_id"] == "bp.uncontrolled_hypertension"
-    assert first["provenance"]["verified"] is False
-    assert data["settings_in_force"][TRD_KEY] == 2
+    decision = evaluate(intake, route=ESK, settings=TRD2)
+    assert decision.outcome is Outcome.NOT_ELIGIBLE
+    (first,) = decision.contraindications
+    assert first.rule_id == "bp.uncontrolled_hypertension"
+    assert first.provenance.verified is False
+    assert decision.settings_in_force[TRD_KEY] == 2
 
 
 def test_protocol_page_lists_every_rule_with_source_and_values() -> None:
     rows = describe_rules(TRD2)
-    assert json.loads(json.dumps(rows)) == rows
-    assert [row["rule_id"] for row in rows] == [rule.rule_id for rule in default_rules()]
-    by_id = {row["rule_id"]: row for row in rows}
+    assert [row.rule.rule_id for row in rows] == [rule.rule_id for rule in default_rules()]
+    by_id = {row.rule.rule_id: row for row in rows}
     bp = by_id["bp.uncontrolled_hypertension"]
-    assert bp["clinic_may_lower_to_caution"] is True
-    assert [(p["key"], p["default"], p["maximum"]) for p in bp["parameters"]] == [
+    assert bp.rule.clinic_may_lower_to_caution is True
+    assert [(p.parameter.key, p.parameter.value, p.parameter.maximum) for p in bp.parameters] == [
         ("bp.pre_treatment_systolic_max_mmhg", 140, 180),
         ("bp.pre_treatment_diastolic_max_mmhg", 90, 100),
     ]
-    trd = by_id["trd.adequate_trials"]["parameters"][0]
-    assert (trd["default"], trd["value_in_force"], trd["required_setting"]) == (None, 2, True)
-    assert by_id["esk.aneurysm"]["esketamine_label_contraindication"] is True
+    (trd,) = by_id["trd.adequate_trials"].parameters
+    assert (trd.parameter.value, trd.value_in_force) == (None, 2)
+    assert by_id["esk.aneurysm"].rule.label is True
+    assert by_id["esk.aneurysm"].rule.clinic_may_lower_to_caution is False
+    lowered = EligibilitySettings(
+        values={TRD_KEY: 2}, severities={"bp.uncontrolled_hypertension": Severity.CAUTION}
+    )
+    in_force = {row.rule.rule_id: row.severity_in_force for row in describe_rules(lowered)}
+    assert in_force["bp.uncontrolled_hypertension"] is Severity.CAUTION
+    assert in_force["hypersensitivity"] is Severity.CONTRAINDICATION
+
+
+def test_every_setting_a_clinic_may_change_is_a_configurable_default_declared_once() -> None:
+    keys = [default.key for default in CONFIGURABLE_DEFAULTS]
+    assert len(keys) == len(set(keys))
+    assert set(PARAMETERS) <= set(keys)
+    severity_keys = {k.removeprefix("severity.") for k in keys if k.startswith("severity.")}
+    # every rule a clinic may re-grade, and no other: questions and absolute contraindications
+    assert severity_keys == {
+        rule.rule_id
+        for rule in RULES
+        if rule.severity in (Severity.CAUTION, Severity.INFO)
+        or (rule.severity is Severity.CONTRAINDICATION and rule.relative and not rule.label)
+    }
+    assert "severity.hypersensitivity" not in keys and "severity.esk.aneurysm" not in keys
+
+
+def test_each_offered_severity_is_accepted_and_no_other() -> None:
+    for default in SEVERITY_DEFAULTS:
+        rule_id = default.key.removeprefix("severity.")
+        assert default.value == str(RULES_BY_ID[rule_id].severity)  # the default is offered first
+        assert default.choices[0] == default.value
+        for severity in Severity:
+            change = {rule_id: severity}
+            if severity.value in default.choices:
+                assert EligibilitySettings(severities=change).severities[rule_id] is severity
+            else:
+                with pytest.raises(ClinicalRuleError):
+                    EligibilitySettings(severities=change)
 
 
 def test_every_rule_cites_a_source_and_unverified_ones_say_so() -> None:
@@ -904,4 +934,4 @@ def test_outcome_follows_the_precedence_and_every_finding_is_explained(
         assert bool(finding.needs) == (finding.severity is Severity.MISSING)
         if finding.severity in (Severity.CONTRAINDICATION, Severity.MISSING, Severity.CAUTION):
             assert finding.resolution
-    assert json.loads(json.dumps(decision.to_dict())) == decision.to_dict()
+    assert isinstance(hash(decision.findings), int)  # frozen values; the web layer serialises
