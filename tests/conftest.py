@@ -7,6 +7,7 @@ import itertools
 import os
 
 import pytest
+from django.utils import timezone
 from hypothesis import settings as hypothesis_settings
 
 os.environ.setdefault("KETACARE_ENV", "test")
@@ -122,7 +123,10 @@ def make_patient(db):
             "email": "jane@example.com",
         } | overrides
         return patient_register(
-            clinic=clinic, data=PatientIn(**data), origin=RequestOrigin.system("test")
+            clinic=clinic,
+            data=PatientIn(**data),
+            origin=RequestOrigin.system("test"),
+            at=timezone.now(),
         )
 
     return make
@@ -184,6 +188,10 @@ def signed_intake(patient, staff):
 
     origin = RequestOrigin(actor=staff["prescriber"], actor_label="prescriber")
     version = intake_submit(
-        patient=patient, data=IntakeData(**intake_payload()), source="staff", origin=origin
+        patient=patient,
+        data=IntakeData(**intake_payload()),
+        source="staff",
+        origin=origin,
+        at=timezone.now(),
     )
-    return intake_sign(version=version, origin=origin)
+    return intake_sign(version=version, origin=origin, at=timezone.now())

@@ -85,7 +85,7 @@ def portal_answer(request: HttpRequest, code: str) -> HttpResponse:
 def by_link(request: HttpRequest, token: str) -> HttpResponse:
     """The questionnaire opened from an e-mailed one-time link (no login)."""
     try:
-        link = services.questionnaire_link_resolve(token)
+        link = services.questionnaire_link_resolve(token, now=timezone.now())
     except services.LinkInvalid as invalid:
         return _link_invalid(request, str(invalid))
     patient = link.patient
@@ -100,6 +100,7 @@ def by_link(request: HttpRequest, token: str) -> HttpResponse:
                 token=token,
                 answers=answers,
                 origin=RequestOrigin.from_request(request),
+                at=timezone.now(),
                 wording_id=spec.wording_id,
             )
 

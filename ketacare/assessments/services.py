@@ -760,7 +760,7 @@ def questionnaire_link_send(
 QUESTIONNAIRE_LINK_USED = "This questionnaire has already been answered with this link. Thank you."
 
 
-def questionnaire_link_resolve(token: str, *, now: dt.datetime | None = None) -> QuestionnaireLink:
+def questionnaire_link_resolve(token: str, *, now: dt.datetime) -> QuestionnaireLink:
     """The usable link for ``token``, or LinkInvalid saying why not."""
     return find_usable_link(
         QuestionnaireLink.objects.select_related("patient", "patient__clinic"),
@@ -772,15 +772,21 @@ def questionnaire_link_resolve(token: str, *, now: dt.datetime | None = None) ->
 
 
 def response_submit_via_link(
-    *, token: str, answers: list[int], origin: RequestOrigin, wording_id: int | None = None
+    *,
+    token: str,
+    answers: list[int],
+    origin: RequestOrigin,
+    at: dt.datetime,
+    wording_id: int | None = None,
 ) -> Submitted:
     """The patient's answers through a one-time link; the link is then used up."""
     with transaction.atomic():
         link = use_link(
             QuestionnaireLink.objects.select_related("patient"),
-            questionnaire_link_resolve(token),
+            questionnaire_link_resolve(token, now=at),
             error=LinkInvalid,
             used_message=QUESTIONNAIRE_LINK_USED,
+            at=at,
         )
         patient_origin = RequestOrigin(
             actor=None,
@@ -796,6 +802,7 @@ def response_submit_via_link(
             origin=patient_origin,
             link=link,
             wording_id=wording_id,
+            at=at,
         )
 
 

@@ -12,7 +12,6 @@ import secrets
 from typing import TypeVar
 
 from django.db.models import Model, QuerySet
-from django.utils import timezone
 
 L = TypeVar("L", bound=Model)
 
@@ -36,7 +35,7 @@ def find_usable_link(
     *,
     error: type[Exception],
     used_message: str,
-    now: dt.datetime | None = None,
+    now: dt.datetime,
 ) -> L:
     """The unused, unexpired link for ``token``, or ``error`` saying why it cannot be used."""
     link = links.filter(token_sha256=link_digest(token)).first()
@@ -44,17 +43,19 @@ def find_usable_link(
         raise error(INVALID)
     if link.used_at is not None:
         raise error(used_message)
-    if (now or timezone.now()) >= link.expires_at:
+    if now >= link.expires_at:
         raise error(EXPIRED)
     return link
 
 
-def use_link(links: QuerySet[L], link: L, *, error: type[Exception], used_message: str) -> L:
+def use_link(
+    links: QuerySet[L], link: L, *, error: type[Exception], used_message: str, at: dt.datetime
+) -> L:
     """Mark ``link`` used under a row lock, so two submissions cannot both get through.
     Call inside a transaction."""
     locked = links.select_for_update().get(pk=link.pk)
     if locked.used_at is not None:
         raise error(used_message)
-    locked.used_at = timezone.now()
+    locked.used_at = at
     locked.save(update_fields=["used_at"])
     return locked

@@ -2,280 +2,189 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any
+from ninja import Router, Status
 
-from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema, Status
-from ninja.errors import HttpError
-
-from ketacare.audit.services import RequestOrigin, audit_record
-from ketacare.core.api_utils import require
+from ketacare.audit.services import audit_record
+from ketacare.core.actions import Action, action, audit_read
+from ketacare.core.errors import Invalid, NotFound
 from ketacare.core.roles import Capability
+from ketacare.core.schemas import ERRORS, READ_ERRORS
 from ketacare.patients import selectors, services
 from ketacare.patients.intake import IntakeData
-from ketacare.patients.models import IntakeVersion, Patient
-from ketacare.patients.schemas import PatientIn
+from ketacare.patients.models import Patient
+from ketacare.patients.schemas import (
+    IntakeOut,
+    LinkOut,
+    PatientIn,
+    PatientOut,
+    PatientPage,
+    PatientSummary,
+    SignIn,
+    TimelineEntry,
+)
 
 router = Router(tags=["patients"])
 
 
-class PatientOut(Schema):
-    id: int
-    mrn: str
-    first_name: str
-    last_name: str
-    preferred_name: str
-    date_of_birth: dt.date
-    sex_at_birth: str
-    gender_identity: str
-    pronouns: str
-    email: str
-    phone: str
-    address_line1: str
-    address_line2: str
-    city: str
-    state: str
-    postal_code: str
-    emergency_contact_name: str
-    emergency_contact_phone: str
-    emergency_contact_relationship: str
-    preferred_pharmacy: str
-    insurance: dict[str, str] | None = None
-
-
-class PatientSummary(Schema):
-    id: int
-    mrn: str
-    first_name: str
-    last_name: str
-    preferred_name: str
-    date_of_birth: dt.date
-
-
-class PatientPage(Schema):
-    count: int
-    page: int
-    pages: int
-    results: list[PatientSummary]
-
-
-class MeasuresOut(Schema):
-    height_cm: float | None
-    weight_kg: float | None
-    bmi_kg_m2: float | None
-    ideal_body_weight_kg: float | None
-    notes: list[str]
-
-
-class IntakeOut(Schema):
-    number: int
-    status: str
-    source: str
-    created_at: dt.datetime
-    signed_at: dt.datetime | None
-    signed_by: str | None
-    data: dict[str, Any]
-    measures: MeasuresOut
-
-
-class SignIn(Schema):
-    note: str = Field(default="", max_length=2000)
-
-
-class LinkOut(Schema):
-    sent_to: str
-    expires_at: dt.datetime
-
-
-class TimelineEntry(Schema):
-    at: dt.datetime
-    actor: str
-    action: str
-    summary: str
-
-
-class Message(Schema):
-    detail: str
-
-
-def _audit_view(request, patient: Patient, what: str) -> None:
-    audit_record(
-        origin=RequestOrigin.from_request(request),
-        action="view",
+def _audit_view(act: Action, patient: Patient, what: str) -> None:
+    audit_read(
+        act,
         object_type=what,
         object_id=patient.pk,
-        clinic_id=patient.clinic_id,
         patient_id=patient.pk,
+        clinic_id=patient.clinic_id,
         summary=f"Viewed {what.replace('_', ' ')} through the API",
     )
 
 
-def _patient_out(patient: Patient, *, with_insurance: bool) -> dict:
-    data = {
-        name: getattr(patient, name)
-        for name in PatientOut.model_fields
-        if name not in {"id", "insurance"}
-    }
-    data["id"] = patient.pk
-    if with_insurance:
-        data["insurance"] = {
-            "payer": patient.insurance_payer,
-            "member_id": patient.insurance_member_id,
-            "group_number": patient.insurance_group_number,
-        }
-    return data
+def _out(act: Action, patient: Patient) -> PatientOut:
+    return PatientOut.of(patient, with_insurance=act.access.can(Capability.INSURANCE_VIEW))
 
 
-def _intake_out(patient: Patient, version: IntakeVersion) -> dict:
-    measures = selectors.body_measures(patient, version.data)
-    return {
-        "number": version.number,
-        "status": version.status,
-        "source": version.source,
-        "created_at": version.created_at,
-        "signed_at": version.signed_at,
-        "signed_by": version.signed_by.get_username() if version.signed_by_id else None,
-        "data": version.data,
-        "measures": {**measures.__dict__, "notes": list(measures.notes)},
-    }
-
-
-@router.get("", response=PatientPage, summary="Search patients by name, date of birth or MRN")
+@router.get(
+    "",
+    response={200: PatientPage, **ERRORS},
+    summary="Search patients by name, date of birth or MRN",
+)
 def list_patients(request, q: str = "", page: int = 1, page_size: int = 25):
-    access = require(request, Capability.PATIENT_LIST)
-    if page < 1 or not 1 <= page_size <= 100:
-        raise HttpError(422, "page must be ≥ 1 and page_size between 1 and 100")
-    results = selectors.patient_search(access, q)
+    act = action(request, Capability.PATIENT_LIST)
+    if page < 1:
+        raise Invalid.field("page", "Page must be 1 or more.")
+    if not 1 <= page_size <= 100:
+        raise Invalid.field("page_size", "Page size must be between 1 and 100.")
+    results = selectors.patient_search(act.access, q)
     count = results.count()
     rows = list(results[(page - 1) * page_size : page * page_size])
     audit_record(
-        origin=RequestOrigin.from_request(request),
+        origin=act.origin,
         action="view",
         object_type="patient_list",
-        clinic_id=access.clinic.pk,
+        clinic_id=act.clinic.pk,
         summary=f"Listed {len(rows)} patients through the API",
         changes={"query": q, "patient_ids": [p.pk for p in rows]},
+        at=act.at,
     )
-    return {
-        "count": count,
-        "page": page,
-        "pages": max(1, -(-count // page_size)),
-        "results": [
-            {
-                **{
-                    f: getattr(p, f)
-                    for f in ("mrn", "first_name", "last_name", "preferred_name", "date_of_birth")
-                },
-                "id": p.pk,
-            }
-            for p in rows
-        ],
-    }
+    return PatientPage(
+        count=count,
+        page=page,
+        pages=max(1, -(-count // page_size)),
+        results=[PatientSummary.of(p) for p in rows],
+    )
 
 
-@router.post("", response={201: PatientOut}, summary="Register a patient")
+@router.post("", response={201: PatientOut, **ERRORS}, summary="Register a patient")
 def create_patient(request, payload: PatientIn):
-    access = require(request, Capability.PATIENT_REGISTER)
+    act = action(request, Capability.PATIENT_REGISTER)
     patient = services.patient_register(
-        clinic=access.clinic, data=payload, origin=RequestOrigin.from_request(request)
+        clinic=act.clinic, data=payload, origin=act.origin, at=act.at
     )
-    return Status(201, _patient_out(patient, with_insurance=access.can(Capability.INSURANCE_VIEW)))
+    return Status(201, _out(act, patient))
 
 
-@router.get("/{patient_id}", response=PatientOut)
+@router.get("/{patient_id}", response={200: PatientOut, **READ_ERRORS}, summary="One patient")
 def get_patient(request, patient_id: int):
-    access = require(request, Capability.PATIENT_LIST)
-    patient = selectors.patient_get(access, patient_id)
-    _audit_view(request, patient, "demographics")
-    return _patient_out(patient, with_insurance=access.can(Capability.INSURANCE_VIEW))
+    act = action(request, Capability.PATIENT_LIST)
+    patient = selectors.patient_get(act.access, patient_id)
+    _audit_view(act, patient, "demographics")
+    return _out(act, patient)
 
 
-@router.put("/{patient_id}", response=PatientOut, summary="Replace a patient's demographics")
+@router.put(
+    "/{patient_id}",
+    response={200: PatientOut, **ERRORS},
+    summary="Replace a patient's demographics",
+)
 def update_patient(request, patient_id: int, payload: PatientIn):
-    access = require(request, Capability.PATIENT_REGISTER)
-    patient = selectors.patient_get(access, patient_id)
+    act = action(request, Capability.PATIENT_REGISTER)
     patient = services.patient_update(
-        patient=patient, data=payload, origin=RequestOrigin.from_request(request)
+        patient=selectors.patient_get(act.access, patient_id),
+        data=payload,
+        origin=act.origin,
+        at=act.at,
     )
-    return _patient_out(patient, with_insurance=access.can(Capability.INSURANCE_VIEW))
+    return _out(act, patient)
 
 
 @router.get(
     "/{patient_id}/intake",
-    response={200: IntakeOut, 404: Message},
+    response={200: IntakeOut, **READ_ERRORS},
     summary="The current intake version",
 )
 def get_intake(request, patient_id: int):
-    access = require(request, Capability.CHART_VIEW)
-    patient = selectors.patient_get(access, patient_id)
+    act = action(request, Capability.CHART_VIEW)
+    patient = selectors.patient_get(act.access, patient_id)
     version = selectors.intake_current(patient)
-    _audit_view(request, patient, "intake")
+    _audit_view(act, patient, "intake")
     if version is None:
-        return Status(404, {"detail": "No intake has been entered for this patient."})
-    return _intake_out(patient, version)
+        raise NotFound("No intake has been entered for this patient.")
+    return IntakeOut.of(patient, version)
 
 
-@router.get("/{patient_id}/intake/versions", response=list[IntakeOut])
+@router.get(
+    "/{patient_id}/intake/versions",
+    response={200: list[IntakeOut], **READ_ERRORS},
+    summary="Every intake version, newest first",
+)
 def list_intake_versions(request, patient_id: int):
-    access = require(request, Capability.CHART_VIEW)
-    patient = selectors.patient_get(access, patient_id)
-    _audit_view(request, patient, "intake_versions")
-    return [
-        _intake_out(patient, v)
-        for v in patient.intake_versions.select_related("signed_by").order_by("-number")
-    ]
+    act = action(request, Capability.CHART_VIEW)
+    patient = selectors.patient_get(act.access, patient_id)
+    _audit_view(act, patient, "intake_versions")
+    return [IntakeOut.of(patient, v) for v in selectors.intake_versions(patient)]
 
 
 @router.post(
-    "/{patient_id}/intake", response={201: IntakeOut}, summary="Enter a new intake version"
+    "/{patient_id}/intake",
+    response={201: IntakeOut, **ERRORS},
+    summary="Enter a new intake version",
 )
 def submit_intake(request, patient_id: int, payload: IntakeData):
-    access = require(request, Capability.INTAKE_EDIT)
-    patient = selectors.patient_get(access, patient_id)
+    act = action(request, Capability.INTAKE_EDIT)
+    patient = selectors.patient_get(act.access, patient_id)
     version = services.intake_submit(
-        patient=patient, data=payload, source="staff", origin=RequestOrigin.from_request(request)
+        patient=patient, data=payload, source="staff", origin=act.origin, at=act.at
     )
-    return Status(201, _intake_out(patient, version))
+    return Status(201, IntakeOut.of(patient, version))
 
 
-@router.post("/{patient_id}/intake/{number}/sign", response={200: IntakeOut, 409: Message})
+@router.post(
+    "/{patient_id}/intake/{number}/sign",
+    response={200: IntakeOut, **ERRORS},
+    summary="Sign a reviewed intake version",
+)
 def sign_intake(request, patient_id: int, number: int, payload: SignIn):
-    access = require(request, Capability.INTAKE_SIGN)
-    patient = selectors.patient_get(access, patient_id)
-    version = get_object_or_404(IntakeVersion, patient=patient, number=number)
-    try:
-        version = services.intake_sign(
-            version=version, origin=RequestOrigin.from_request(request), note=payload.note
-        )
-    except services.IntakeError as refused:
-        return Status(409, {"detail": str(refused)})
-    return _intake_out(patient, version)
+    act = action(request, Capability.INTAKE_SIGN)
+    patient = selectors.patient_get(act.access, patient_id)
+    version = services.intake_sign(
+        version=selectors.intake_version_get(patient, number),
+        origin=act.origin,
+        at=act.at,
+        note=payload.note,
+    )
+    return IntakeOut.of(patient, version)
 
 
 @router.post(
     "/{patient_id}/intake-links",
-    response={201: LinkOut, 409: Message},
+    response={201: LinkOut, **ERRORS},
     summary="E-mail a one-time intake link",
 )
 def send_intake_link(request, patient_id: int):
-    access = require(request, Capability.INTAKE_SEND_LINK)
-    patient = selectors.patient_get(access, patient_id)
-    try:
-        link, _ = services.intake_link_send(
-            patient=patient, origin=RequestOrigin.from_request(request)
-        )
-    except services.IntakeError as refused:
-        return Status(409, {"detail": str(refused)})
-    return Status(201, {"sent_to": link.sent_to, "expires_at": link.expires_at})
+    act = action(request, Capability.INTAKE_SEND_LINK)
+    patient = selectors.patient_get(act.access, patient_id)
+    link, _ = services.intake_link_send(patient=patient, origin=act.origin, at=act.at)
+    return Status(201, LinkOut(sent_to=link.sent_to, expires_at=link.expires_at))
 
 
-@router.get("/{patient_id}/timeline", response=list[TimelineEntry])
+@router.get(
+    "/{patient_id}/timeline",
+    response={200: list[TimelineEntry], **READ_ERRORS},
+    summary="What happened in the chart, newest first",
+)
 def timeline(request, patient_id: int):
-    access = require(request, Capability.CHART_VIEW)
-    patient = selectors.patient_get(access, patient_id)
-    _audit_view(request, patient, "timeline")
+    act = action(request, Capability.CHART_VIEW)
+    patient = selectors.patient_get(act.access, patient_id)
+    _audit_view(act, patient, "timeline")
     return [
-        {"at": e.at, "actor": e.actor_label, "action": e.action, "summary": e.summary}
+        TimelineEntry(at=e.at, actor=e.actor_label, action=e.action, summary=e.summary)
         for e in selectors.patient_timeline(patient)
     ]

@@ -1,12 +1,15 @@
-"""Demographics input, shared by the registration page and the API."""
+"""What the patients API reads and writes; ``PatientIn`` is shared with the registration page."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
+from ninja import Schema
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
-from ketacare.patients.models import Patient
+from ketacare.patients.models import IntakeVersion, Patient
+from ketacare.patients.selectors import body_measures
 
 
 class PatientIn(BaseModel):
@@ -55,3 +58,121 @@ class PatientIn(BaseModel):
         data = self.model_dump()
         data["email"] = data["email"] or ""
         return data
+
+
+class PatientOut(Schema):
+    id: int
+    mrn: str
+    first_name: str
+    last_name: str
+    preferred_name: str
+    date_of_birth: dt.date
+    sex_at_birth: str
+    gender_identity: str
+    pronouns: str
+    email: str
+    phone: str
+    address_line1: str
+    address_line2: str
+    city: str
+    state: str
+    postal_code: str
+    emergency_contact_name: str
+    emergency_contact_phone: str
+    emergency_contact_relationship: str
+    preferred_pharmacy: str
+    insurance: dict[str, str] | None = None
+
+    @classmethod
+    def of(cls, patient: Patient, *, with_insurance: bool) -> PatientOut:
+        data = {
+            name: getattr(patient, name)
+            for name in cls.model_fields
+            if name not in {"id", "insurance"}
+        }
+        insurance = (
+            {
+                "payer": patient.insurance_payer,
+                "member_id": patient.insurance_member_id,
+                "group_number": patient.insurance_group_number,
+            }
+            if with_insurance
+            else None
+        )
+        return cls(id=patient.pk, insurance=insurance, **data)
+
+
+class PatientSummary(Schema):
+    id: int
+    mrn: str
+    first_name: str
+    last_name: str
+    preferred_name: str
+    date_of_birth: dt.date
+
+    @classmethod
+    def of(cls, patient: Patient) -> PatientSummary:
+        return cls(
+            id=patient.pk,
+            mrn=patient.mrn,
+            first_name=patient.first_name,
+            last_name=patient.last_name,
+            preferred_name=patient.preferred_name,
+            date_of_birth=patient.date_of_birth,
+        )
+
+
+class PatientPage(Schema):
+    count: int
+    page: int
+    pages: int
+    results: list[PatientSummary]
+
+
+class MeasuresOut(Schema):
+    height_cm: float | None
+    weight_kg: float | None
+    bmi_kg_m2: float | None
+    ideal_body_weight_kg: float | None
+    notes: list[str]
+
+
+class IntakeOut(Schema):
+    number: int
+    status: str
+    source: str
+    created_at: dt.datetime
+    signed_at: dt.datetime | None
+    signed_by: str | None
+    data: dict[str, Any]
+    measures: MeasuresOut
+
+    @classmethod
+    def of(cls, patient: Patient, version: IntakeVersion) -> IntakeOut:
+        measures = body_measures(patient, version.data)
+        return cls(
+            number=version.number,
+            status=version.status,
+            source=version.source,
+            created_at=version.created_at,
+            signed_at=version.signed_at,
+            signed_by=version.signed_by.get_username() if version.signed_by_id else None,
+            data=version.data,
+            measures=MeasuresOut(**{**measures.__dict__, "notes": list(measures.notes)}),
+        )
+
+
+class SignIn(Schema):
+    note: str = Field(default="", max_length=2000)
+
+
+class LinkOut(Schema):
+    sent_to: str
+    expires_at: dt.datetime
+
+
+class TimelineEntry(Schema):
+    at: dt.datetime
+    actor: str
+    action: str
+    summary: str

@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from django.http import Http404
 
 from ketacare.audit.models import AuditEntry
 from ketacare.clinical.common import ClinicalRuleError
 from ketacare.core.access import Access
+from ketacare.core.errors import NotFound
 from ketacare.patients.models import IntakeVersion, Patient
 
 MRN_PATTERN = re.compile(r"^[A-Za-z]{1,8}\d{3,}$")
@@ -68,11 +68,23 @@ def patient_get(access: Access, patient_id: int) -> Patient:
     try:
         return patients_in_scope(access).select_related("clinic").get(pk=patient_id)
     except Patient.DoesNotExist as missing:
-        raise Http404("No such patient at this clinic.") from missing
+        raise NotFound("No such patient at this clinic.") from missing
 
 
 def intake_current(patient: Patient) -> IntakeVersion | None:
     return patient.intake_versions.order_by("-number").first()
+
+
+def intake_versions(patient: Patient) -> QuerySet[IntakeVersion]:
+    """Every intake version of the patient, newest first."""
+    return patient.intake_versions.select_related("signed_by", "created_by").order_by("-number")
+
+
+def intake_version_get(patient: Patient, number: int) -> IntakeVersion:
+    try:
+        return patient.intake_versions.select_related("patient").get(number=number)
+    except IntakeVersion.DoesNotExist as missing:
+        raise NotFound(f"No intake version {number} for this patient.") from missing
 
 
 @dataclass(frozen=True)

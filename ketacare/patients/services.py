@@ -8,9 +8,9 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
 
 from ketacare.audit.services import RequestOrigin, audit_record, diff, snapshot
+from ketacare.core.errors import Refused
 from ketacare.core.links import find_usable_link, new_link_token, use_link
 from ketacare.core.models import Clinic
 from ketacare.patients.intake import IntakeData
@@ -18,12 +18,12 @@ from ketacare.patients.models import IntakeLink, IntakeVersion, Patient
 from ketacare.patients.schemas import PatientIn
 
 
-class IntakeError(Exception):
-    """An intake action that cannot be done, with a message for the person doing it."""
+class IntakeError(Refused):
+    """The intake's state does not allow the action (signed, superseded, no e-mail): 409."""
 
 
 class LinkInvalid(IntakeError):
-    pass
+    """The one-time link is unknown, used or expired."""
 
 
 INTAKE_LINK_USED = "This link has already been used. Please ask the clinic for a new one."
@@ -38,7 +38,9 @@ def _next_mrn(clinic: Clinic) -> str:
 
 
 @transaction.atomic
-def patient_register(*, clinic: Clinic, data: PatientIn, origin: RequestOrigin) -> Patient:
+def patient_register(
+    *, clinic: Clinic, data: PatientIn, origin: RequestOrigin, at: dt.datetime
+) -> Patient:
     """Create a patient at ``clinic`` with a new MRN."""
     patient = Patient(clinic=clinic, mrn=_next_mrn(clinic), **data.model_fields_for_db())
     patient.full_clean(exclude=["search_last_name", "search_first_name"])
@@ -52,12 +54,15 @@ def patient_register(*, clinic: Clinic, data: PatientIn, origin: RequestOrigin) 
         patient_id=patient.pk,
         summary=f"Registered {patient.full_name} ({patient.mrn})",
         changes=diff({}, snapshot(patient, data.model_fields_for_db().keys())),
+        at=at,
     )
     return patient
 
 
 @transaction.atomic
-def patient_update(*, patient: Patient, data: PatientIn, origin: RequestOrigin) -> Patient:
+def patient_update(
+    *, patient: Patient, data: PatientIn, origin: RequestOrigin, at: dt.datetime
+) -> Patient:
     """Change demographics; the before/after of each changed field goes to the audit trail."""
     fields = list(data.model_fields_for_db().keys())
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
@@ -77,6 +82,7 @@ def patient_update(*, patient: Patient, data: PatientIn, origin: RequestOrigin) 
             patient_id=patient.pk,
             summary=f"Updated details: {', '.join(changes)}",
             changes=changes,
+            at=at,
         )
     return patient
 
@@ -88,7 +94,7 @@ def intake_submit(
     data: IntakeData,
     source: str,
     origin: RequestOrigin,
-    at: dt.datetime | None = None,
+    at: dt.datetime,
 ) -> IntakeVersion:
     """Store the intake as a new version. Earlier versions are kept untouched."""
     Patient.objects.select_for_update().filter(pk=patient.pk).first()
@@ -99,7 +105,7 @@ def intake_submit(
         number=latest + 1,
         source=source,
         data=data.model_dump(mode="json"),
-        created_at=at or timezone.now(),
+        created_at=at,
         created_by=origin.actor,
     )
     changed = diff(previous.data if previous else {}, version.data)
@@ -113,12 +119,15 @@ def intake_submit(
         summary=f"Intake version {version.number} "
         + ("completed by the patient" if source == "patient" else "entered"),
         changes=changed,
+        at=at,
     )
     return version
 
 
 @transaction.atomic
-def intake_sign(*, version: IntakeVersion, origin: RequestOrigin, note: str = "") -> IntakeVersion:
+def intake_sign(
+    *, version: IntakeVersion, origin: RequestOrigin, at: dt.datetime, note: str = ""
+) -> IntakeVersion:
     """A prescriber signs a reviewed intake version; a signed version never changes again."""
     version = IntakeVersion.objects.select_for_update().get(pk=version.pk)
     if version.status == IntakeVersion.Status.SIGNED:
@@ -129,7 +138,7 @@ def intake_sign(*, version: IntakeVersion, origin: RequestOrigin, note: str = ""
             f"Version {version.number} has been superseded by version {newest}; review that one."
         )
     version.status = IntakeVersion.Status.SIGNED
-    version.signed_at = timezone.now()
+    version.signed_at = at
     version.signed_by = origin.actor
     version.review_note = note
     version.save(update_fields=["status", "signed_at", "signed_by", "review_note"])
@@ -142,6 +151,7 @@ def intake_sign(*, version: IntakeVersion, origin: RequestOrigin, note: str = ""
         patient_id=version.patient_id,
         summary=f"Signed intake version {version.number}",
         changes={"status": {"before": "submitted", "after": "signed"}},
+        at=at,
     )
     return version
 
@@ -151,12 +161,14 @@ def _intake_url(token: str) -> str:
 
 
 @transaction.atomic
-def intake_link_send(*, patient: Patient, origin: RequestOrigin) -> tuple[IntakeLink, str]:
+def intake_link_send(
+    *, patient: Patient, origin: RequestOrigin, at: dt.datetime
+) -> tuple[IntakeLink, str]:
     """E-mail the patient a one-time link to the intake questionnaire; returns the link and URL."""
     if not patient.email:
         raise IntakeError("The patient has no e-mail address; add one before sending a link.")
     token, digest = new_link_token()
-    now = timezone.now()
+    now = at
     link = IntakeLink.objects.create(
         patient=patient,
         token_sha256=digest,
@@ -186,11 +198,12 @@ def intake_link_send(*, patient: Patient, origin: RequestOrigin) -> tuple[Intake
         clinic_id=patient.clinic_id,
         patient_id=patient.pk,
         summary=f"Intake link e-mailed to {patient.email}",
+        at=at,
     )
     return link, url
 
 
-def intake_link_resolve(token: str, *, now: dt.datetime | None = None) -> IntakeLink:
+def intake_link_resolve(token: str, *, now: dt.datetime) -> IntakeLink:
     """The open link for ``token``, or LinkInvalid saying why it cannot be used."""
     return find_usable_link(
         IntakeLink.objects.select_related("patient", "patient__clinic"),
@@ -202,13 +215,16 @@ def intake_link_resolve(token: str, *, now: dt.datetime | None = None) -> Intake
 
 
 @transaction.atomic
-def intake_submit_via_link(*, token: str, data: IntakeData, origin: RequestOrigin) -> IntakeVersion:
+def intake_submit_via_link(
+    *, token: str, data: IntakeData, origin: RequestOrigin, at: dt.datetime
+) -> IntakeVersion:
     """The patient's own submission through an e-mailed link; the link is then used up."""
     link = use_link(
         IntakeLink.objects.select_related("patient"),
-        intake_link_resolve(token),
+        intake_link_resolve(token, now=at),
         error=LinkInvalid,
         used_message=INTAKE_LINK_USED,
+        at=at,
     )
     patient_origin = RequestOrigin(
         actor=None,
@@ -216,4 +232,6 @@ def intake_submit_via_link(*, token: str, data: IntakeData, origin: RequestOrigi
         ip_address=origin.ip_address,
         user_agent=origin.user_agent,
     )
-    return intake_submit(patient=link.patient, data=data, source="patient", origin=patient_origin)
+    return intake_submit(
+        patient=link.patient, data=data, source="patient", origin=patient_origin, at=at
+    )

@@ -5,18 +5,21 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from ketacare.audit.services import RequestOrigin, audit_record
+from ketacare.audit.services import diff
 from ketacare.core.access import require_capability
+from ketacare.core.actions import action, audit_read
+from ketacare.core.errors import DomainError
+from ketacare.core.pages import page_errors
 from ketacare.core.panels import chart_panels
 from ketacare.core.roles import Capability
 from ketacare.patients import selectors, services
 from ketacare.patients.forms import LIST_FIELDS, parse_intake, parse_patient, rows_with_blanks
 from ketacare.patients.intake import CONDITIONS, DRUG_CLASS_CHOICES, IntakeData
-from ketacare.patients.models import IntakeVersion, Patient
+from ketacare.patients.models import Patient
 
 PAGE_SIZE = 25
 
@@ -40,8 +43,9 @@ def patient_register(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         data, values, errors = parse_patient(request.POST)
         if data is not None:
+            act = action(request)
             patient = services.patient_register(
-                clinic=request.access.clinic, data=data, origin=RequestOrigin.from_request(request)
+                clinic=act.clinic, data=data, origin=act.origin, at=act.at
             )
             messages.success(request, f"Registered {patient.full_name} with MRN {patient.mrn}.")
             return redirect("patients:detail", patient_id=patient.pk)
@@ -91,9 +95,8 @@ def patient_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
     if request.method == "POST":
         data, values, errors = parse_patient(request.POST)
         if data is not None:
-            services.patient_update(
-                patient=patient, data=data, origin=RequestOrigin.from_request(request)
-            )
+            act = action(request)
+            services.patient_update(patient=patient, data=data, origin=act.origin, at=act.at)
             messages.success(request, "Details saved.")
             return redirect("patients:detail", patient_id=patient.pk)
     return render(
@@ -111,13 +114,12 @@ def patient_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 
 def _audit_view(request: HttpRequest, patient: Patient, what: str) -> None:
-    audit_record(
-        origin=RequestOrigin.from_request(request),
-        action="view",
+    audit_read(
+        action(request),
         object_type=what,
         object_id=patient.pk,
-        clinic_id=patient.clinic_id,
         patient_id=patient.pk,
+        clinic_id=patient.clinic_id,
         summary=f"Viewed {what.replace('_', ' ')}",
     )
 
@@ -166,11 +168,9 @@ def intake_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
     if request.method == "POST":
         data, values, errors = parse_intake(request.POST)
         if data is not None:
+            act = action(request)
             version = services.intake_submit(
-                patient=patient,
-                data=data,
-                source="staff",
-                origin=RequestOrigin.from_request(request),
+                patient=patient, data=data, source="staff", origin=act.origin, at=act.at
             )
             messages.success(
                 request,
@@ -237,53 +237,56 @@ def _errors_under(errors: dict, prefix: str) -> dict:
     }
 
 
-@require_capability(Capability.INTAKE_SIGN)
-def intake_review(request: HttpRequest, patient_id: int, number: int) -> HttpResponse:
+def _intake_review_page(
+    request: HttpRequest, error: DomainError | None, patient_id: int, number: int
+) -> HttpResponse:
     patient = selectors.patient_get(request.access, patient_id)
-    version = get_object_or_404(IntakeVersion, patient=patient, number=number)
+    version = selectors.intake_version_get(patient, number)
     previous = patient.intake_versions.filter(number__lt=number).order_by("-number").first()
-    error = ""
-    if request.method == "POST":
-        try:
-            services.intake_sign(
-                version=version,
-                origin=RequestOrigin.from_request(request),
-                note=request.POST.get("note", ""),
-            )
-        except services.IntakeError as refused:
-            error = str(refused)
-        else:
-            messages.success(request, f"Intake version {version.number} signed.")
-            return redirect("patients:detail", patient_id=patient.pk)
     _audit_view(request, patient, "intake")
-    from ketacare.audit.services import diff
-
-    changes = diff(previous.data if previous else {}, version.data)
     return render(
         request,
         "patients/intake_review.html",
         {
             "patient": patient,
             "version": version,
-            "changes": changes,
+            "changes": diff(previous.data if previous else {}, version.data),
             "previous": previous,
-            "error": error,
+            "error": error.message if error else "",
             "measures": selectors.body_measures(patient, version.data),
             "conditions": [
                 (name, label, version.data.get("conditions", {}).get(name, "unknown"))
                 for name, label in CONDITIONS
             ],
         },
-        status=409 if error else 200,
+        status=error.status if error else 200,
     )
+
+
+@require_capability(Capability.INTAKE_SIGN)
+@page_errors(_intake_review_page)
+def intake_review(request: HttpRequest, patient_id: int, number: int) -> HttpResponse:
+    if request.method != "POST":
+        return _intake_review_page(request, None, patient_id, number)
+    act = action(request)
+    patient = selectors.patient_get(act.access, patient_id)
+    version = services.intake_sign(
+        version=selectors.intake_version_get(patient, number),
+        origin=act.origin,
+        at=act.at,
+        note=request.POST.get("note", ""),
+    )
+    messages.success(request, f"Intake version {version.number} signed.")
+    return redirect("patients:detail", patient_id=patient.pk)
 
 
 @require_POST
 @require_capability(Capability.INTAKE_SEND_LINK)
 def intake_send_link(request: HttpRequest, patient_id: int) -> HttpResponse:
-    patient = selectors.patient_get(request.access, patient_id)
+    act = action(request)
+    patient = selectors.patient_get(act.access, patient_id)
     try:
-        services.intake_link_send(patient=patient, origin=RequestOrigin.from_request(request))
+        services.intake_link_send(patient=patient, origin=act.origin, at=act.at)
     except services.IntakeError as refused:
         messages.error(request, str(refused))
     else:
@@ -293,8 +296,9 @@ def intake_send_link(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 def intake_by_link(request: HttpRequest, token: str) -> HttpResponse:
     """The patient's intake questionnaire, opened from the e-mailed one-time link (no login)."""
+    act = action(request)
     try:
-        link = services.intake_link_resolve(token)
+        link = services.intake_link_resolve(token, now=act.at)
     except services.LinkInvalid as invalid:
         return render(request, "patients/link_invalid.html", {"reason": str(invalid)}, status=410)
     patient = link.patient
@@ -305,7 +309,7 @@ def intake_by_link(request: HttpRequest, token: str) -> HttpResponse:
         if data is not None:
             try:
                 services.intake_submit_via_link(
-                    token=token, data=data, origin=RequestOrigin.from_request(request)
+                    token=token, data=data, origin=act.origin, at=act.at
                 )
             except services.LinkInvalid as invalid:
                 return render(

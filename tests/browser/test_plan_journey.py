@@ -45,8 +45,10 @@ def hypertensive_patient(make_patient, clinic, staff):
         antidepressant_history_complete=True,
     )
     origin = RequestOrigin(actor=staff["prescriber"], actor_label="prescriber")
-    version = intake_submit(patient=patient, data=IntakeData(**data), source="staff", origin=origin)
-    intake_sign(version=version, origin=origin)
+    version = intake_submit(
+        patient=patient, data=IntakeData(**data), source="staff", origin=origin, at=timezone.now()
+    )
+    intake_sign(version=version, origin=origin, at=timezone.now())
     user = User.objects.create_user(username="robin", password=PASSWORD)
     patient.portal_user = user
     patient.save(update_fields=["portal_user"])

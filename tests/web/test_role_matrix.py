@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.utils import timezone
 
 from ketacare.core.roles import MATRIX, Capability
 from tests.conftest import ROLES, intake_payload
@@ -110,6 +111,7 @@ def submitted_intake(patient):
         data=IntakeData(**intake_payload()),
         source="staff",
         origin=RequestOrigin.system(),
+        at=timezone.now(),
     )
 
 

@@ -63,8 +63,9 @@ def enter_intake(staff):
             data=IntakeData(**intake_payload(**{**COMPLETE, **overrides})),
             source="staff",
             origin=origin,
+            at=timezone.now(),
         )
-        return intake_sign(version=version, origin=origin) if signed else version
+        return intake_sign(version=version, origin=origin, at=timezone.now()) if signed else version
 
     return enter
 
