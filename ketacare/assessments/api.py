@@ -5,8 +5,6 @@ Every read of patient data is audited; every write goes through ``services``.
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from ninja import Body, Router, Status
 
 from ketacare.assessments import selectors, services
@@ -16,7 +14,6 @@ from ketacare.assessments.schemas import (
     DueOut,
     LinkIn,
     LinkOut,
-    Message,
     PlanIn,
     PlanOut,
     ResponseCreated,
@@ -30,36 +27,27 @@ from ketacare.assessments.schemas import (
     WordingOut,
 )
 from ketacare.assessments.treatments import treatment_times_for
-from ketacare.audit.services import RequestOrigin, audit_record
+from ketacare.audit.services import audit_record
 from ketacare.clinical.instruments import INSTRUMENTS
-from ketacare.core.api_utils import require
-from ketacare.core.errors import Invalid
+from ketacare.core.actions import Action, action, audit_read
+from ketacare.core.errors import Invalid, NotFound
 from ketacare.core.models import User
 from ketacare.core.roles import Capability
-from ketacare.core.schemas import ERRORS
+from ketacare.core.schemas import ERRORS, READ_ERRORS
 from ketacare.patients.selectors import patient_get
 
 router = Router(tags=["assessments"])
 WordingDocument = Body[dict]
 
 
-def _audit_view(request, patient, what: str, object_id: object = "") -> None:
-    audit_record(
-        origin=RequestOrigin.from_request(request),
-        action="view",
+def _audit_view(act: Action, patient, what: str, object_id: object = "") -> None:
+    audit_read(
+        act,
         object_type=what,
         object_id=object_id or patient.pk,
-        clinic_id=patient.clinic_id,
         patient_id=patient.pk,
+        clinic_id=patient.clinic_id,
         summary=f"Viewed {what.replace('_', ' ')} through the API",
-    )
-
-
-def _invalid(field: str, message: str) -> Status:
-    """A 422 in the same shape as the API's validation errors."""
-    return Status(
-        422,
-        {"detail": [{"loc": field.split("."), "msg": message}], "fields": {field: message}},
     )
 
 
@@ -112,12 +100,12 @@ def _due_out(patient, item) -> dict:
 
 @router.get(
     "/patients/{patient_id}/responses",
-    response=list[ResponseOut],
+    response={200: list[ResponseOut], **READ_ERRORS},
     summary="A patient's questionnaire responses (latest versions unless all_versions)",
 )
 def list_responses(request, patient_id: int, instrument: str = "", all_versions: bool = False):
-    access = require(request, Capability.ASSESSMENT_VIEW)
-    patient = patient_get(access, patient_id)
+    act = action(request, Capability.ASSESSMENT_VIEW)
+    patient = patient_get(act.access, patient_id)
     responses = AssessmentResponse.objects.filter(patient=patient).order_by(
         "completed_at", "version"
     )
@@ -130,29 +118,27 @@ def list_responses(request, patient_id: int, instrument: str = "", all_versions:
     )
     if not all_versions:
         responses = responses.exclude(pk__in=superseded)
-    _audit_view(request, patient, "assessment_responses")
+    _audit_view(act, patient, "assessment_responses")
     return [_response_out(r, current=r.pk not in superseded) for r in responses]
 
 
 @router.post(
     "/patients/{patient_id}/responses",
-    response={201: ResponseCreated, 422: dict},
+    response={201: ResponseCreated, **ERRORS},
     summary="Enter a clinician-rated or paper result (scored; flags open a safety alert)",
 )
 def create_response(request, patient_id: int, payload: ResponseIn):
-    access = require(request, Capability.ASSESSMENT_ENTER)
-    patient = patient_get(access, patient_id)
-    try:
-        result = services.response_submit(
-            patient=patient,
-            instrument=payload.instrument,
-            answers=payload.answers,
-            source=payload.source,
-            completed_at=payload.completed_at,
-            origin=RequestOrigin.from_request(request),
-        )
-    except services.AssessmentError as refused:
-        return _invalid("body.payload.answers", str(refused))
+    act = action(request, Capability.ASSESSMENT_ENTER)
+    patient = patient_get(act.access, patient_id)
+    result = services.response_submit(
+        patient=patient,
+        instrument=payload.instrument,
+        answers=payload.answers,
+        source=payload.source,
+        completed_at=payload.completed_at,
+        origin=act.origin,
+        at=act.at,
+    )
     return Status(
         201,
         {
@@ -162,11 +148,11 @@ def create_response(request, patient_id: int, payload: ResponseIn):
     )
 
 
-@router.get("/responses/{response_id}", response=ResponseDetail)
+@router.get("/responses/{response_id}", response={200: ResponseDetail, **READ_ERRORS})
 def get_response(request, response_id: int):
-    access = require(request, Capability.ASSESSMENT_VIEW)
-    response = selectors.response_in_clinic(access, response_id)
-    _audit_view(request, response.patient, "assessment_response", response.pk)
+    act = action(request, Capability.ASSESSMENT_VIEW)
+    response = selectors.response_in_clinic(act.access, response_id)
+    _audit_view(act, response.patient, "assessment_response", response.pk)
     versions = selectors.response_versions(response)
     latest = versions[-1].pk
     return {
@@ -177,24 +163,20 @@ def get_response(request, response_id: int):
 
 @router.post(
     "/responses/{response_id}/corrections",
-    response={201: ResponseCreated, 409: Message, 422: dict},
+    response={201: ResponseCreated, **ERRORS},
     summary="Correct a response: a new version; the corrected one is kept unchanged",
 )
 def correct_response(request, response_id: int, payload: CorrectionIn):
-    access = require(request, Capability.ASSESSMENT_ENTER)
-    response = selectors.response_in_clinic(access, response_id)
-    try:
-        result = services.response_correct(
-            response=response,
-            answers=payload.answers,
-            reason=payload.reason,
-            completed_at=payload.completed_at,
-            origin=RequestOrigin.from_request(request),
-        )
-    except services.AssessmentStateError as refused:
-        return Status(409, {"detail": str(refused)})
-    except services.AssessmentError as refused:
-        return _invalid("body.payload.answers", str(refused))
+    act = action(request, Capability.ASSESSMENT_ENTER)
+    response = selectors.response_in_clinic(act.access, response_id)
+    result = services.response_correct(
+        response=response,
+        answers=payload.answers,
+        reason=payload.reason,
+        completed_at=payload.completed_at,
+        origin=act.origin,
+        at=act.at,
+    )
     return Status(
         201,
         {
@@ -219,83 +201,84 @@ def _plan_out(plan) -> dict:
     }
 
 
-@router.get("/patients/{patient_id}/plan", response={200: PlanOut, 404: Message})
+@router.get("/patients/{patient_id}/plan", response={200: PlanOut, **READ_ERRORS})
 def get_plan(request, patient_id: int):
-    access = require(request, Capability.ASSESSMENT_VIEW)
-    patient = patient_get(access, patient_id)
-    _audit_view(request, patient, "assessment_plan")
+    act = action(request, Capability.ASSESSMENT_VIEW)
+    patient = patient_get(act.access, patient_id)
+    _audit_view(act, patient, "assessment_plan")
     plan = selectors.plan_current(patient)
     if plan is None:
-        return Status(404, {"detail": "The patient has no open measurement plan."})
+        raise NotFound("The patient has no open measurement plan.")
     return _plan_out(plan)
 
 
 @router.put(
     "/patients/{patient_id}/plan",
-    response={200: PlanOut, 201: PlanOut, 409: Message, 422: dict},
+    response={200: PlanOut, 201: PlanOut, **ERRORS},
     summary="Start the measurement plan, or change (or end) the open one",
 )
 def put_plan(request, patient_id: int, payload: PlanIn):
-    access = require(request, Capability.ASSESSMENT_SCHEDULE)
-    patient = patient_get(access, patient_id)
+    act = action(request, Capability.ASSESSMENT_SCHEDULE)
+    patient = patient_get(act.access, patient_id)
     prescriber = None
     if payload.prescriber_id is not None:
         prescriber = User.objects.filter(pk=payload.prescriber_id).first()
         if prescriber is None:
-            return _invalid("body.payload.prescriber_id", "no such user")
-    origin = RequestOrigin.from_request(request)
+            raise Invalid.field("prescriber_id", "No such user.")
     plan = selectors.plan_current(patient)
-    try:
-        if plan is None:
-            plan = services.plan_start(
-                patient=patient,
-                started_at=payload.started_at,
-                maintenance_started_at=payload.maintenance_started_at,
-                prescriber=prescriber,
-                origin=origin,
-            )
-            created = True
-        else:
-            plan = services.plan_update(
-                plan=plan,
-                started_at=payload.started_at,
-                maintenance_started_at=payload.maintenance_started_at,
-                prescriber=prescriber,
-                ended_at=payload.ended_at,
-                origin=origin,
-            )
-            created = False
-    except services.AssessmentStateError as refused:
-        return Status(409, {"detail": str(refused)})
-    except services.AssessmentError as refused:
-        return _invalid("body.payload", str(refused))
+    if plan is None:
+        plan = services.plan_start(
+            patient=patient,
+            started_at=payload.started_at,
+            maintenance_started_at=payload.maintenance_started_at,
+            prescriber=prescriber,
+            origin=act.origin,
+            at=act.at,
+        )
+        created = True
+    else:
+        plan = services.plan_update(
+            plan=plan,
+            started_at=payload.started_at,
+            maintenance_started_at=payload.maintenance_started_at,
+            prescriber=prescriber,
+            ended_at=payload.ended_at,
+            origin=act.origin,
+            at=act.at,
+        )
+        created = False
     return Status(201 if created else 200, _plan_out(plan))
 
 
 @router.get(
     "/patients/{patient_id}/due",
-    response=list[DueOut],
+    response={200: list[DueOut], **READ_ERRORS},
     summary="Due and overdue questionnaires of one patient",
 )
 def patient_due(request, patient_id: int):
-    access = require(request, Capability.ASSESSMENT_VIEW)
-    patient = patient_get(access, patient_id)
-    _audit_view(request, patient, "assessments_due")
+    act = action(request, Capability.ASSESSMENT_VIEW)
+    patient = patient_get(act.access, patient_id)
+    _audit_view(act, patient, "assessments_due")
     items = selectors.assessments_due_for(
-        patient, treatments=treatment_times_for(patient), now=timezone.now()
+        patient, treatments=treatment_times_for(patient), now=act.at
     )
     return [_due_out(patient, item) for item in items]
 
 
-@router.get("/due", response=list[DueOut], summary="Due and overdue questionnaires, whole clinic")
+@router.get(
+    "/due",
+    response={200: list[DueOut], **READ_ERRORS},
+    summary="Due and overdue questionnaires, whole clinic",
+)
 def clinic_due(request):
-    access = require(request, Capability.ASSESSMENT_VIEW)
-    rows = selectors.clinic_due(access.clinic, now=timezone.now())
+    act = action(request, Capability.ASSESSMENT_VIEW)
+    rows = selectors.clinic_due(act.clinic, now=act.at)
     audit_record(
-        origin=RequestOrigin.from_request(request),
+        origin=act.origin,
+        at=act.at,
         action="view",
         object_type="assessments_due",
-        clinic_id=access.clinic.pk,
+        clinic_id=act.clinic.pk,
         summary=f"Listed {len(rows)} due questionnaires through the API",
         changes={"patient_ids": sorted({row.patient.pk for row in rows})},
     )
@@ -304,20 +287,18 @@ def clinic_due(request):
 
 @router.post(
     "/patients/{patient_id}/links",
-    response={201: LinkOut, 409: Message},
+    response={201: LinkOut, **ERRORS},
     summary="E-mail the patient a one-time questionnaire link",
 )
 def send_link(request, patient_id: int, payload: LinkIn):
-    access = require(request, Capability.ASSESSMENT_ENTER)
-    patient = patient_get(access, patient_id)
-    try:
-        link, _ = services.questionnaire_link_send(
-            patient=patient,
-            instrument=payload.instrument,
-            origin=RequestOrigin.from_request(request),
-        )
-    except services.AssessmentError as refused:
-        return Status(409, {"detail": str(refused)})
+    act = action(request, Capability.ASSESSMENT_ENTER)
+    patient = patient_get(act.access, patient_id)
+    link, _ = services.questionnaire_link_send(
+        patient=patient,
+        instrument=payload.instrument,
+        origin=act.origin,
+        at=act.at,
+    )
     return Status(
         201, {"instrument": link.instrument, "sent_to": link.sent_to, "expires_at": link.expires_at}
     )
@@ -358,13 +339,13 @@ def _status(status) -> dict | None:
 
 @router.get(
     "/patients/{patient_id}/trajectories",
-    response=list[TrajectoryOut],
+    response={200: list[TrajectoryOut], **READ_ERRORS},
     summary="Scores per instrument with the course status and the rule that decided it",
 )
 def trajectories(request, patient_id: int):
-    access = require(request, Capability.ASSESSMENT_VIEW)
-    patient = patient_get(access, patient_id)
-    _audit_view(request, patient, "trajectories")
+    act = action(request, Capability.ASSESSMENT_VIEW)
+    patient = patient_get(act.access, patient_id)
+    _audit_view(act, patient, "trajectories")
     return [
         {
             "instrument": t.code,
@@ -405,48 +386,43 @@ def _rule_out(rule: ScheduleRule) -> dict:
     return {"id": rule.pk, **{name: getattr(rule, name) for name in services.RULE_FIELDS}}
 
 
-@router.get("/rules", response=list[RuleOut], summary="The clinic's schedule rules")
+@router.get(
+    "/rules", response={200: list[RuleOut], **READ_ERRORS}, summary="The clinic's schedule rules"
+)
 def list_rules(request, include_inactive: bool = False):
-    access = require(request, Capability.ASSESSMENT_VIEW)
-    return [
-        _rule_out(r) for r in selectors.rules_for(access.clinic, active_only=not include_inactive)
-    ]
+    act = action(request, Capability.ASSESSMENT_VIEW)
+    return [_rule_out(r) for r in selectors.rules_for(act.clinic, active_only=not include_inactive)]
 
 
-@router.post("/rules", response={201: RuleOut, 422: dict}, summary="Add a schedule rule")
+@router.post("/rules", response={201: RuleOut, **ERRORS}, summary="Add a schedule rule")
 def create_rule(request, payload: RuleIn):
-    access = require(request, Capability.ASSESSMENT_SCHEDULE)
-    try:
-        rule = services.rule_create(
-            clinic=access.clinic,
-            values=payload.model_dump(),
-            origin=RequestOrigin.from_request(request),
-        )
-    except services.AssessmentError as refused:
-        return _invalid("body.payload", str(refused))
+    act = action(request, Capability.ASSESSMENT_SCHEDULE)
+    rule = services.rule_create(
+        clinic=act.clinic,
+        values=payload.model_dump(),
+        origin=act.origin,
+        at=act.at,
+    )
     return Status(201, _rule_out(rule))
 
 
-@router.put("/rules/{rule_id}", response={200: RuleOut, 422: dict}, summary="Change a rule")
+@router.put("/rules/{rule_id}", response={200: RuleOut, **ERRORS}, summary="Change a rule")
 def update_rule(request, rule_id: int, payload: RuleIn):
-    access = require(request, Capability.ASSESSMENT_SCHEDULE)
-    rule = get_object_or_404(ScheduleRule, pk=rule_id, clinic=access.clinic)
-    try:
-        rule = services.rule_update(
-            rule=rule, values=payload.model_dump(), origin=RequestOrigin.from_request(request)
-        )
-    except services.AssessmentError as refused:
-        return _invalid("body.payload", str(refused))
+    act = action(request, Capability.ASSESSMENT_SCHEDULE)
+    rule = selectors.rule_get(act.clinic, rule_id)
+    rule = services.rule_update(
+        rule=rule, values=payload.model_dump(), origin=act.origin, at=act.at
+    )
     return _rule_out(rule)
 
 
-@router.delete("/rules/{rule_id}", response={204: None}, summary="Retire a rule (kept, inactive)")
+@router.delete(
+    "/rules/{rule_id}", response={204: None, **ERRORS}, summary="Retire a rule (kept, inactive)"
+)
 def delete_rule(request, rule_id: int):
-    access = require(request, Capability.ASSESSMENT_SCHEDULE)
-    rule = get_object_or_404(ScheduleRule, pk=rule_id, clinic=access.clinic)
-    services.rule_update(
-        rule=rule, values={"active": False}, origin=RequestOrigin.from_request(request)
-    )
+    act = action(request, Capability.ASSESSMENT_SCHEDULE)
+    rule = selectors.rule_get(act.clinic, rule_id)
+    services.rule_update(rule=rule, values={"active": False}, origin=act.origin, at=act.at)
     return Status(204, None)
 
 
@@ -454,23 +430,25 @@ def _settings_out(current) -> dict:
     return {name: getattr(current, name) for name in SettingsIO.model_fields}
 
 
-@router.get("/settings", response=SettingsIO, summary="Measurement settings (empty = default)")
+@router.get(
+    "/settings",
+    response={200: SettingsIO, **READ_ERRORS},
+    summary="Measurement settings (empty = default)",
+)
 def get_settings(request):
-    access = require(request, Capability.PROTOCOL_VIEW)
-    return _settings_out(selectors.settings_for(access.clinic))
+    act = action(request, Capability.PROTOCOL_VIEW)
+    return _settings_out(selectors.settings_for(act.clinic))
 
 
 @router.put("/settings", response={200: SettingsIO, **ERRORS})
 def put_settings(request, payload: SettingsIO):
-    access = require(request, Capability.PROTOCOL_EDIT)
-    try:
-        current = services.settings_update(
-            clinic=access.clinic,
-            values=payload.model_dump(),
-            origin=RequestOrigin.from_request(request),
-        )
-    except services.SettingsInvalid as refused:
-        raise Invalid(str(refused), fields=refused.errors) from None
+    act = action(request, Capability.PROTOCOL_EDIT)
+    current = services.settings_update(
+        clinic=act.clinic,
+        values=payload.model_dump(),
+        origin=act.origin,
+        at=act.at,
+    )
     return _settings_out(current)
 
 
@@ -485,23 +463,22 @@ def _wording_out(w: InstrumentWording) -> dict:
     }
 
 
-@router.get("/wording", response=list[WordingOut], summary="The clinic's official wordings")
+@router.get(
+    "/wording",
+    response={200: list[WordingOut], **READ_ERRORS},
+    summary="The clinic's official wordings",
+)
 def list_wording(request):
-    access = require(request, Capability.PROTOCOL_VIEW)
-    return [_wording_out(w) for w in InstrumentWording.objects.filter(clinic=access.clinic)]
+    act = action(request, Capability.PROTOCOL_VIEW)
+    return [_wording_out(w) for w in InstrumentWording.objects.filter(clinic=act.clinic)]
 
 
 @router.post(
     "/wording",
-    response={201: WordingOut, 422: dict},
+    response={201: WordingOut, **ERRORS},
     summary="Load official wording (the JSON document of docs/clinical-api.md)",
 )
 def upload_wording(request, payload: WordingDocument):
-    access = require(request, Capability.PROTOCOL_EDIT)
-    try:
-        row = services.wording_upload(
-            clinic=access.clinic, document=payload, origin=RequestOrigin.from_request(request)
-        )
-    except services.AssessmentError as refused:
-        return _invalid("body.payload", str(refused))
+    act = action(request, Capability.PROTOCOL_EDIT)
+    row = services.wording_upload(clinic=act.clinic, document=payload, origin=act.origin, at=act.at)
     return Status(201, _wording_out(row))

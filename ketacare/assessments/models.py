@@ -16,6 +16,7 @@ from django.db.models import Q
 
 from ketacare.clinical.instruments import INSTRUMENTS
 from ketacare.clinical.outcomes import RELAPSE_RULE
+from ketacare.core.errors import Refused
 from ketacare.core.links import link_digest
 from ketacare.core.models import Clinic
 from ketacare.patients.models import Patient
@@ -24,7 +25,7 @@ INSTRUMENT_CHOICES = [(code, instrument.name) for code, instrument in INSTRUMENT
 MAX_REMINDERS = 3  # per due questionnaire (measurement issue: "email reminders (up to three)")
 
 
-class ImmutableError(Exception):
+class ImmutableError(Refused):
     """An attempt to change a stored questionnaire response."""
 
 

@@ -18,9 +18,9 @@ from ketacare.assessments.crisis import CRISIS_RESOURCES
 from ketacare.assessments.forms import form_rows, parse_answers
 from ketacare.assessments.models import AssessmentResponse
 from ketacare.assessments.treatments import treatment_times_for
-from ketacare.audit.services import RequestOrigin
 from ketacare.clinical.instruments import INSTRUMENTS
 from ketacare.core.access import require_patient
+from ketacare.core.actions import action
 from ketacare.patients.models import Patient
 
 logger = logging.getLogger(__name__)
@@ -59,6 +59,7 @@ def portal_list(request: HttpRequest) -> HttpResponse:
 @require_patient
 def portal_answer(request: HttpRequest, code: str) -> HttpResponse:
     """A patient answers a questionnaire in the portal."""
+    act = action(request)
     patient = _portal_patient(request)
     if code not in INSTRUMENTS or INSTRUMENTS[code].completed_by != "patient":
         raise Http404("No such questionnaire.")
@@ -74,7 +75,8 @@ def portal_answer(request: HttpRequest, code: str) -> HttpResponse:
                 instrument=code,
                 answers=answers,
                 source=AssessmentResponse.Source.PORTAL,
-                origin=RequestOrigin.from_request(request),
+                origin=act.origin,
+                at=act.at,
                 wording_id=spec.wording_id,
             )
 
@@ -84,8 +86,9 @@ def portal_answer(request: HttpRequest, code: str) -> HttpResponse:
 
 def by_link(request: HttpRequest, token: str) -> HttpResponse:
     """The questionnaire opened from an e-mailed one-time link (no login)."""
+    act = action(request)
     try:
-        link = services.questionnaire_link_resolve(token, now=timezone.now())
+        link = services.questionnaire_link_resolve(token, now=act.at)
     except services.LinkInvalid as invalid:
         return _link_invalid(request, str(invalid))
     patient = link.patient
@@ -99,8 +102,8 @@ def by_link(request: HttpRequest, token: str) -> HttpResponse:
             return services.response_submit_via_link(
                 token=token,
                 answers=answers,
-                origin=RequestOrigin.from_request(request),
-                at=timezone.now(),
+                origin=act.origin,
+                at=act.at,
                 wording_id=spec.wording_id,
             )
 

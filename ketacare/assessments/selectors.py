@@ -29,6 +29,7 @@ from ketacare.clinical.outcomes import (
     rapid_response,
 )
 from ketacare.clinical.wording import Wording, load_wording
+from ketacare.core.errors import NotFound
 from ketacare.patients.models import Patient
 
 # --- settings -----------------------------------------------------------------------------------
@@ -69,6 +70,14 @@ def rules_for(clinic, *, active_only: bool = True) -> QuerySet[ScheduleRule]:
     settings_for(clinic)  # installs the defaults on first use
     rules = ScheduleRule.objects.filter(clinic=clinic)
     return rules.filter(active=True) if active_only else rules
+
+
+def rule_get(clinic, rule_id: int) -> ScheduleRule:
+    """One schedule rule of the clinic (active or retired)."""
+    try:
+        return ScheduleRule.objects.get(pk=rule_id, clinic=clinic)
+    except ScheduleRule.DoesNotExist as missing:
+        raise NotFound("No such schedule rule at this clinic.") from missing
 
 
 def rule_spec(rule: ScheduleRule) -> schedule.RuleSpec:
@@ -115,27 +124,23 @@ def responses_current(patient: Patient, instrument: str | None = None):
 
 
 def response_get(patient: Patient, response_id: int) -> AssessmentResponse:
-    from django.http import Http404
-
     try:
         return AssessmentResponse.objects.select_related("patient", "entered_by").get(
             pk=response_id, patient=patient
         )
     except AssessmentResponse.DoesNotExist as missing:
-        raise Http404("No such questionnaire response for this patient.") from missing
+        raise NotFound("No such questionnaire response for this patient.") from missing
 
 
 def response_in_clinic(access, response_id: int) -> AssessmentResponse:
-    from django.http import Http404
-
     if access.clinic is None:
-        raise Http404("No clinic in use.")
+        raise NotFound("No clinic in use.")
     try:
         return AssessmentResponse.objects.select_related(
             "patient", "patient__clinic", "entered_by"
         ).get(pk=response_id, patient__clinic_id=access.clinic.pk)
     except AssessmentResponse.DoesNotExist as missing:
-        raise Http404("No such questionnaire response at this clinic.") from missing
+        raise NotFound("No such questionnaire response at this clinic.") from missing
 
 
 def response_versions(response: AssessmentResponse) -> list[AssessmentResponse]:

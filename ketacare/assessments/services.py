@@ -15,7 +15,6 @@ from django.conf import settings as django_settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
 
 from ketacare.alerts.models import Alert
 from ketacare.alerts.services import alert_open
@@ -45,6 +44,7 @@ from ketacare.clinical.instruments import (
 )
 from ketacare.clinical.outcomes import RELAPSE_RULE
 from ketacare.clinical.wording import load_wording
+from ketacare.core.errors import Invalid, Refused
 from ketacare.core.links import find_usable_link, new_link_token, use_link
 from ketacare.core.models import Clinic, User
 from ketacare.patients.models import Patient
@@ -65,16 +65,16 @@ PATIENT_SOURCES = (AssessmentResponse.Source.PORTAL, AssessmentResponse.Source.L
 STAFF_SOURCES = (AssessmentResponse.Source.STAFF_PAPER, AssessmentResponse.Source.CLINICIAN_RATED)
 
 
-class AssessmentError(ValueError):
-    """Input the measurement rules refuse, with a message for the person entering it."""
+class AssessmentError(Invalid):
+    """Input the measurement rules refuse (422), with the field it concerns."""
 
 
-class AssessmentStateError(Exception):
-    """An action the record's state does not allow (e.g. correcting a superseded version)."""
+class AssessmentStateError(Refused):
+    """An action the record's state does not allow, e.g. correcting a superseded version (409)."""
 
 
 class LinkInvalid(AssessmentStateError):
-    pass
+    """The one-time questionnaire link is unknown, used or expired."""
 
 
 @dataclass(frozen=True)
@@ -96,29 +96,35 @@ def score_answers(clinic: Clinic, instrument: str, answers: list[int]) -> Score:
     try:
         return score(instrument, answers, settings=selectors.scoring_settings(clinic))
     except ClinicalRuleError as refused:
-        raise AssessmentError(str(refused)) from None
+        raise AssessmentError.field("answers", str(refused)) from None
 
 
 def _check_source(instrument: str, source: str) -> None:
     if source not in AssessmentResponse.Source.values:
-        raise AssessmentError(f"unknown source {source!r}")
+        raise AssessmentError.field("source", f"Unknown source {source!r}.")
     completed_by = INSTRUMENTS[instrument].completed_by
     name = INSTRUMENTS[instrument].name
     if completed_by == "clinician" and source in PATIENT_SOURCES:
-        raise AssessmentError(f"{name} is rated by a clinician, not by the patient.")
+        raise AssessmentError.field(
+            "source", f"{name} is rated by a clinician, not by the patient."
+        )
     if completed_by == "clinician" and source == AssessmentResponse.Source.STAFF_PAPER:
-        raise AssessmentError(f"{name} is clinician-rated: enter it as clinician-rated.")
+        raise AssessmentError.field(
+            "source", f"{name} is clinician-rated: enter it as clinician-rated."
+        )
     if completed_by == "patient" and source == AssessmentResponse.Source.CLINICIAN_RATED:
-        raise AssessmentError(f"{name} is completed by the patient: enter it as a paper result.")
+        raise AssessmentError.field(
+            "source", f"{name} is completed by the patient: enter it as a paper result."
+        )
 
 
 def _completed_at(completed_at: dt.datetime | None, now: dt.datetime) -> dt.datetime:
     if completed_at is None:
         return now
     if completed_at.tzinfo is None:
-        raise AssessmentError("The completion time needs a time zone.")
+        raise AssessmentError.field("completed_at", "The completion time needs a time zone.")
     if completed_at > now + dt.timedelta(minutes=5):
-        raise AssessmentError("The completion time is in the future.")
+        raise AssessmentError.field("completed_at", "The completion time is in the future.")
     return completed_at
 
 
@@ -132,13 +138,13 @@ def response_submit(
     completed_at: dt.datetime | None = None,
     link: QuestionnaireLink | None = None,
     wording_id: int | None = None,
-    at: dt.datetime | None = None,
+    at: dt.datetime,
 ) -> Submitted:
     """Store one completed instrument item by item, scored; open a safety alert if flagged."""
     if instrument not in INSTRUMENTS:
-        raise AssessmentError(f"unknown instrument {instrument!r}")
+        raise AssessmentError.field("instrument", f"Unknown instrument {instrument!r}.")
     _check_source(instrument, source)
-    now = at or timezone.now()
+    now = at
     completed = _completed_at(completed_at, now)
     result = score_answers(patient.clinic, instrument, answers)
     with transaction.atomic():
@@ -168,13 +174,13 @@ def response_correct(
     reason: str,
     origin: RequestOrigin,
     completed_at: dt.datetime | None = None,
-    at: dt.datetime | None = None,
+    at: dt.datetime,
 ) -> Submitted:
     """Enter a corrected version; the previous one stays as it was and points to the new one."""
     reason = (reason or "").strip()
     if not reason:
-        raise AssessmentError("Say why the answers are corrected.")
-    now = at or timezone.now()
+        raise AssessmentError.field("reason", "Say why the answers are corrected.")
+    now = at
     patient = response.patient
     result = score_answers(patient.clinic, response.instrument, answers)
     with transaction.atomic():
@@ -226,6 +232,7 @@ def response_correct(
             summary=f"{_name(previous.instrument)} corrected to version {corrected.version}: "
             f"{reason}"[:300],
             changes={**changes, "supersedes": previous.pk, "reason": reason},
+            at=now,
         )
         alert = None
         if not _chain_has_unresolved_safety_alert(corrected):
@@ -272,6 +279,7 @@ def _audit_response(response: AssessmentResponse, origin: RequestOrigin, what: s
         clinic_id=response.patient.clinic_id,
         patient_id=response.patient_id,
         summary=f"{what}: {outcome}"[:300],
+        at=response.entered_at,
         changes={
             "instrument": response.instrument,
             "source": response.source,
@@ -372,7 +380,9 @@ def _check_prescriber(patient: Patient, prescriber: User | None) -> None:
             organisation_id=patient.clinic.organisation_id,
         ).exists()
     ):
-        raise AssessmentError("The prescriber must be a prescriber at this clinic.")
+        raise AssessmentError.field(
+            "prescriber_id", "The prescriber must be a prescriber at this clinic."
+        )
 
 
 @transaction.atomic
@@ -381,6 +391,7 @@ def plan_start(
     patient: Patient,
     started_at: dt.datetime,
     origin: RequestOrigin,
+    at: dt.datetime,
     prescriber: User | None = None,
     maintenance_started_at: dt.datetime | None = None,
 ) -> AssessmentPlan:
@@ -395,7 +406,7 @@ def plan_start(
         started_at=started_at,
         maintenance_started_at=maintenance_started_at,
         prescriber=prescriber,
-        created_at=timezone.now(),
+        created_at=at,
         created_by=origin.actor,
     )
     audit_record(
@@ -407,6 +418,7 @@ def plan_start(
         patient_id=patient.pk,
         summary=f"Measurement plan started {started_at:%Y-%m-%d}",
         changes=_plan_snapshot(plan),
+        at=at,
     )
     return plan
 
@@ -416,6 +428,7 @@ def plan_update(
     *,
     plan: AssessmentPlan,
     origin: RequestOrigin,
+    at: dt.datetime,
     started_at: dt.datetime,
     maintenance_started_at: dt.datetime | None,
     prescriber: User | None,
@@ -428,7 +441,7 @@ def plan_update(
     _check_prescriber(plan.patient, prescriber)
     _check_maintenance(started_at, maintenance_started_at)
     if ended_at is not None and ended_at < started_at:
-        raise AssessmentError("The plan cannot end before it starts.")
+        raise AssessmentError.field("ended_at", "The plan cannot end before it starts.")
     before = _plan_snapshot(plan)
     plan.started_at = started_at
     plan.maintenance_started_at = maintenance_started_at
@@ -446,13 +459,16 @@ def plan_update(
             patient_id=plan.patient_id,
             summary="Measurement plan ended" if ended_at else "Measurement plan changed",
             changes=changes,
+            at=at,
         )
     return plan
 
 
 def _check_maintenance(started_at: dt.datetime, maintenance: dt.datetime | None) -> None:
     if maintenance is not None and maintenance < started_at:
-        raise AssessmentError("Maintenance cannot start before the plan.")
+        raise AssessmentError.field(
+            "maintenance_started_at", "Maintenance cannot start before the plan."
+        )
 
 
 def _plan_snapshot(plan: AssessmentPlan) -> dict:
@@ -483,23 +499,29 @@ MAX_RULE_HOURS = 24 * 90
 
 def _check_rule(values: dict) -> None:
     if values["instrument"] not in INSTRUMENTS:
-        raise AssessmentError(f"unknown instrument {values['instrument']!r}")
+        raise AssessmentError.field("instrument", f"Unknown instrument {values['instrument']!r}.")
     if values["trigger"] not in ScheduleRule.Trigger.values:
-        raise AssessmentError(f"unknown trigger {values['trigger']!r}")
+        raise AssessmentError.field("trigger", f"Unknown trigger {values['trigger']!r}.")
     if values["phase"] not in ScheduleRule.Phase.values:
-        raise AssessmentError(f"unknown phase {values['phase']!r}")
+        raise AssessmentError.field("phase", f"Unknown phase {values['phase']!r}.")
     if values["trigger"] == ScheduleRule.Trigger.EVERY_N_DAYS:
         if not values.get("interval_days") or not 1 <= values["interval_days"] <= 365:
-            raise AssessmentError("“Every N days” needs an interval of 1 to 365 days.")
+            raise AssessmentError.field(
+                "interval_days", "“Every N days” needs an interval of 1 to 365 days."
+            )
     else:
         values["interval_days"] = None
     for name in ("offset_hours", "window_hours", "grace_hours"):
         if not 0 <= values[name] <= MAX_RULE_HOURS:
-            raise AssessmentError(f"{name.replace('_', ' ')} must be 0–{MAX_RULE_HOURS}.")
+            raise AssessmentError.field(
+                name, f"{name.replace('_', ' ').capitalize()} must be 0–{MAX_RULE_HOURS}."
+            )
 
 
 @transaction.atomic
-def rule_create(*, clinic: Clinic, values: dict, origin: RequestOrigin) -> ScheduleRule:
+def rule_create(
+    *, clinic: Clinic, values: dict, origin: RequestOrigin, at: dt.datetime
+) -> ScheduleRule:
     """Add a schedule rule for the clinic."""
     selectors.settings_for(clinic)
     values = {
@@ -511,7 +533,7 @@ def rule_create(*, clinic: Clinic, values: dict, origin: RequestOrigin) -> Sched
         "active": True,
     } | values
     _check_rule(values)
-    now = timezone.now()
+    now = at
     rule = ScheduleRule.objects.create(
         clinic=clinic, created_at=now, updated_at=now, **{k: values[k] for k in RULE_FIELDS}
     )
@@ -523,12 +545,15 @@ def rule_create(*, clinic: Clinic, values: dict, origin: RequestOrigin) -> Sched
         clinic_id=clinic.pk,
         summary=f"Schedule rule added: {rule}",
         changes={k: values[k] for k in RULE_FIELDS},
+        at=at,
     )
     return rule
 
 
 @transaction.atomic
-def rule_update(*, rule: ScheduleRule, values: dict, origin: RequestOrigin) -> ScheduleRule:
+def rule_update(
+    *, rule: ScheduleRule, values: dict, origin: RequestOrigin, at: dt.datetime
+) -> ScheduleRule:
     """Change a schedule rule; ``active=False`` retires it (rules are kept for history)."""
     rule = ScheduleRule.objects.select_for_update().get(pk=rule.pk)
     before = {k: getattr(rule, k) for k in RULE_FIELDS}
@@ -536,7 +561,7 @@ def rule_update(*, rule: ScheduleRule, values: dict, origin: RequestOrigin) -> S
     _check_rule(values)
     for k in RULE_FIELDS:
         setattr(rule, k, values[k])
-    rule.updated_at = timezone.now()
+    rule.updated_at = at
     rule.save()
     changes = diff(before, {k: getattr(rule, k) for k in RULE_FIELDS})
     if changes:
@@ -548,6 +573,7 @@ def rule_update(*, rule: ScheduleRule, values: dict, origin: RequestOrigin) -> S
             clinic_id=rule.clinic_id,
             summary=f"Schedule rule changed: {rule}",
             changes=changes,
+            at=at,
         )
     return rule
 
@@ -575,7 +601,9 @@ SETTING_FIELDS = ("language", *SETTING_BOUNDS, *PLAIN_BOUNDS)
 
 
 @transaction.atomic
-def settings_update(*, clinic: Clinic, values: dict, origin: RequestOrigin) -> AssessmentSettings:
+def settings_update(
+    *, clinic: Clinic, values: dict, origin: RequestOrigin, at: dt.datetime
+) -> AssessmentSettings:
     """Change measurement settings within the clinical core's safe bounds (None = default)."""
     current = selectors.settings_for(clinic)
     current = AssessmentSettings.objects.select_for_update().get(pk=current.pk)
@@ -609,7 +637,7 @@ def settings_update(*, clinic: Clinic, values: dict, origin: RequestOrigin) -> A
         elif value == "":
             value = None
         setattr(current, name, value)
-    current.updated_at = timezone.now()
+    current.updated_at = at
     current.updated_by = origin.actor
     current.save()
     changes = diff(before, {name: getattr(current, name) for name in SETTING_FIELDS})
@@ -622,24 +650,32 @@ def settings_update(*, clinic: Clinic, values: dict, origin: RequestOrigin) -> A
             clinic_id=clinic.pk,
             summary=f"Measurement settings changed: {', '.join(changes)}"[:300],
             changes=changes,
+            at=at,
         )
     return current
 
 
 class SettingsInvalid(AssessmentError):
+    """One or more settings outside their bounds; ``fields`` names each."""
+
     def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()), fields=errors)
+
+    @property
+    def errors(self) -> dict[str, str]:
+        return self.fields
 
 
 @transaction.atomic
-def wording_upload(*, clinic: Clinic, document, origin: RequestOrigin) -> InstrumentWording:
+def wording_upload(
+    *, clinic: Clinic, document, origin: RequestOrigin, at: dt.datetime
+) -> InstrumentWording:
     """Store a clinic's official wording after ``load_wording`` accepts it; it replaces the
     previous wording of the same instrument and language (kept, inactive)."""
     try:
         wording = load_wording(document)
     except ClinicalRuleError as refused:
-        raise AssessmentError(str(refused)) from None
+        raise AssessmentError.field("document", str(refused)) from None
     if not isinstance(document, dict):
         import json
 
@@ -656,7 +692,7 @@ def wording_upload(*, clinic: Clinic, document, origin: RequestOrigin) -> Instru
         language=wording.language,
         document=document,
         source=wording.source[:500],
-        uploaded_at=timezone.now(),
+        uploaded_at=at,
         uploaded_by=origin.actor,
     )
     audit_record(
@@ -667,12 +703,13 @@ def wording_upload(*, clinic: Clinic, document, origin: RequestOrigin) -> Instru
         clinic_id=clinic.pk,
         summary=f"Official wording loaded: {_name(wording.instrument)} ({wording.language})",
         changes={"replaced": [w.pk for w in replaced], "source": wording.source},
+        at=at,
     )
     return row
 
 
 @transaction.atomic
-def wording_retire(*, wording: InstrumentWording, origin: RequestOrigin) -> None:
+def wording_retire(*, wording: InstrumentWording, origin: RequestOrigin, at: dt.datetime) -> None:
     """Stop showing a clinic wording: the project labels are shown again."""
     InstrumentWording.objects.filter(pk=wording.pk).update(active=False)
     audit_record(
@@ -683,6 +720,7 @@ def wording_retire(*, wording: InstrumentWording, origin: RequestOrigin) -> None
         clinic_id=wording.clinic_id,
         summary=f"Official wording retired: {_name(wording.instrument)} ({wording.language})",
         changes={"active": {"before": True, "after": False}},
+        at=at,
     )
 
 
@@ -697,14 +735,23 @@ def _link_url(token: str) -> str:
 
 
 def _new_link(
-    *, patient: Patient, instrument: str, origin: RequestOrigin, due_key: str = ""
+    *,
+    patient: Patient,
+    instrument: str,
+    origin: RequestOrigin,
+    at: dt.datetime,
+    due_key: str = "",
 ) -> tuple[QuestionnaireLink, str]:
     if not patient.email:
-        raise AssessmentError("The patient has no e-mail address; add one before sending a link.")
+        raise AssessmentStateError(
+            "The patient has no e-mail address; add one before sending a link."
+        )
     if INSTRUMENTS[instrument].completed_by != "patient":
-        raise AssessmentError(f"{_name(instrument)} is clinician-rated; it has no patient link.")
+        raise AssessmentStateError(
+            f"{_name(instrument)} is clinician-rated; it has no patient link."
+        )
     token, digest = new_link_token()
-    now = timezone.now()
+    now = at
     ttl = selectors.settings_for(patient.clinic).link_ttl_hours
     link = QuestionnaireLink.objects.create(
         patient=patient,
@@ -738,10 +785,10 @@ def _link_message(patient: Patient, instrument: str, url: str, ttl_hours: int, *
 
 @transaction.atomic
 def questionnaire_link_send(
-    *, patient: Patient, instrument: str, origin: RequestOrigin
+    *, patient: Patient, instrument: str, origin: RequestOrigin, at: dt.datetime
 ) -> tuple[QuestionnaireLink, str]:
     """E-mail the patient a one-time link to one questionnaire; returns the link and its URL."""
-    link, url = _new_link(patient=patient, instrument=instrument, origin=origin)
+    link, url = _new_link(patient=patient, instrument=instrument, origin=origin, at=at)
     ttl = selectors.settings_for(patient.clinic).link_ttl_hours
     subject, body = _link_message(patient, instrument, url, ttl, reminder=0)
     send_mail(subject=subject, message=body, from_email=None, recipient_list=[patient.email])
@@ -753,6 +800,7 @@ def questionnaire_link_send(
         clinic_id=patient.clinic_id,
         patient_id=patient.pk,
         summary=f"{_name(instrument)} link e-mailed to {patient.email}",
+        at=at,
     )
     return link, url
 
@@ -809,14 +857,13 @@ def response_submit_via_link(
 # --- reminders ----------------------------------------------------------------------------------
 
 
-def reminders_send_due(*, now: dt.datetime | None = None) -> int:
+def reminders_send_due(*, now: dt.datetime) -> int:
     """E-mail a reminder for each due or overdue patient questionnaire; returns how many.
 
     At most ``MAX_REMINDERS`` per questionnaire, at least the clinic's reminder interval apart.
     Idempotent: a second run at the same moment sends nothing. A failing e-mail records nothing,
     so the next run tries again.
     """
-    now = now or timezone.now()
     sent = 0
     plans = AssessmentPlan.objects.filter(ended_at__isnull=True).select_related(
         "patient", "patient__clinic"
@@ -856,7 +903,7 @@ def _remind(patient: Patient, item, *, now: dt.datetime, interval: dt.timedelta)
             return 0
         origin = RequestOrigin.system("send_assessment_reminders")
         link, url = _new_link(
-            patient=patient, instrument=item.instrument, origin=origin, due_key=item.key
+            patient=patient, instrument=item.instrument, origin=origin, at=now, due_key=item.key
         )
         ttl = selectors.settings_for(patient.clinic).link_ttl_hours
         subject, body = _link_message(patient, item.instrument, url, ttl, reminder=number)
@@ -879,5 +926,6 @@ def _remind(patient: Patient, item, *, now: dt.datetime, interval: dt.timedelta)
             patient_id=patient.pk,
             summary=f"Reminder {number} of {MAX_REMINDERS}: {_name(item.instrument)} e-mailed",
             changes={"due_key": item.key},
+            at=now,
         )
     return 1

@@ -12,10 +12,10 @@ from django.views.decorators.http import require_POST
 
 from ketacare.assessments import selectors, services
 from ketacare.assessments.models import InstrumentWording, ScheduleRule
-from ketacare.audit.services import RequestOrigin
 from ketacare.clinical.instruments import INSTRUMENTS
 from ketacare.clinical.outcomes import RELAPSE_RULE
 from ketacare.core.access import require_capability
+from ketacare.core.actions import action
 from ketacare.core.roles import Capability
 
 
@@ -78,6 +78,7 @@ def _rule_form(request, rule, values, errors) -> HttpResponse:
 
 @require_capability(Capability.ASSESSMENT_SCHEDULE)
 def rule_new(request: HttpRequest) -> HttpResponse:
+    act = action(request)
     values: dict = {
         "phase": "any",
         "window_hours": 24,
@@ -93,7 +94,8 @@ def rule_new(request: HttpRequest) -> HttpResponse:
                 services.rule_create(
                     clinic=request.access.clinic,
                     values=values,
-                    origin=RequestOrigin.from_request(request),
+                    origin=act.origin,
+                    at=act.at,
                 )
             except services.AssessmentError as refused:
                 errors["form"] = str(refused)
@@ -105,6 +107,7 @@ def rule_new(request: HttpRequest) -> HttpResponse:
 
 @require_capability(Capability.ASSESSMENT_SCHEDULE)
 def rule_edit(request: HttpRequest, rule_id: int) -> HttpResponse:
+    act = action(request)
     rule = get_object_or_404(ScheduleRule, pk=rule_id, clinic=request.access.clinic)
     values = {name: getattr(rule, name) for name in services.RULE_FIELDS}
     errors: dict = {}
@@ -113,7 +116,10 @@ def rule_edit(request: HttpRequest, rule_id: int) -> HttpResponse:
         if not errors:
             try:
                 services.rule_update(
-                    rule=rule, values=values, origin=RequestOrigin.from_request(request)
+                    rule=rule,
+                    values=values,
+                    origin=act.origin,
+                    at=act.at,
                 )
             except services.AssessmentError as refused:
                 errors["form"] = str(refused)
@@ -161,6 +167,7 @@ SETTING_LABELS = (
 
 @require_capability(Capability.PROTOCOL_EDIT)
 def settings_edit(request: HttpRequest) -> HttpResponse:
+    act = action(request)
     clinic = request.access.clinic
     current = selectors.settings_for(clinic)
     values = {name: getattr(current, name) for name, *_ in SETTING_LABELS}
@@ -182,7 +189,10 @@ def settings_edit(request: HttpRequest) -> HttpResponse:
         if not errors:
             try:
                 services.settings_update(
-                    clinic=clinic, values=parsed, origin=RequestOrigin.from_request(request)
+                    clinic=clinic,
+                    values=parsed,
+                    origin=act.origin,
+                    at=act.at,
                 )
             except services.SettingsInvalid as refused:
                 errors = refused.errors
@@ -219,6 +229,7 @@ def settings_edit(request: HttpRequest) -> HttpResponse:
 @require_capability(Capability.PROTOCOL_EDIT)
 def wording_page(request: HttpRequest) -> HttpResponse:
     """Paste or upload a clinic's official wording (JSON), validated before it is shown."""
+    act = action(request)
     clinic = request.access.clinic
     error = ""
     text = ""
@@ -233,7 +244,10 @@ def wording_page(request: HttpRequest) -> HttpResponse:
         else:
             try:
                 row = services.wording_upload(
-                    clinic=clinic, document=document, origin=RequestOrigin.from_request(request)
+                    clinic=clinic,
+                    document=document,
+                    origin=act.origin,
+                    at=act.at,
                 )
             except services.AssessmentError as refused:
                 error = str(refused)
@@ -262,9 +276,10 @@ def wording_page(request: HttpRequest) -> HttpResponse:
 @require_POST
 @require_capability(Capability.PROTOCOL_EDIT)
 def wording_retire(request: HttpRequest, wording_id: int) -> HttpResponse:
+    act = action(request)
     wording = get_object_or_404(
         InstrumentWording, pk=wording_id, clinic=request.access.clinic, active=True
     )
-    services.wording_retire(wording=wording, origin=RequestOrigin.from_request(request))
+    services.wording_retire(wording=wording, origin=act.origin, at=act.at)
     messages.success(request, "Wording retired; the project labels are shown again.")
     return redirect("assessments:wording")

@@ -18,9 +18,9 @@ from ketacare.assessments.forms import (
 )
 from ketacare.assessments.models import AssessmentResponse
 from ketacare.assessments.treatments import treatment_times_for
-from ketacare.audit.services import RequestOrigin, audit_record
 from ketacare.clinical.instruments import INSTRUMENTS
 from ketacare.core.access import require_capability
+from ketacare.core.actions import action, audit_read
 from ketacare.core.models import User
 from ketacare.core.roles import Capability, Role
 from ketacare.patients.models import Patient
@@ -28,13 +28,12 @@ from ketacare.patients.selectors import patient_get
 
 
 def _audit_view(request: HttpRequest, patient: Patient, what: str, object_id: object = "") -> None:
-    audit_record(
-        origin=RequestOrigin.from_request(request),
-        action="view",
+    audit_read(
+        action(request),
         object_type=what,
         object_id=object_id or patient.pk,
-        clinic_id=patient.clinic_id,
         patient_id=patient.pk,
+        clinic_id=patient.clinic_id,
         summary=f"Viewed {what.replace('_', ' ')}",
     )
 
@@ -103,6 +102,7 @@ def patient_measures(request: HttpRequest, patient_id: int) -> HttpResponse:
 @require_capability(Capability.ASSESSMENT_ENTER)
 def response_enter(request: HttpRequest, patient_id: int, code: str) -> HttpResponse:
     """Staff enter a clinician-rated instrument or a patient's paper questionnaire."""
+    act = action(request)
     patient = patient_get(request.access, patient_id)
     if code not in INSTRUMENTS:
         raise Http404("No such instrument.")
@@ -131,7 +131,8 @@ def response_enter(request: HttpRequest, patient_id: int, code: str) -> HttpResp
                     instrument=code,
                     answers=answers,
                     source=source,
-                    origin=RequestOrigin.from_request(request),
+                    origin=act.origin,
+                    at=act.at,
                     completed_at=completed_at,
                     wording_id=spec.wording_id,
                 )
@@ -199,6 +200,7 @@ def response_detail(request: HttpRequest, response_id: int) -> HttpResponse:
 @require_capability(Capability.ASSESSMENT_ENTER)
 def response_correct(request: HttpRequest, response_id: int) -> HttpResponse:
     """Correct a stored response: a new version with a reason; the old one is kept."""
+    act = action(request)
     response = selectors.response_in_clinic(request.access, response_id)
     patient = response.patient
     spec = selectors.form_spec(patient.clinic, response.instrument)
@@ -220,7 +222,8 @@ def response_correct(request: HttpRequest, response_id: int) -> HttpResponse:
                     response=response,
                     answers=answers,
                     reason=reason,
-                    origin=RequestOrigin.from_request(request),
+                    origin=act.origin,
+                    at=act.at,
                 )
             except (services.AssessmentError, services.AssessmentStateError) as refused:
                 errors["form"] = str(refused)
@@ -257,6 +260,7 @@ def _prescribers(patient: Patient) -> list[User]:
 @require_capability(Capability.ASSESSMENT_SCHEDULE)
 def plan_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
     """Start, change or end the patient's measurement plan."""
+    act = action(request)
     patient = patient_get(request.access, patient_id)
     plan = selectors.plan_current(patient)
     zone = patient.clinic.time_zone
@@ -282,7 +286,7 @@ def plan_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
         if values["prescriber"] and prescriber is None:
             errors["prescriber"] = "Choose a prescriber of this clinic."
         if not errors:
-            origin = RequestOrigin.from_request(request)
+            origin = act.origin
             try:
                 if plan is None:
                     services.plan_start(
@@ -299,7 +303,7 @@ def plan_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
                         started_at=parsed["started_at"],
                         maintenance_started_at=parsed["maintenance_started_at"],
                         prescriber=prescriber,
-                        ended_at=timezone.now() if values["end"] == "on" else None,
+                        ended_at=act.at if values["end"] == "on" else None,
                         origin=origin,
                     )
                     messages.success(request, "Measurement plan saved.")
@@ -325,6 +329,7 @@ def plan_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
 @require_capability(Capability.ASSESSMENT_ENTER)
 def send_link(request: HttpRequest, patient_id: int) -> HttpResponse:
     """E-mail the patient a one-time link to one questionnaire."""
+    act = action(request)
     patient = patient_get(request.access, patient_id)
     code = request.POST.get("instrument", "")
     if code not in INSTRUMENTS:
@@ -332,7 +337,10 @@ def send_link(request: HttpRequest, patient_id: int) -> HttpResponse:
     else:
         try:
             services.questionnaire_link_send(
-                patient=patient, instrument=code, origin=RequestOrigin.from_request(request)
+                patient=patient,
+                instrument=code,
+                origin=act.origin,
+                at=act.at,
             )
         except services.AssessmentError as refused:
             messages.error(request, str(refused))

@@ -39,6 +39,7 @@ def portal_patient(patient, staff):
         started_at=timezone.now(),
         prescriber=staff["prescriber"],
         origin=RequestOrigin.system("test"),
+        at=timezone.now(),
     )
     return patient
 

@@ -46,6 +46,7 @@ def make_plan(staff):
             maintenance_started_at=maintenance_started_at,
             prescriber=staff["prescriber"] if prescriber == "default" else prescriber,
             origin=RequestOrigin.system("test"),
+            at=timezone.now(),
         )
 
     return make
@@ -73,6 +74,7 @@ def submit(django_capture_on_commit_callbacks):
                 source=source,
                 completed_at=completed_at,
                 origin=origin or RequestOrigin.system("test"),
+                at=timezone.now(),
             )
 
     return make

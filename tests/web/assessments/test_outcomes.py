@@ -79,7 +79,9 @@ def test_rapid_response_appears_once_the_clinic_sets_its_window(
     from ketacare.assessments.services import settings_update
 
     settings_update(
-        clinic=clinic, values={"rapid_response_window_hours": 48}, origin=staff_origin()
+        clinic=clinic, values={"rapid_response_window_hours": 48},
+        origin=staff_origin(),
+        at=timezone.now(),
     )
     rows = (
         client_for("nurse").get(f"/api/v1/assessments/patients/{responder.pk}/trajectories").json()
@@ -106,7 +108,9 @@ def test_a_clinic_remission_setting_changes_the_status(
         if r["instrument"] == "madrs"
     )["status"]
     assert status()["state"] == "responder"
-    settings_update(clinic=clinic, values={"remission_madrs": 12}, origin=staff_origin())
+    settings_update(
+        clinic=clinic, values={"remission_madrs": 12}, origin=staff_origin(), at=timezone.now()
+    )
     assert status()["state"] == "remitter" and "S18" in status()["provenance"]["cite"]
 
 

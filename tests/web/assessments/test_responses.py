@@ -146,11 +146,14 @@ def test_a_correction_that_adds_a_flag_opens_an_alert_but_never_a_second_one(
 
     first = submit(patient, "phq9", PHQ9_CALM).response
     v2 = response_correct(
-        response=first, answers=PHQ9_ITEM9_POSITIVE, reason="item 9 misread", origin=staff_origin()
+        response=first, answers=PHQ9_ITEM9_POSITIVE, reason="item 9 misread", origin=staff_origin(),
+        at=timezone.now(),
     )
     assert v2.alert is not None
     v3 = response_correct(
-        response=v2.response, answers=[3] * 9, reason="all items misread", origin=staff_origin()
+        response=v2.response, answers=[3] * 9, reason="all items misread",
+        origin=staff_origin(),
+        at=timezone.now(),
     )
     assert v3.alert is None and Alert.objects.count() == 1
 

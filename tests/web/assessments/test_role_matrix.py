@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.utils import timezone
 
 from ketacare.core.roles import MATRIX, Capability
 from tests.conftest import ROLES
@@ -205,7 +206,9 @@ def ids(patient, make_plan, submit, staff_origin, clinic):
     result = submit(patient, "phq9", PHQ9_ITEM9_POSITIVE)
     assert result.alert is not None
     wording = wording_upload(
-        clinic=clinic, document=WORDING, origin=staff_origin("medical_director")
+        clinic=clinic, document=WORDING,
+        origin=staff_origin("medical_director"),
+        at=timezone.now(),
     )
     return {
         "pid": patient.pk,

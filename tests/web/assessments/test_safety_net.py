@@ -100,7 +100,12 @@ def test_madrs_item10_alerts_only_once_the_clinic_sets_a_cutoff(
 
     answers = [1] * 9 + [4]
     assert submit(patient, "madrs", answers).alert is None
-    settings_update(clinic=clinic, values={"madrs_item10_flag_min": 4}, origin=staff_origin())
+    settings_update(
+        clinic=clinic,
+        values={"madrs_item10_flag_min": 4},
+        origin=staff_origin(),
+        at=timezone.now(),
+    )
     alert = submit(patient, "madrs", answers).alert
     assert alert is not None and alert.code == "madrs_madrs_suicidal_thoughts"
 
@@ -406,7 +411,9 @@ def test_a_link_submission_with_a_flag_shows_resources_with_email_down(
     from django.test import override_settings
 
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
-        _, url = questionnaire_link_send(patient=patient, instrument="phq9", origin=staff_origin())
+        _, url = questionnaire_link_send(
+            patient=patient, instrument="phq9", origin=staff_origin(), at=timezone.now()
+        )
     path = re.sub(r"^https?://[^/]+", "", url)
     response = Client().post(path, _form(PHQ9_ITEM9_POSITIVE))
     assert response.status_code == 200
