@@ -13,8 +13,10 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.shortcuts import render as render_template
 
 from ketacare.core.errors import DOMAIN_ERRORS, DomainError, Forbidden, NotFound, as_domain_error
@@ -39,6 +41,17 @@ def page_errors(render: Renderer | None = None) -> Callable[[Callable], Callable
         return wrapped
 
     return decorator
+
+
+def flash_back(target: Callable[..., str]) -> Renderer:
+    """A ``page_errors`` render for post-redirect actions: the refusal becomes a message on the
+    page the form came from. ``target(request, *view_args, **view_kwargs)`` gives its URL."""
+
+    def render(request: HttpRequest, error: DomainError, *args: Any, **kwargs: Any) -> HttpResponse:
+        messages.error(request, error.message)
+        return redirect(target(request, *args, **kwargs))
+
+    return render
 
 
 def error_page(request: HttpRequest, error: DomainError) -> HttpResponse:

@@ -3,66 +3,60 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Router, Status
 
-from ketacare.audit.services import RequestOrigin, audit_record
-from ketacare.clinical.common import ClinicalRuleError, Route
-from ketacare.core.api_utils import require
+from ketacare.audit.services import audit_record
+from ketacare.clinical.common import Route
+from ketacare.core.actions import Action, action, audit_read
+from ketacare.core.errors import Invalid, NotFound
 from ketacare.core.models import Chair, User
 from ketacare.core.roles import Capability
+from ketacare.core.schemas import ERRORS, READ_ERRORS
 from ketacare.patients.selectors import patient_get
 from ketacare.treatment import booking, consent, presenters, selectors, services
-from ketacare.treatment.errors import TreatmentError
 from ketacare.treatment.models import AftercarePlan, ConsentDocument, ConsentSignature
 from ketacare.treatment.schemas import (
-    ERRORS,
     AftercareIn,
     AppointmentIn,
     AppointmentOut,
+    ChecklistEntryOut,
     ChecklistNoteIn,
+    ChecklistStateOut,
     ConsentDocumentIn,
     ConsentDocumentOut,
     ConsentStatusOut,
+    CountersignedOut,
     CourseIn,
     CourseOut,
     DoseIn,
     DoseOut,
-    Error,
     OrderIn,
     OrderOut,
     PhaseIn,
     ProtocolOut,
     ReasonIn,
     RemsIn,
+    RevokedOut,
     ScreeningIn,
     ScreeningOut,
     SeriesIn,
     SettingIn,
+    SettingValueOut,
 )
 
 router = Router(tags=["treatment"])
 
 
-def _refused(error: TreatmentError) -> Status:
-    return Status(error.status, {"detail": str(error), "fields": error.fields})
-
-
-def _origin(request) -> RequestOrigin:
-    return RequestOrigin.from_request(request)
-
-
-def _audit_view(request, *, patient_id: int, clinic_id: int, what: str, object_id="") -> None:
-    audit_record(
-        origin=_origin(request),
-        action="view",
+def _audit_view(act: Action, *, patient_id: int, clinic_id: int, what: str, object_id="") -> None:
+    audit_read(
+        act,
         object_type=what,
         object_id=object_id or patient_id,
-        clinic_id=clinic_id,
         patient_id=patient_id,
+        clinic_id=clinic_id,
         summary=f"Viewed {what.replace('_', ' ')} through the API",
     )
 
@@ -70,10 +64,14 @@ def _audit_view(request, *, patient_id: int, clinic_id: int, what: str, object_i
 # --- protocol ---------------------------------------------------------------------------------
 
 
-@router.get("/protocol", response=ProtocolOut, summary="Every rule and setting, as in force")
+@router.get(
+    "/protocol",
+    response={200: ProtocolOut, **READ_ERRORS},
+    summary="Every rule and setting, as in force",
+)
 def get_protocol(request):
-    access = require(request, Capability.PROTOCOL_VIEW)
-    protocol = selectors.clinic_protocol(access.clinic)
+    act = action(request, Capability.PROTOCOL_VIEW)
+    protocol = selectors.clinic_protocol(act.clinic)
     return {
         "settings": presenters.protocol_rows(protocol),
         "unset_required": [spec.key for spec in protocol.unset_required()],
@@ -81,33 +79,29 @@ def get_protocol(request):
     }
 
 
-@router.put("/protocol/{key}", response={200: dict, **ERRORS}, summary="Change one setting")
+@router.put(
+    "/protocol/{key}", response={200: SettingValueOut, **ERRORS}, summary="Change one setting"
+)
 def set_protocol(request, key: str, payload: SettingIn):
-    access = require(request, Capability.PROTOCOL_EDIT)
-    try:
-        services.protocol_setting_set(
-            clinic=access.clinic,
-            key=key,
-            value=payload.value,
-            origin=_origin(request),
-            at=timezone.now(),
-        )
-    except TreatmentError as refused:
-        return _refused(refused)
-    protocol = selectors.clinic_protocol(access.clinic)
-    return {"key": key, "value": protocol.value(key)}
+    act = action(request, Capability.PROTOCOL_EDIT)
+    services.protocol_setting_set(
+        clinic=act.clinic,
+        key=key,
+        value=payload.value,
+        origin=act.origin,
+        at=act.at,
+    )
+    protocol = selectors.clinic_protocol(act.clinic)
+    return SettingValueOut(key=key, value=protocol.value(key))
 
 
-@router.delete("/protocol/{key}", response={200: dict, **ERRORS}, summary="Back to the default")
+@router.delete(
+    "/protocol/{key}", response={200: SettingValueOut, **ERRORS}, summary="Back to the default"
+)
 def reset_protocol(request, key: str):
-    access = require(request, Capability.PROTOCOL_EDIT)
-    try:
-        services.protocol_setting_reset(
-            clinic=access.clinic, key=key, origin=_origin(request), at=timezone.now()
-        )
-    except TreatmentError as refused:
-        return _refused(refused)
-    return {"key": key, "value": selectors.clinic_protocol(access.clinic).value(key)}
+    act = action(request, Capability.PROTOCOL_EDIT)
+    services.protocol_setting_reset(clinic=act.clinic, key=key, origin=act.origin, at=act.at)
+    return SettingValueOut(key=key, value=selectors.clinic_protocol(act.clinic).value(key))
 
 
 # --- screening --------------------------------------------------------------------------------
@@ -119,35 +113,32 @@ def reset_protocol(request, key: str):
     summary="Screen the current intake for a route and indication",
 )
 def run_screening(request, patient_id: int, payload: ScreeningIn):
-    access = require(request, Capability.ELIGIBILITY_SCREEN)
-    patient = patient_get(access, patient_id)
-    try:
-        result = services.screening_run(
-            patient=patient,
-            route=payload.route,
-            indication=payload.indication,
-            origin=_origin(request),
-            at=timezone.now(),
-        )
-    except TreatmentError as refused:
-        return _refused(refused)
+    act = action(request, Capability.ELIGIBILITY_SCREEN)
+    patient = patient_get(act.access, patient_id)
+    result = services.screening_run(
+        patient=patient,
+        route=payload.route,
+        indication=payload.indication,
+        origin=act.origin,
+        at=act.at,
+    )
     return Status(201, presenters.screening_dict(result))
 
 
-@router.get("/patients/{patient_id}/screenings", response=list[ScreeningOut])
+@router.get("/patients/{patient_id}/screenings", response={200: list[ScreeningOut], **READ_ERRORS})
 def list_screenings(request, patient_id: int):
-    access = require(request, Capability.CHART_VIEW)
-    patient = patient_get(access, patient_id)
-    _audit_view(request, patient_id=patient.pk, clinic_id=patient.clinic_id, what="screenings")
+    act = action(request, Capability.CHART_VIEW)
+    patient = patient_get(act.access, patient_id)
+    _audit_view(act, patient_id=patient.pk, clinic_id=patient.clinic_id, what="screenings")
     return [presenters.screening_dict(s) for s in selectors.screenings_for(patient)[:100]]
 
 
-@router.get("/screenings/{screening_id}", response=ScreeningOut)
+@router.get("/screenings/{screening_id}", response={200: ScreeningOut, **READ_ERRORS})
 def get_screening(request, screening_id: int):
-    access = require(request, Capability.CHART_VIEW)
-    result = selectors.screening_get(access, screening_id)
+    act = action(request, Capability.CHART_VIEW)
+    result = selectors.screening_get(act.access, screening_id)
     _audit_view(
-        request,
+        act,
         patient_id=result.patient_id,
         clinic_id=result.clinic_id,
         what="screening",
@@ -172,37 +163,34 @@ def _course_out(course) -> dict:
     summary="Plan a course on the latest screening",
 )
 def create_course(request, patient_id: int, payload: CourseIn):
-    access = require(request, Capability.PLAN_EDIT)
-    patient = patient_get(access, patient_id)
-    try:
-        course = services.course_create(
-            patient=patient,
-            route=payload.route,
-            indication=payload.indication,
-            regimen_key=payload.regimen_key,
-            risk_benefit_note=payload.risk_benefit_note,
-            origin=_origin(request),
-            at=timezone.now(),
-        )
-    except TreatmentError as refused:
-        return _refused(refused)
+    act = action(request, Capability.PLAN_EDIT)
+    patient = patient_get(act.access, patient_id)
+    course = services.course_create(
+        patient=patient,
+        route=payload.route,
+        indication=payload.indication,
+        regimen_key=payload.regimen_key,
+        risk_benefit_note=payload.risk_benefit_note,
+        origin=act.origin,
+        at=act.at,
+    )
     return Status(201, _course_out(course))
 
 
-@router.get("/patients/{patient_id}/courses", response=list[CourseOut])
+@router.get("/patients/{patient_id}/courses", response={200: list[CourseOut], **READ_ERRORS})
 def list_courses(request, patient_id: int):
-    access = require(request, Capability.CHART_VIEW)
-    patient = patient_get(access, patient_id)
-    _audit_view(request, patient_id=patient.pk, clinic_id=patient.clinic_id, what="courses")
+    act = action(request, Capability.CHART_VIEW)
+    patient = patient_get(act.access, patient_id)
+    _audit_view(act, patient_id=patient.pk, clinic_id=patient.clinic_id, what="courses")
     return [_course_out(c) for c in selectors.courses_for(patient)]
 
 
-@router.get("/courses/{course_id}", response=CourseOut)
+@router.get("/courses/{course_id}", response={200: CourseOut, **READ_ERRORS})
 def get_course(request, course_id: int):
-    access = require(request, Capability.CHART_VIEW)
-    course = selectors.course_get(access, course_id)
+    act = action(request, Capability.CHART_VIEW)
+    course = selectors.course_get(act.access, course_id)
     _audit_view(
-        request,
+        act,
         patient_id=course.patient_id,
         clinic_id=course.clinic_id,
         what="course",
@@ -213,22 +201,19 @@ def get_course(request, course_id: int):
 
 @router.post("/courses/{course_id}/phase", response={200: CourseOut, **ERRORS})
 def move_course(request, course_id: int, payload: PhaseIn):
-    access = require(request, Capability.PLAN_EDIT)
-    course = selectors.course_get(access, course_id)
+    act = action(request, Capability.PLAN_EDIT)
+    course = selectors.course_get(act.access, course_id)
     relapse, reason = False, payload.reason
     if payload.to == "booster":
         relapse, reason = selectors.booster_grounds(course, payload.reason)
-    try:
-        course = services.course_move(
-            course=course,
-            to=payload.to,
-            relapse_detected=relapse,
-            reason=reason,
-            origin=_origin(request),
-            at=timezone.now(),
-        )
-    except TreatmentError as refused:
-        return _refused(refused)
+    course = services.course_move(
+        course=course,
+        to=payload.to,
+        relapse_detected=relapse,
+        reason=reason,
+        origin=act.origin,
+        at=act.at,
+    )
     return _course_out(course)
 
 
@@ -238,19 +223,16 @@ def move_course(request, course_id: int, payload: PhaseIn):
     summary="Compute the dose without saving",
 )
 def preview_dose(request, course_id: int, payload: DoseIn):
-    access = require(request, Capability.PLAN_EDIT)
-    course = selectors.course_get(access, course_id)
-    try:
-        outcome = services.dose_preview(
-            course=course,
-            inputs=payload.inputs(),
-            titration_reason=payload.titration_reason,
-            at=timezone.now(),
-        )
-    except ClinicalRuleError as refused:
-        return Status(409, {"detail": str(refused), "fields": {"dose": str(refused)}})
+    act = action(request, Capability.PLAN_EDIT)
+    course = selectors.course_get(act.access, course_id)
+    outcome = services.dose_preview(
+        course=course,
+        inputs=payload.inputs(),
+        titration_reason=payload.titration_reason,
+        at=act.at,
+    )
     _audit_view(
-        request,
+        act,
         patient_id=course.patient_id,
         clinic_id=course.clinic_id,
         what="dose_calculation",
@@ -261,40 +243,37 @@ def preview_dose(request, course_id: int, payload: DoseIn):
 
 @router.post("/courses/{course_id}/orders", response={201: OrderOut, **ERRORS})
 def create_order(request, course_id: int, payload: OrderIn):
-    access = require(request, Capability.PLAN_EDIT)
-    course = selectors.course_get(access, course_id)
-    try:
-        order = services.order_draft(
-            course=course,
-            inputs=payload.inputs(),
-            titration_reason=payload.titration_reason,
-            sessions_authorised=payload.sessions_authorised,
-            instructions=payload.instructions,
-            origin=_origin(request),
-            at=timezone.now(),
-        )
-    except TreatmentError as refused:
-        return _refused(refused)
+    act = action(request, Capability.PLAN_EDIT)
+    course = selectors.course_get(act.access, course_id)
+    order = services.order_draft(
+        course=course,
+        inputs=payload.inputs(),
+        titration_reason=payload.titration_reason,
+        sessions_authorised=payload.sessions_authorised,
+        instructions=payload.instructions,
+        origin=act.origin,
+        at=act.at,
+    )
     return Status(201, presenters.order_dict(order))
 
 
-@router.get("/courses/{course_id}/orders", response=list[OrderOut])
+@router.get("/courses/{course_id}/orders", response={200: list[OrderOut], **READ_ERRORS})
 def list_orders(request, course_id: int):
     """Prescribers see drafts too; everyone else sees only signed (actionable) and past orders."""
-    access = require(request, Capability.CHART_VIEW)
-    course = selectors.course_get(access, course_id)
-    _audit_view(request, patient_id=course.patient_id, clinic_id=course.clinic_id, what="orders")
-    return [presenters.order_dict(o) for o in selectors.orders_visible(course, access)]
+    act = action(request, Capability.CHART_VIEW)
+    course = selectors.course_get(act.access, course_id)
+    _audit_view(act, patient_id=course.patient_id, clinic_id=course.clinic_id, what="orders")
+    return [presenters.order_dict(o) for o in selectors.orders_visible(course, act.access)]
 
 
-@router.get("/orders/{order_id}", response={200: OrderOut, 404: Error})
+@router.get("/orders/{order_id}", response={200: OrderOut, **READ_ERRORS})
 def get_order(request, order_id: int):
-    access = require(request, Capability.CHART_VIEW)
-    order = selectors.order_get(access, order_id)
-    if order.status == order.Status.DRAFT and not access.is_prescriber:
-        return Status(404, {"detail": "Drafts are visible to prescribers only."})
+    act = action(request, Capability.CHART_VIEW)
+    order = selectors.order_get(act.access, order_id)
+    if order.status == order.Status.DRAFT and not act.access.is_prescriber:
+        raise NotFound("Drafts are visible to prescribers only.")
     _audit_view(
-        request,
+        act,
         patient_id=order.patient_id,
         clinic_id=order.course.clinic_id,
         what="order",
@@ -305,96 +284,84 @@ def get_order(request, order_id: int):
 
 @router.post("/orders/{order_id}/sign", response={200: OrderOut, **ERRORS})
 def sign_order(request, order_id: int):
-    access = require(request, Capability.ORDER_SIGN)
-    order = selectors.order_get(access, order_id)
-    try:
-        order = services.order_sign(order=order, origin=_origin(request), at=timezone.now())
-    except TreatmentError as refused:
-        return _refused(refused)
+    act = action(request, Capability.ORDER_SIGN)
+    order = selectors.order_get(act.access, order_id)
+    order = services.order_sign(order=order, origin=act.origin, at=act.at)
     return presenters.order_dict(order)
 
 
 @router.post("/orders/{order_id}/cancel", response={200: OrderOut, **ERRORS})
 def cancel_order(request, order_id: int, payload: ReasonIn):
-    access = require(request, Capability.PLAN_EDIT)
-    order = selectors.order_get(access, order_id)
-    try:
-        order = services.order_cancel(
-            order=order, reason=payload.reason, origin=_origin(request), at=timezone.now()
-        )
-    except TreatmentError as refused:
-        return _refused(refused)
+    act = action(request, Capability.PLAN_EDIT)
+    order = selectors.order_get(act.access, order_id)
+    order = services.order_cancel(order=order, reason=payload.reason, origin=act.origin, at=act.at)
     return presenters.order_dict(order)
 
 
 # --- checklist, REMS, aftercare ---------------------------------------------------------------
 
 
-@router.get("/courses/{course_id}/checklist", response=list[dict[str, Any]])
+@router.get(
+    "/courses/{course_id}/checklist", response={200: list[ChecklistEntryOut], **READ_ERRORS}
+)
 def get_checklist(request, course_id: int):
-    access = require(request, Capability.CHART_VIEW)
-    course = selectors.course_get(access, course_id)
-    _audit_view(request, patient_id=course.patient_id, clinic_id=course.clinic_id, what="checklist")
-    return [entry.__dict__ for entry in selectors.course_checklist(course, at=timezone.now())]
+    act = action(request, Capability.CHART_VIEW)
+    course = selectors.course_get(act.access, course_id)
+    _audit_view(act, patient_id=course.patient_id, clinic_id=course.clinic_id, what="checklist")
+    return [ChecklistEntryOut(**e.__dict__) for e in selectors.course_checklist(course, at=act.at)]
 
 
-@router.post("/courses/{course_id}/checklist/{key}", response={200: dict, **ERRORS})
+@router.post("/courses/{course_id}/checklist/{key}", response={200: ChecklistStateOut, **ERRORS})
 def confirm_checklist(request, course_id: int, key: str, payload: ChecklistNoteIn):
-    access = require(request, Capability.PLAN_EDIT)
-    course = selectors.course_get(access, course_id)
-    try:
-        services.checklist_confirm(
-            course=course, key=key, note=payload.note, origin=_origin(request), at=timezone.now()
-        )
-    except TreatmentError as refused:
-        return _refused(refused)
-    return {"key": key, "done": True}
+    act = action(request, Capability.PLAN_EDIT)
+    course = selectors.course_get(act.access, course_id)
+    services.checklist_confirm(
+        course=course, key=key, note=payload.note, origin=act.origin, at=act.at
+    )
+    return ChecklistStateOut(key=key, done=True)
 
 
-@router.delete("/courses/{course_id}/checklist/{key}", response={200: dict, **ERRORS})
+@router.delete("/courses/{course_id}/checklist/{key}", response={200: ChecklistStateOut, **ERRORS})
 def clear_checklist(request, course_id: int, key: str):
-    access = require(request, Capability.PLAN_EDIT)
-    course = selectors.course_get(access, course_id)
-    services.checklist_clear(course=course, key=key, origin=_origin(request), at=timezone.now())
-    return {"key": key, "done": False}
+    act = action(request, Capability.PLAN_EDIT)
+    course = selectors.course_get(act.access, course_id)
+    services.checklist_clear(course=course, key=key, origin=act.origin, at=act.at)
+    return ChecklistStateOut(key=key, done=False)
 
 
 @router.put("/courses/{course_id}/rems", response={200: CourseOut, **ERRORS})
 def record_rems(request, course_id: int, payload: RemsIn):
-    access = require(request, Capability.PLAN_EDIT)
-    course = selectors.course_get(access, course_id)
-    try:
-        course = services.course_rems_enrol(
-            course=course,
-            enrolled_on=payload.enrolled_on,
-            enrolment_id=payload.enrolment_id,
-            origin=_origin(request),
-            at=timezone.now(),
-        )
-    except TreatmentError as refused:
-        return _refused(refused)
+    act = action(request, Capability.PLAN_EDIT)
+    course = selectors.course_get(act.access, course_id)
+    course = services.course_rems_enrol(
+        course=course,
+        enrolled_on=payload.enrolled_on,
+        enrolment_id=payload.enrolment_id,
+        origin=act.origin,
+        at=act.at,
+    )
     return _course_out(course)
 
 
-@router.get("/courses/{course_id}/aftercare", response={200: AftercareIn, 404: Error})
+@router.get("/courses/{course_id}/aftercare", response={200: AftercareIn, **READ_ERRORS})
 def get_aftercare(request, course_id: int):
-    access = require(request, Capability.CHART_VIEW)
-    course = selectors.course_get(access, course_id)
+    act = action(request, Capability.CHART_VIEW)
+    course = selectors.course_get(act.access, course_id)
     plan = AftercarePlan.objects.filter(course=course).first()
     _audit_view(
-        request, patient_id=course.patient_id, clinic_id=course.clinic_id, what="aftercare_plan"
+        act, patient_id=course.patient_id, clinic_id=course.clinic_id, what="aftercare_plan"
     )
     if plan is None:
-        return Status(404, {"detail": "No aftercare plan yet."})
+        raise NotFound("No aftercare plan yet.")
     return {name: getattr(plan, name) for name in AftercarePlan.FIELDS}
 
 
 @router.put("/courses/{course_id}/aftercare", response={200: AftercareIn, **ERRORS})
 def save_aftercare(request, course_id: int, payload: AftercareIn):
-    access = require(request, Capability.PLAN_EDIT)
-    course = selectors.course_get(access, course_id)
+    act = action(request, Capability.PLAN_EDIT)
+    course = selectors.course_get(act.access, course_id)
     plan = services.aftercare_save(
-        course=course, values=payload.dict(), origin=_origin(request), at=timezone.now()
+        course=course, values=payload.dict(), origin=act.origin, at=act.at
     )
     return {name: getattr(plan, name) for name in AftercarePlan.FIELDS}
 
@@ -420,132 +387,124 @@ def _nurse(access, nurse_id: int | None) -> User | None:
     summary="Book the regimen's sessions for a phase",
 )
 def book_series(request, course_id: int, payload: SeriesIn):
-    access = require(request, Capability.APPOINTMENT_BOOK)
-    course = selectors.course_get(access, course_id)
-    chair = _chair(access, payload.chair_id)
-    try:
-        booked = booking.course_book_series(
-            course=course,
-            phase=payload.phase,
-            start=payload.start,
-            time=payload.time,
-            weekdays=tuple(payload.weekdays) if payload.weekdays else None,
-            until=payload.until,
-            duration_minutes=payload.duration_minutes or booking.default_duration_minutes(course),
-            chair=chair,
-            nurse=_nurse(access, payload.nurse_id),
-            origin=_origin(request),
-            at=timezone.now(),
-        )
-    except TreatmentError as refused:
-        return _refused(refused)
+    act = action(request, Capability.APPOINTMENT_BOOK)
+    course = selectors.course_get(act.access, course_id)
+    chair = _chair(act.access, payload.chair_id)
+    booked = booking.course_book_series(
+        course=course,
+        phase=payload.phase,
+        start=payload.start,
+        time=payload.time,
+        weekdays=tuple(payload.weekdays) if payload.weekdays else None,
+        until=payload.until,
+        duration_minutes=payload.duration_minutes or booking.default_duration_minutes(course),
+        chair=chair,
+        nurse=_nurse(act.access, payload.nurse_id),
+        origin=act.origin,
+        at=act.at,
+    )
     return Status(201, [presenters.appointment_dict(a) for a in booked])
 
 
 @router.post("/appointments", response={201: AppointmentOut, **ERRORS})
 def book_one(request, payload: AppointmentIn):
-    access = require(request, Capability.APPOINTMENT_BOOK)
-    patient = patient_get(access, payload.patient_id)
-    course = selectors.course_get(access, payload.course_id) if payload.course_id else None
+    act = action(request, Capability.APPOINTMENT_BOOK)
+    patient = patient_get(act.access, payload.patient_id)
+    course = selectors.course_get(act.access, payload.course_id) if payload.course_id else None
     starts_at = payload.starts_at
     if timezone.is_naive(starts_at):
-        starts_at = starts_at.replace(tzinfo=access.clinic.zone)
-    try:
-        appointment = booking.appointment_book(
-            patient=patient,
-            course=course,
-            kind=payload.kind,
-            starts_at=starts_at,
-            ends_at=starts_at + dt.timedelta(minutes=payload.duration_minutes),
-            chair=_chair(access, payload.chair_id),
-            nurse=_nurse(access, payload.nurse_id),
-            origin=_origin(request),
-            at=timezone.now(),
-        )
-    except TreatmentError as refused:
-        return _refused(refused)
+        starts_at = starts_at.replace(tzinfo=act.clinic.zone)
+    appointment = booking.appointment_book(
+        patient=patient,
+        course=course,
+        kind=payload.kind,
+        starts_at=starts_at,
+        ends_at=starts_at + dt.timedelta(minutes=payload.duration_minutes),
+        chair=_chair(act.access, payload.chair_id),
+        nurse=_nurse(act.access, payload.nurse_id),
+        origin=act.origin,
+        at=act.at,
+    )
     return Status(201, presenters.appointment_dict(appointment))
 
 
-@router.get("/appointments", response={200: list[AppointmentOut], 422: Error})
+@router.get("/appointments", response={200: list[AppointmentOut], **ERRORS})
 def list_appointments(request, day: dt.date | None = None, days: int = 1):
     """The clinic's appointments from ``day`` (clinic time zone, default today) for ``days``."""
-    access = require(request, Capability.APPOINTMENT_BOOK)
+    act = action(request, Capability.APPOINTMENT_BOOK)
     if not 1 <= days <= 31:
-        return Status(422, {"detail": "days must be 1 to 31"})
-    zone = access.clinic.zone
-    day = day or timezone.now().astimezone(zone).date()
+        raise Invalid.field("days", "Days must be 1 to 31.")
+    zone = act.clinic.zone
+    day = day or act.at.astimezone(zone).date()
     start = dt.datetime.combine(day, dt.time.min, tzinfo=zone)
-    rows = list(selectors.appointments_between(access.clinic, start, start + dt.timedelta(days)))
+    rows = list(selectors.appointments_between(act.clinic, start, start + dt.timedelta(days)))
     audit_record(
-        origin=_origin(request),
+        origin=act.origin,
         action="view",
         object_type="appointment_list",
-        clinic_id=access.clinic.pk,
+        clinic_id=act.clinic.pk,
         summary=f"Listed {len(rows)} appointments through the API",
         changes={"day": day, "days": days, "patient_ids": sorted({a.patient_id for a in rows})},
     )
     return [presenters.appointment_dict(a) for a in rows]
 
 
-@router.get("/patients/{patient_id}/appointments", response=list[AppointmentOut])
+@router.get(
+    "/patients/{patient_id}/appointments", response={200: list[AppointmentOut], **READ_ERRORS}
+)
 def patient_appointments(request, patient_id: int):
-    access = require(request, Capability.APPOINTMENT_BOOK)
-    patient = patient_get(access, patient_id)
-    _audit_view(request, patient_id=patient.pk, clinic_id=patient.clinic_id, what="appointments")
+    act = action(request, Capability.APPOINTMENT_BOOK)
+    patient = patient_get(act.access, patient_id)
+    _audit_view(act, patient_id=patient.pk, clinic_id=patient.clinic_id, what="appointments")
     return [presenters.appointment_dict(a) for a in selectors.appointments_for(patient)]
 
 
 @router.post("/appointments/{appointment_id}/cancel", response={200: AppointmentOut, **ERRORS})
 def cancel_appointment(request, appointment_id: int, payload: ReasonIn):
-    access = require(request, Capability.APPOINTMENT_BOOK)
-    appointment = selectors.appointment_get(access, appointment_id)
-    try:
-        appointment = booking.appointment_cancel(
-            appointment=appointment,
-            reason=payload.reason,
-            origin=_origin(request),
-            at=timezone.now(),
-        )
-    except TreatmentError as refused:
-        return _refused(refused)
+    act = action(request, Capability.APPOINTMENT_BOOK)
+    appointment = selectors.appointment_get(act.access, appointment_id)
+    appointment = booking.appointment_cancel(
+        appointment=appointment,
+        reason=payload.reason,
+        origin=act.origin,
+        at=act.at,
+    )
     return presenters.appointment_dict(appointment)
 
 
 # --- consent ----------------------------------------------------------------------------------
 
 
-@router.get("/consent-documents", response=list[ConsentDocumentOut])
+@router.get("/consent-documents", response={200: list[ConsentDocumentOut], **READ_ERRORS})
 def list_consent_documents(request):
-    access = require(request, Capability.CONSENT_MANAGE)
+    act = action(request, Capability.CONSENT_MANAGE)
     consent.consent_documents_ensure(
-        clinic=access.clinic, on=timezone.localdate(), origin=_origin(request)
+        clinic=act.clinic, on=act.at.astimezone(act.clinic.zone).date(), origin=act.origin
     )
-    return list(ConsentDocument.objects.filter(clinic=access.clinic).order_by("route", "-version"))
+    return list(ConsentDocument.objects.filter(clinic=act.clinic).order_by("route", "-version"))
 
 
 @router.post("/consent-documents", response={201: ConsentDocumentOut, **ERRORS})
 def publish_consent(request, payload: ConsentDocumentIn):
-    access = require(request, Capability.PROTOCOL_EDIT)
-    try:
-        document = consent.consent_document_publish(
-            clinic=access.clinic,
-            route=payload.route,
-            title=payload.title,
-            body=payload.body,
-            origin=_origin(request),
-            at=timezone.now(),
-        )
-    except TreatmentError as refused:
-        return _refused(refused)
+    act = action(request, Capability.PROTOCOL_EDIT)
+    document = consent.consent_document_publish(
+        clinic=act.clinic,
+        route=payload.route,
+        title=payload.title,
+        body=payload.body,
+        origin=act.origin,
+        at=act.at,
+    )
     return Status(201, document)
 
 
-@router.get("/patients/{patient_id}/consents", response=list[ConsentStatusOut])
+@router.get(
+    "/patients/{patient_id}/consents", response={200: list[ConsentStatusOut], **READ_ERRORS}
+)
 def patient_consents(request, patient_id: int):
-    access = require(request, Capability.CHART_VIEW)
-    patient = patient_get(access, patient_id)
-    now = timezone.now()
+    act = action(request, Capability.CHART_VIEW)
+    patient = patient_get(act.access, patient_id)
+    now = act.at
     rows = []
     for route in Route:
         document = consent.consent_document_current(patient.clinic, route, at=now)
@@ -569,7 +528,7 @@ def patient_consents(request, patient_id: int):
                 "clinician_signed_at": signature.clinician_signed_at if signature else None,
             }
         )
-    _audit_view(request, patient_id=patient.pk, clinic_id=patient.clinic_id, what="consents")
+    _audit_view(act, patient_id=patient.pk, clinic_id=patient.clinic_id, what="consents")
     return rows
 
 
@@ -581,27 +540,21 @@ def _signature(access, signature_id: int) -> ConsentSignature:
     )
 
 
-@router.post("/consent-signatures/{signature_id}/countersign", response={200: dict, **ERRORS})
+@router.post(
+    "/consent-signatures/{signature_id}/countersign", response={200: CountersignedOut, **ERRORS}
+)
 def countersign(request, signature_id: int):
-    access = require(request, Capability.CONSENT_MANAGE)
-    signature = _signature(access, signature_id)
-    try:
-        signature = consent.consent_countersign(
-            signature=signature, origin=_origin(request), at=timezone.now()
-        )
-    except TreatmentError as refused:
-        return _refused(refused)
-    return {"id": signature.pk, "clinician_signed_at": signature.clinician_signed_at}
+    act = action(request, Capability.CONSENT_MANAGE)
+    signature = _signature(act.access, signature_id)
+    signature = consent.consent_countersign(signature=signature, origin=act.origin, at=act.at)
+    return CountersignedOut(id=signature.pk, clinician_signed_at=signature.clinician_signed_at)
 
 
-@router.post("/consent-signatures/{signature_id}/revoke", response={200: dict, **ERRORS})
+@router.post("/consent-signatures/{signature_id}/revoke", response={200: RevokedOut, **ERRORS})
 def revoke(request, signature_id: int, payload: ReasonIn):
-    access = require(request, Capability.CONSENT_MANAGE)
-    signature = _signature(access, signature_id)
-    try:
-        signature = consent.consent_revoke(
-            signature=signature, reason=payload.reason, origin=_origin(request), at=timezone.now()
-        )
-    except TreatmentError as refused:
-        return _refused(refused)
-    return {"id": signature.pk, "revoked_at": signature.revoked_at}
+    act = action(request, Capability.CONSENT_MANAGE)
+    signature = _signature(act.access, signature_id)
+    signature = consent.consent_revoke(
+        signature=signature, reason=payload.reason, origin=act.origin, at=act.at
+    )
+    return RevokedOut(id=signature.pk, revoked_at=signature.revoked_at)

@@ -19,7 +19,7 @@ from ketacare.clinical.regimens import plan_booster, plan_induction, plan_mainte
 from ketacare.core.models import Chair, Clinic, User
 from ketacare.patients.models import Patient
 from ketacare.treatment import selectors
-from ketacare.treatment.errors import BookingConflict, TreatmentError
+from ketacare.treatment.errors import BookingConflict, TreatmentError, TreatmentInvalid
 from ketacare.treatment.models import Appointment, TreatmentCourse
 from ketacare.treatment.preparation import instructions_text
 
@@ -131,16 +131,16 @@ def appointment_book(
     treatment."""
     clinic = patient.clinic
     if kind not in Appointment.Kind.values:
-        raise TreatmentError(f"Unknown appointment kind {kind!r}.", status=422)
+        raise TreatmentInvalid(f"Unknown appointment kind {kind!r}.")
     if course is not None and course.patient_id != patient.pk:
-        raise TreatmentError("The course belongs to another patient.", status=422)
+        raise TreatmentInvalid("The course belongs to another patient.")
     if kind == Appointment.Kind.TREATMENT:
         if course is None:
-            raise TreatmentError("A treatment is booked on a course.", status=422)
+            raise TreatmentInvalid("A treatment is booked on a course.")
         if chair is None:
             raise TreatmentError("A treatment needs a chair.", fields={"chair": "Required."})
     if ends_at <= starts_at:
-        raise TreatmentError("The appointment must end after it starts.", status=422)
+        raise TreatmentInvalid("The appointment must end after it starts.")
     if starts_at < at:
         raise TreatmentError("The appointment is in the past.", fields={"date": "In the past."})
     _check_resources(clinic, chair, nurse)
@@ -190,7 +190,7 @@ def course_book_series(
     if course.phase == TreatmentCourse.Phase.COMPLETED:
         raise TreatmentError("The course is completed.")
     if duration_minutes < 5 or duration_minutes > 24 * 60:
-        raise TreatmentError("Duration must be 5 minutes to 24 hours.", status=422)
+        raise TreatmentInvalid("Duration must be 5 minutes to 24 hours.")
     _check_resources(course.clinic, chair, nurse)
     template = selectors.clinic_protocol(course.clinic).templates[course.regimen_key]
     try:
@@ -210,7 +210,7 @@ def course_book_series(
         else:
             raise ClinicalRuleError(f"Unknown phase {phase!r}")
     except ClinicalRuleError as refused:
-        raise TreatmentError(str(refused), fields={"start": str(refused)}, status=422) from None
+        raise TreatmentInvalid(str(refused), fields={"start": str(refused)}) from None
     zone = course.clinic.zone
     length = dt.timedelta(minutes=duration_minutes)
     slots = [(p, dt.datetime.combine(p.scheduled_date, time, tzinfo=zone)) for p in planned]
@@ -268,7 +268,7 @@ def appointment_cancel(
     if appointment.status != Appointment.Status.BOOKED:
         raise TreatmentError(f"This appointment is {appointment.get_status_display().lower()}.")
     if not reason.strip():
-        raise TreatmentError("Say why it is cancelled.", fields={"reason": "Required."}, status=422)
+        raise TreatmentInvalid("Say why it is cancelled.", fields={"reason": "Required."})
     appointment.status = Appointment.Status.CANCELLED
     appointment.save(update_fields=["status"])
     audit_record(

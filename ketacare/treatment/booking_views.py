@@ -11,11 +11,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from ketacare.audit.services import RequestOrigin, audit_record
+from ketacare.audit.services import audit_record
 from ketacare.core.access import require_capability
+from ketacare.core.actions import action
+from ketacare.core.errors import DomainError
+from ketacare.core.pages import flash_back, page_errors
 from ketacare.core.roles import Capability
 from ketacare.treatment import booking, forms, selectors
-from ketacare.treatment.errors import TreatmentError
 
 WEEKDAYS = (
     (0, "Mon"),
@@ -28,15 +30,12 @@ WEEKDAYS = (
 )
 
 
-def _origin(request: HttpRequest) -> RequestOrigin:
-    return RequestOrigin.from_request(request)
-
-
 # --- booking ----------------------------------------------------------------------------------
 
 
 @require_capability(Capability.APPOINTMENT_BOOK)
 def book(request: HttpRequest, course_id: int) -> HttpResponse:
+    act = action(request)
     course = selectors.course_get(request.access, course_id)
     clinic = course.clinic
     today = timezone.now().astimezone(clinic.zone).date()
@@ -47,7 +46,7 @@ def book(request: HttpRequest, course_id: int) -> HttpResponse:
         "duration_minutes": booking.default_duration_minutes(course),
         "weekdays": [],
     }
-    error, errors = "", {}
+    error, errors, refused_status = "", {}, 200
     if request.method == "POST":
         values = {**request.POST.dict(), "weekdays": request.POST.getlist("weekdays")}
         start = forms.date_field(request.POST, "start", errors)
@@ -74,11 +73,11 @@ def book(request: HttpRequest, course_id: int) -> HttpResponse:
                     duration_minutes=duration or booking.default_duration_minutes(course),
                     chair=chair,
                     nurse=nurse,
-                    origin=_origin(request),
-                    at=timezone.now(),
+                    origin=act.origin,
+                    at=act.at,
                 )
-            except TreatmentError as refused:
-                error, errors = str(refused), refused.fields
+            except DomainError as refused:
+                error, errors, refused_status = refused.message, refused.fields, refused.status
             else:
                 messages.success(
                     request,
@@ -101,33 +100,37 @@ def book(request: HttpRequest, course_id: int) -> HttpResponse:
             "weekdays": WEEKDAYS,
             "chosen_weekdays": [int(d) for d in values.get("weekdays") or [] if str(d).isdigit()],
         },
-        status=(422 if errors and not error else 409) if (error or errors) else 200,
+        status=refused_status if error else (422 if errors else 200),
     )
+
+
+def _after_cancel(request: HttpRequest, appointment_id: int) -> str:
+    """The course for those who see charts, else the schedule of the appointment's day."""
+    appointment = selectors.appointment_get(request.access, appointment_id)
+    if appointment.course_id and request.access.can(Capability.CHART_VIEW):
+        return reverse("treatment:course", args=[appointment.course_id])
+    day = appointment.starts_at.astimezone(appointment.clinic.zone).date()
+    return f"{reverse('treatment:schedule')}?day={day.isoformat()}"
 
 
 @require_POST
 @require_capability(Capability.APPOINTMENT_BOOK)
+@page_errors(flash_back(_after_cancel))
 def appointment_cancel(request: HttpRequest, appointment_id: int) -> HttpResponse:
-    appointment = selectors.appointment_get(request.access, appointment_id)
-    try:
-        booking.appointment_cancel(
-            appointment=appointment,
-            reason=request.POST.get("reason", ""),
-            origin=_origin(request),
-            at=timezone.now(),
-        )
-    except TreatmentError as refused:
-        messages.error(request, str(refused))
-    else:
-        messages.success(request, "Appointment cancelled.")
-    if appointment.course_id and request.access.can(Capability.CHART_VIEW):
-        return redirect("treatment:course", course_id=appointment.course_id)
-    day = appointment.starts_at.astimezone(appointment.clinic.zone).date()
-    return redirect(f"{reverse('treatment:schedule')}?day={day.isoformat()}")
+    act = action(request)
+    booking.appointment_cancel(
+        appointment=selectors.appointment_get(request.access, appointment_id),
+        reason=request.POST.get("reason", ""),
+        origin=act.origin,
+        at=act.at,
+    )
+    messages.success(request, "Appointment cancelled.")
+    return redirect(_after_cancel(request, appointment_id))
 
 
 @require_capability(Capability.APPOINTMENT_BOOK)
 def schedule(request: HttpRequest) -> HttpResponse:
+    act = action(request)
     clinic = request.access.clinic
     zone = clinic.zone
     try:
@@ -137,12 +140,13 @@ def schedule(request: HttpRequest) -> HttpResponse:
     start = dt.datetime.combine(day, dt.time.min, tzinfo=zone)
     rows = list(selectors.appointments_between(clinic, start, start + dt.timedelta(days=1)))
     audit_record(
-        origin=_origin(request),
+        origin=act.origin,
         action="view",
         object_type="schedule",
         clinic_id=clinic.pk,
         summary=f"Viewed the schedule for {day:%Y-%m-%d}",
         changes={"patient_ids": sorted({a.patient_id for a in rows})},
+        at=act.at,
     )
     return render(
         request,

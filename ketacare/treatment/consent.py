@@ -16,7 +16,7 @@ from ketacare.clinical.common import ROUTE_LABELS, Route
 from ketacare.core.models import Clinic
 from ketacare.patients.models import Patient
 from ketacare.treatment.consent_texts import default_consent
-from ketacare.treatment.errors import TreatmentError
+from ketacare.treatment.errors import TreatmentError, TreatmentInvalid
 from ketacare.treatment.models import ConsentDocument, ConsentSignature
 
 
@@ -93,10 +93,13 @@ def consent_document_publish(
 ) -> ConsentDocument:
     """Publish a new version for ``route``; it replaces the previous one from today, so every
     patient signs the new wording before their next treatment."""
-    route = Route(route)
+    try:
+        route = Route(route)
+    except ValueError:
+        raise TreatmentInvalid.field("route", f"Unknown route {route!r}.") from None
     title, body = title.strip(), body.strip()
     if not title or not body:
-        raise TreatmentError("A consent document needs a title and a text.")
+        raise TreatmentInvalid("A consent document needs a title and a text.")
     latest = (
         ConsentDocument.objects.select_for_update()
         .filter(clinic=clinic, route=route.value)
@@ -152,7 +155,7 @@ def consent_patient_sign(
     if _normalise_name(typed_name) not in expected:
         errors["typed_name"] = f"Type your full name as registered: {patient.full_name}."
     if errors:
-        raise TreatmentError(" ".join(errors.values()), fields=errors)
+        raise TreatmentInvalid(" ".join(errors.values()), fields=errors)
     existing = ConsentSignature.objects.filter(
         document=document, patient=patient, revoked_at__isnull=True
     ).first()
@@ -213,7 +216,7 @@ def consent_revoke(
 ) -> ConsentSignature:
     """Withdraw a consent (the patient's wish, or a signature made in error)."""
     if not reason.strip():
-        raise TreatmentError("Say why the consent is withdrawn.", fields={"reason": "Required."})
+        raise TreatmentInvalid("Say why the consent is withdrawn.", fields={"reason": "Required."})
     signature = ConsentSignature.objects.select_for_update().get(pk=signature.pk)
     if signature.revoked_at is not None:
         return signature

@@ -17,12 +17,12 @@ import random
 from django.utils import timezone
 
 from ketacare.audit.services import RequestOrigin
+from ketacare.core.errors import DomainError
 from ketacare.core.models import Chair, Clinic, StaffMembership, User
 from ketacare.core.roles import Role
 from ketacare.patients.models import IntakeVersion, Patient
 from ketacare.treatment import booking, consent, services
 from ketacare.treatment.dose import DoseInput
-from ketacare.treatment.errors import TreatmentError
 from ketacare.treatment.models import TreatmentCourse
 
 DEMO_TRD_TRIALS = 2  # a demo clinic's choice; the reference gives no number
@@ -93,7 +93,7 @@ def _course(
             origin=origin,
             at=now,
         )
-    except TreatmentError:
+    except DomainError:
         return None
 
 
@@ -211,7 +211,7 @@ def load(*, rng: random.Random, clinics: list[Clinic]) -> None:
             slot = NURSE_SLOTS[made] if with_nurse else OTHER_SLOTS[made % len(OTHER_SLOTS)]
             _prepare(course, prescriber, nurse, now)
             # A clash with an earlier demo course leaves this one unbooked, as a clinic would.
-            with contextlib.suppress(TreatmentError):
+            with contextlib.suppress(DomainError):
                 _book(
                     course,
                     chairs[made % len(chairs)],

@@ -1,22 +1,17 @@
-"""Refusals of the treatment services, with a message for the person acting."""
+"""Refusals of the treatment services, in the core family (``ketacare.core.errors``)."""
 
 from __future__ import annotations
 
+from ketacare.core.errors import Invalid, Refused
 
-class TreatmentError(Exception):
-    """An action the rules or the record do not allow; ``fields`` maps form fields to messages.
 
-    ``status`` is the HTTP status the API answers with: 409 for a refusal by the record
-    (conflict, unsigned order, wrong state), 422 for input the rules refuse.
-    """
+class TreatmentError(Refused):
+    """An action the record does not allow now (409): an unsigned order, a completed course, a
+    screening that does not allow treatment. ``fields`` may name the inputs concerned."""
 
-    status = 409
 
-    def __init__(self, message: str, *, fields: dict[str, str] | None = None, status=None):
-        super().__init__(message)
-        self.fields = fields or {}
-        if status is not None:
-            self.status = status
+class TreatmentInvalid(Invalid):
+    """Input the treatment rules refuse (422), with one message per field."""
 
 
 class BookingConflict(TreatmentError):

@@ -17,7 +17,7 @@ from ketacare.clinical.common import ClinicalRuleError
 from ketacare.patients.selectors import age_on
 from ketacare.treatment import selectors
 from ketacare.treatment.dose import DoseInput, DoseOutcome, PreviousDose, compute_dose
-from ketacare.treatment.errors import TreatmentError
+from ketacare.treatment.errors import TreatmentError, TreatmentInvalid
 from ketacare.treatment.models import Order, TreatmentCourse
 
 # --- orders -----------------------------------------------------------------------------------
@@ -75,13 +75,13 @@ def order_draft(
             course=course, inputs=inputs, titration_reason=titration_reason, at=at
         )
     except ClinicalRuleError as refused:
-        raise TreatmentError(str(refused), fields={"dose": str(refused)}) from None
+        raise TreatmentInvalid(str(refused), fields={"dose": str(refused)}) from None
     if sessions_authorised is None:
         template = selectors.clinic_protocol(course.clinic).templates[course.regimen_key]
         planned = template.induction.sessions
         sessions_authorised = planned.value if planned is not None and planned.value else 1
     if sessions_authorised < 1:
-        raise TreatmentError("Authorise at least one session.", status=422)
+        raise TreatmentInvalid("Authorise at least one session.")
     order = Order.objects.create(
         course=course,
         patient=course.patient,
@@ -180,8 +180,8 @@ def order_cancel(*, order: Order, reason: str, origin: RequestOrigin, at: dt.dat
     if order.status not in (Order.Status.DRAFT, Order.Status.SIGNED):
         raise TreatmentError(f"This order is {order.status} and cannot be cancelled.")
     if order.status == Order.Status.SIGNED and not reason.strip():
-        raise TreatmentError(
-            "Say why a signed order is withdrawn.", fields={"reason": "Required."}, status=422
+        raise TreatmentInvalid(
+            "Say why a signed order is withdrawn.", fields={"reason": "Required."}
         )
     before = order.status
     order.status = Order.Status.CANCELLED

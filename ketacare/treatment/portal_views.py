@@ -6,14 +6,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 
-from ketacare.audit.services import RequestOrigin, audit_record
+from ketacare.audit.services import audit_record
 from ketacare.clinical.common import Route
 from ketacare.core.access import require_patient
+from ketacare.core.actions import action
+from ketacare.core.errors import DomainError
 from ketacare.patients.models import Patient
 from ketacare.treatment import consent, selectors
-from ketacare.treatment.errors import TreatmentError
 from ketacare.treatment.models import (
     AftercarePlan,
     ConsentDocument,
@@ -74,9 +74,11 @@ def plan_context(patient: Patient, *, at) -> dict:
 
 @require_patient
 def plan(request: HttpRequest) -> HttpResponse:
+    act = action(request)
     patient = _patient(request)
     audit_record(
-        origin=RequestOrigin.from_request(request),
+        origin=act.origin,
+        at=act.at,
         action="view",
         object_type="portal_plan",
         object_id=patient.pk,
@@ -84,15 +86,16 @@ def plan(request: HttpRequest) -> HttpResponse:
         patient_id=patient.pk,
         summary="Patient viewed their treatment plan",
     )
-    return render(request, "treatment/portal_plan.html", plan_context(patient, at=timezone.now()))
+    return render(request, "treatment/portal_plan.html", plan_context(patient, at=act.at))
 
 
 @require_patient
 def sign_consent(request: HttpRequest, document_id: int) -> HttpResponse:
+    act = action(request)
     patient = _patient(request)
     document = get_object_or_404(ConsentDocument, pk=document_id, clinic=patient.clinic)
     errors: dict[str, str] = {}
-    error = ""
+    error, refused_status = "", 200
     typed = ""
     if request.method == "POST":
         typed = request.POST.get("typed_name", "")
@@ -102,11 +105,11 @@ def sign_consent(request: HttpRequest, document_id: int) -> HttpResponse:
                 document=document,
                 typed_name=typed,
                 agreed=request.POST.get("agreed") == "on",
-                origin=RequestOrigin.from_request(request),
-                at=timezone.now(),
+                origin=act.origin,
+                at=act.at,
             )
-        except TreatmentError as refused:
-            error, errors = str(refused), refused.fields
+        except DomainError as refused:
+            error, errors, refused_status = refused.message, refused.fields, refused.status
         else:
             messages.success(
                 request, "Thank you: you signed the consent. A clinician will countersign it."
@@ -116,5 +119,5 @@ def sign_consent(request: HttpRequest, document_id: int) -> HttpResponse:
         request,
         "treatment/portal_consent.html",
         {"document": document, "errors": errors, "error": error, "typed": typed},
-        status=422 if error else 200,
+        status=refused_status if error else 200,
     )

@@ -9,12 +9,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from ketacare.audit.services import RequestOrigin
 from ketacare.clinical.common import Route
 from ketacare.core.access import require_capability
+from ketacare.core.actions import action
+from ketacare.core.errors import DomainError
+from ketacare.core.pages import flash_back, page_errors
 from ketacare.core.roles import Capability
 from ketacare.treatment import consent, presenters, selectors, services
-from ketacare.treatment.errors import TreatmentError
 from ketacare.treatment.models import (
     ROUTE_CHOICES,
     ConsentDocument,
@@ -22,10 +23,6 @@ from ketacare.treatment.models import (
 )
 
 # --- protocol ---------------------------------------------------------------------------------
-
-
-def _origin(request: HttpRequest) -> RequestOrigin:
-    return RequestOrigin.from_request(request)
 
 
 @require_capability(Capability.PROTOCOL_VIEW)
@@ -51,11 +48,12 @@ def protocol_page(request: HttpRequest) -> HttpResponse:
 @require_POST
 @require_capability(Capability.PROTOCOL_EDIT)
 def protocol_set(request: HttpRequest) -> HttpResponse:
+    act = action(request)
     key = request.POST.get("key", "")
     try:
         if request.POST.get("action") == "reset":
             services.protocol_setting_reset(
-                clinic=request.access.clinic, key=key, origin=_origin(request), at=timezone.now()
+                clinic=request.access.clinic, key=key, origin=act.origin, at=act.at
             )
             messages.success(request, f"{key} returned to its default.")
         else:
@@ -63,11 +61,11 @@ def protocol_set(request: HttpRequest) -> HttpResponse:
                 clinic=request.access.clinic,
                 key=key,
                 value=request.POST.get("value", ""),
-                origin=_origin(request),
-                at=timezone.now(),
+                origin=act.origin,
+                at=act.at,
             )
             messages.success(request, f"{key} saved.")
-    except TreatmentError as refused:
+    except DomainError as refused:
         messages.error(request, f"Not saved: {refused}")
     return redirect(f"{reverse('treatment:protocol')}#{key}")
 
@@ -77,10 +75,9 @@ def protocol_set(request: HttpRequest) -> HttpResponse:
 
 @require_capability(Capability.CONSENT_MANAGE)
 def consent_documents(request: HttpRequest) -> HttpResponse:
+    act = action(request)
     clinic = request.access.clinic
-    consent.consent_documents_ensure(
-        clinic=clinic, on=timezone.localdate(), origin=_origin(request)
-    )
+    consent.consent_documents_ensure(clinic=clinic, on=timezone.localdate(), origin=act.origin)
     now = timezone.now()
     current = []
     for route in Route:
@@ -103,20 +100,18 @@ def consent_documents(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @require_capability(Capability.PROTOCOL_EDIT)
+@page_errors(flash_back(lambda request: reverse("treatment:consents")))
 def consent_publish(request: HttpRequest) -> HttpResponse:
-    try:
-        document = consent.consent_document_publish(
-            clinic=request.access.clinic,
-            route=request.POST.get("route", ""),
-            title=request.POST.get("title", ""),
-            body=request.POST.get("body", ""),
-            origin=_origin(request),
-            at=timezone.now(),
-        )
-    except (TreatmentError, ValueError) as refused:
-        messages.error(request, str(refused))
-    else:
-        messages.success(request, f"Published version {document.version}.")
+    act = action(request)
+    document = consent.consent_document_publish(
+        clinic=request.access.clinic,
+        route=request.POST.get("route", ""),
+        title=request.POST.get("title", ""),
+        body=request.POST.get("body", ""),
+        origin=act.origin,
+        at=act.at,
+    )
+    messages.success(request, f"Published version {document.version}.")
     return redirect("treatment:consents")
 
 
@@ -126,19 +121,25 @@ def consent_document(request: HttpRequest, document_id: int) -> HttpResponse:
     return render(request, "treatment/consent_document.html", {"document": document})
 
 
-@require_POST
-@require_capability(Capability.CONSENT_MANAGE)
-def consent_countersign(request: HttpRequest, signature_id: int) -> HttpResponse:
+def _back_to_patient(request: HttpRequest, signature_id: int) -> str:
+    """The page the form came from (same site only), else the patient's treatment page."""
+    back = request.POST.get("next", "")
+    if back.startswith("/") and not back.startswith("//"):
+        return back
     signature = get_object_or_404(
         ConsentSignature, pk=signature_id, patient__clinic=request.access.clinic
     )
-    try:
-        consent.consent_countersign(signature=signature, origin=_origin(request), at=timezone.now())
-    except TreatmentError as refused:
-        messages.error(request, str(refused))
-    else:
-        messages.success(request, "Consent countersigned.")
-    back = request.POST.get("next", "")
-    if back.startswith("/") and not back.startswith("//"):
-        return redirect(back)
-    return redirect("treatment:patient", patient_id=signature.patient_id)
+    return reverse("treatment:patient", args=[signature.patient_id])
+
+
+@require_POST
+@require_capability(Capability.CONSENT_MANAGE)
+@page_errors(flash_back(_back_to_patient))
+def consent_countersign(request: HttpRequest, signature_id: int) -> HttpResponse:
+    act = action(request)
+    signature = get_object_or_404(
+        ConsentSignature, pk=signature_id, patient__clinic=request.access.clinic
+    )
+    consent.consent_countersign(signature=signature, origin=act.origin, at=act.at)
+    messages.success(request, "Consent countersigned.")
+    return redirect(_back_to_patient(request, signature_id))

@@ -12,12 +12,38 @@ from ketacare.clinical.intake import Indication
 from ketacare.treatment.dose import DoseInput
 
 
-class Error(Schema):
-    detail: str
-    fields: dict[str, str] = {}
+class SettingValueOut(Schema):
+    """One protocol setting as in force after a change."""
+
+    key: str
+    value: Any
 
 
-ERRORS: dict[int, Any] = {400: Error, 404: Error, 409: Error, 422: Error}
+class ChecklistEntryOut(Schema):
+    key: str
+    label: str
+    why: str
+    source: str
+    manual: bool
+    done: bool
+    detail: str = ""
+    done_by: str = ""
+    done_at: dt.datetime | None = None
+
+
+class ChecklistStateOut(Schema):
+    key: str
+    done: bool
+
+
+class CountersignedOut(Schema):
+    id: int
+    clinician_signed_at: dt.datetime | None
+
+
+class RevokedOut(Schema):
+    id: int
+    revoked_at: dt.datetime | None
 
 
 class ScreeningIn(Schema):

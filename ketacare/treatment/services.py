@@ -16,13 +16,14 @@ from ketacare.clinical.common import ClinicalRuleError, Route
 from ketacare.clinical.eligibility import evaluate
 from ketacare.clinical.intake import Indication
 from ketacare.clinical.regimens import CoursePhaseState, Phase, next_phase
+from ketacare.core.errors import NotFound
 from ketacare.core.models import Clinic
 from ketacare.patients.models import IntakeVersion, Patient
 from ketacare.patients.selectors import intake_current
 from ketacare.treatment import checklist, selectors
 from ketacare.treatment.clinical_records import decision_record
 from ketacare.treatment.consent import consent_documents_ensure, consent_is_current
-from ketacare.treatment.errors import BookingConflict, TreatmentError
+from ketacare.treatment.errors import BookingConflict, TreatmentError, TreatmentInvalid
 from ketacare.treatment.models import (
     AftercarePlan,
     Appointment,
@@ -76,13 +77,13 @@ def protocol_setting_set(
     """
     spec = SPECS.get(key)
     if spec is None:
-        raise TreatmentError(f"Unknown protocol setting {key!r}.", status=404)
+        raise NotFound(f"Unknown protocol setting {key!r}.")
     try:
         parsed = spec.parse(value)
     except ClinicalRuleError as refused:
-        raise TreatmentError(str(refused), fields={"value": str(refused)}, status=422) from None
+        raise TreatmentInvalid(str(refused), fields={"value": str(refused)}) from None
     if not spec.editable and parsed != spec.default:
-        raise TreatmentError(f"{spec.label} is fixed by its source and cannot change.", status=422)
+        raise TreatmentInvalid(f"{spec.label} is fixed by its source and cannot change.")
     rows = {
         row.key: row for row in ProtocolSetting.objects.select_for_update().filter(clinic=clinic)
     }
@@ -95,7 +96,7 @@ def protocol_setting_set(
     try:
         build_protocol(overrides)
     except ClinicalRuleError as refused:
-        raise TreatmentError(str(refused), fields={"value": str(refused)}, status=422) from None
+        raise TreatmentInvalid(str(refused), fields={"value": str(refused)}) from None
     row = rows.get(key)
     if key not in overrides:
         if row is not None:
@@ -130,7 +131,7 @@ def protocol_setting_reset(
     """Return one value to the reference default (or to unset, where the reference is silent)."""
     spec = SPECS.get(key)
     if spec is None:
-        raise TreatmentError(f"Unknown protocol setting {key!r}.", status=404)
+        raise NotFound(f"Unknown protocol setting {key!r}.")
     rows = {
         row.key: row for row in ProtocolSetting.objects.select_for_update().filter(clinic=clinic)
     }
@@ -141,7 +142,7 @@ def protocol_setting_reset(
     try:
         build_protocol(overrides)
     except ClinicalRuleError as refused:
-        raise TreatmentError(str(refused), status=422) from None
+        raise TreatmentInvalid(str(refused)) from None
     before = row.value
     row.delete()
     audit_record(
@@ -173,7 +174,7 @@ def screening_run(
     try:
         route, indication = Route(route), Indication(indication)
     except ValueError as bad:
-        raise TreatmentError(str(bad), status=422) from None
+        raise TreatmentInvalid(str(bad)) from None
     intake = intake_current(patient)
     if intake is None:
         raise TreatmentError("No intake has been entered for this patient: enter it first.")
@@ -183,7 +184,7 @@ def screening_run(
         facts = intake_facts(patient, intake.data, indication=indication, on=local_day)
         decision = evaluate(facts, route=route, settings=protocol.eligibility)
     except ClinicalRuleError as refused:
-        raise TreatmentError(f"The intake cannot be screened: {refused}", status=422) from None
+        raise TreatmentInvalid(f"The intake cannot be screened: {refused}") from None
     result = ScreeningResult.objects.create(
         clinic=patient.clinic,
         patient=patient,
@@ -243,18 +244,17 @@ def course_create(
     try:
         route, indication = Route(route), Indication(indication)
     except ValueError as bad:
-        raise TreatmentError(str(bad), status=422) from None
+        raise TreatmentInvalid(str(bad)) from None
     protocol = selectors.clinic_protocol(patient.clinic)
     template = protocol.templates.get(regimen_key)
     if template is None:
-        raise TreatmentError(
-            f"Unknown regimen {regimen_key!r}.", fields={"regimen_key": "Unknown."}, status=422
+        raise TreatmentInvalid(
+            f"Unknown regimen {regimen_key!r}.", fields={"regimen_key": "Unknown."}
         )
     if template.route is not route:
-        raise TreatmentError(
+        raise TreatmentInvalid(
             f"The regimen {template.label} is for {template.route.value}, not {route.value}.",
             fields={"regimen_key": "Does not match the route."},
-            status=422,
         )
     Patient.objects.select_for_update().filter(pk=patient.pk).first()
     screening = selectors.latest_screening(patient, route.value, indication.value)
@@ -273,10 +273,9 @@ def course_create(
         raise TreatmentError(f"The latest screening does not allow treatment: {screening.summary}")
     note = risk_benefit_note.strip()
     if screening.outcome == "eligible_with_cautions" and not note:
-        raise TreatmentError(
+        raise TreatmentInvalid(
             "The screening found cautions: document the risk-benefit decision.",
             fields={"risk_benefit_note": "Required when the screening has cautions."},
-            status=422,
         )
     if (
         TreatmentCourse.objects.filter(patient=patient, route=route.value)
@@ -339,10 +338,9 @@ def course_move(
             course.started_on = course.started_on or at.astimezone(course.clinic.zone).date()
     else:
         if to == Phase.BOOSTER and relapse_detected and not reason.strip():
-            raise TreatmentError(
+            raise TreatmentInvalid(
                 "Describe the relapse (the scores or the clinical event) before a booster.",
                 fields={"reason": "Required for a booster."},
-                status=422,
             )
         state = CoursePhaseState(
             Phase(course.phase),
@@ -432,8 +430,8 @@ def course_rems_enrol(
     if course.route != Route.ESKETAMINE_NASAL:
         raise TreatmentError("REMS enrolment applies to esketamine courses only.")
     if enrolled_on > at.astimezone(course.clinic.zone).date():
-        raise TreatmentError(
-            "The enrolment date is in the future.", fields={"enrolled_on": "Future."}, status=422
+        raise TreatmentInvalid(
+            "The enrolment date is in the future.", fields={"enrolled_on": "Future."}
         )
     before = {
         "rems_enrolled_on": course.rems_enrolled_on,

@@ -8,16 +8,18 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from ketacare.audit.services import RequestOrigin, audit_record
-from ketacare.clinical.common import ROUTE_LABELS, ClinicalRuleError, Route
+from ketacare.clinical.common import ROUTE_LABELS, Route
 from ketacare.core.access import require_capability
+from ketacare.core.actions import action, audit_read
+from ketacare.core.errors import DOMAIN_ERRORS, DomainError, as_domain_error
+from ketacare.core.pages import flash_back, page_errors
 from ketacare.core.roles import Capability
 from ketacare.patients.selectors import body_measures, intake_current, patient_get
 from ketacare.treatment import consent, forms, presenters, selectors, services
-from ketacare.treatment.errors import TreatmentError
 from ketacare.treatment.models import (
     INDICATION_CHOICES,
     ROUTE_CHOICES,
@@ -27,23 +29,32 @@ from ketacare.treatment.models import (
 )
 
 
-def _origin(request: HttpRequest) -> RequestOrigin:
-    return RequestOrigin.from_request(request)
-
-
 def _audit_view(request: HttpRequest, *, patient_id: int, clinic_id: int, what: str) -> None:
-    audit_record(
-        origin=_origin(request),
-        action="view",
+    audit_read(
+        action(request),
         object_type=what,
         object_id=patient_id,
-        clinic_id=clinic_id,
         patient_id=patient_id,
+        clinic_id=clinic_id,
         summary=f"Viewed {what.replace('_', ' ')}",
     )
 
 
 # --- patient overview and screening -----------------------------------------------------------
+
+
+def _to_patient(request: HttpRequest, patient_id: int) -> str:
+    return reverse("treatment:patient", args=[patient_id])
+
+
+def _to_course(request: HttpRequest, course_id: int, **_: object) -> str:
+    return reverse("treatment:course", args=[course_id])
+
+
+def _to_order_course(request: HttpRequest, order_id: int) -> str:
+    return reverse(
+        "treatment:course", args=[selectors.order_get(request.access, order_id).course_id]
+    )
 
 
 def _consent_rows(patient, now):
@@ -91,19 +102,17 @@ def patient_treatment(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 @require_POST
 @require_capability(Capability.ELIGIBILITY_SCREEN)
+@page_errors(flash_back(_to_patient))
 def screen(request: HttpRequest, patient_id: int) -> HttpResponse:
+    act = action(request)
     patient = patient_get(request.access, patient_id)
-    try:
-        result = services.screening_run(
-            patient=patient,
-            route=request.POST.get("route", ""),
-            indication=request.POST.get("indication", ""),
-            origin=_origin(request),
-            at=timezone.now(),
-        )
-    except TreatmentError as refused:
-        messages.error(request, str(refused))
-        return redirect("treatment:patient", patient_id=patient.pk)
+    result = services.screening_run(
+        patient=patient,
+        route=request.POST.get("route", ""),
+        indication=request.POST.get("indication", ""),
+        origin=act.origin,
+        at=act.at,
+    )
     return redirect("treatment:screening", screening_id=result.pk)
 
 
@@ -132,6 +141,7 @@ def screening_detail(request: HttpRequest, screening_id: int) -> HttpResponse:
 
 @require_capability(Capability.PLAN_EDIT)
 def course_new(request: HttpRequest, patient_id: int) -> HttpResponse:
+    act = action(request)
     patient = patient_get(request.access, patient_id)
     values = {
         "route": request.POST.get("route") or request.GET.get("route", ""),
@@ -139,14 +149,12 @@ def course_new(request: HttpRequest, patient_id: int) -> HttpResponse:
         "regimen_key": request.POST.get("regimen_key") or request.GET.get("regimen_key", ""),
         "risk_benefit_note": request.POST.get("risk_benefit_note", ""),
     }
-    error, errors = "", {}
+    error, errors, refused_status = "", {}, 200
     if request.method == "POST":
         try:
-            course = services.course_create(
-                patient=patient, origin=_origin(request), at=timezone.now(), **values
-            )
-        except TreatmentError as refused:
-            error, errors = str(refused), refused.fields
+            course = services.course_create(patient=patient, origin=act.origin, at=act.at, **values)
+        except DomainError as refused:
+            error, errors, refused_status = refused.message, refused.fields, refused.status
         else:
             messages.success(request, f"Planned the {course.route_label} course.")
             return redirect("treatment:course", course_id=course.pk)
@@ -169,7 +177,7 @@ def course_new(request: HttpRequest, patient_id: int) -> HttpResponse:
             "indications": INDICATION_CHOICES,
             "templates": list(protocol.templates.values()),
         },
-        status=(422 if errors else 409) if error else 200,
+        status=refused_status if error else 200,
     )
 
 
@@ -204,26 +212,24 @@ def course_detail(request: HttpRequest, course_id: int) -> HttpResponse:
 
 @require_POST
 @require_capability(Capability.PLAN_EDIT)
+@page_errors(flash_back(_to_course))
 def course_phase(request: HttpRequest, course_id: int) -> HttpResponse:
+    act = action(request)
     course = selectors.course_get(request.access, course_id)
     to = request.POST.get("to", "")
     reason = request.POST.get("reason", "")
     relapse = False
     if to == "booster":
         relapse, reason = selectors.booster_grounds(course, reason)
-    try:
-        services.course_move(
-            course=course,
-            to=to,
-            relapse_detected=relapse,
-            reason=reason,
-            origin=_origin(request),
-            at=timezone.now(),
-        )
-    except TreatmentError as refused:
-        messages.error(request, str(refused))
-    else:
-        messages.success(request, f"Course moved to {to}.")
+    services.course_move(
+        course=course,
+        to=to,
+        relapse_detected=relapse,
+        reason=reason,
+        origin=act.origin,
+        at=act.at,
+    )
+    messages.success(request, f"Course moved to {to}.")
     return redirect("treatment:course", course_id=course.pk)
 
 
@@ -248,31 +254,33 @@ def _order_defaults(course: TreatmentCourse) -> dict:
 
 @require_capability(Capability.PLAN_EDIT)
 def order_new(request: HttpRequest, course_id: int) -> HttpResponse:
+    act = action(request)
     course = selectors.course_get(request.access, course_id)
     values = request.POST.dict() if request.method == "POST" else _order_defaults(course)
-    error, errors, preview = "", {}, None
+    error, errors, preview, refused_status = "", {}, None, 200
     if request.method == "POST":
         inputs, errors = forms.dose_input(request.POST)
         reason = request.POST.get("titration_reason", "")
         if not errors:
-            action = request.POST.get("action", "preview")
+            step = request.POST.get("action", "preview")
             try:
-                if action == "save":
+                if step == "save":
                     services.order_draft(
                         course=course,
                         inputs=inputs,
                         titration_reason=reason,
                         instructions=request.POST.get("instructions", ""),
-                        origin=_origin(request),
-                        at=timezone.now(),
+                        origin=act.origin,
+                        at=act.at,
                     )
                     messages.success(request, "Draft order saved: a prescriber signs it next.")
                     return redirect("treatment:course", course_id=course.pk)
                 preview = services.dose_preview(
-                    course=course, inputs=inputs, titration_reason=reason, at=timezone.now()
+                    course=course, inputs=inputs, titration_reason=reason, at=act.at
                 )
-            except (TreatmentError, ClinicalRuleError) as refused:
-                error = str(refused)
+            except DOMAIN_ERRORS as raised:
+                refused = as_domain_error(raised)
+                error, refused_status = refused.message, refused.status
     if request.method == "GET":
         _audit_view(
             request, patient_id=course.patient_id, clinic_id=course.clinic_id, what="dosing"
@@ -294,38 +302,34 @@ def order_new(request: HttpRequest, course_id: int) -> HttpResponse:
         if errors:
             context["error"] = " ".join(errors.values())
         return render(request, "treatment/_dose_result.html", context)
-    status = 422 if errors else (409 if error else 200)
+    status = 422 if errors else refused_status
     return render(request, "treatment/order_new.html", context, status=status)
 
 
 @require_POST
 @require_capability(Capability.ORDER_SIGN)
+@page_errors(flash_back(_to_order_course))
 def order_sign(request: HttpRequest, order_id: int) -> HttpResponse:
+    act = action(request)
     order = selectors.order_get(request.access, order_id)
-    try:
-        services.order_sign(order=order, origin=_origin(request), at=timezone.now())
-    except TreatmentError as refused:
-        messages.error(request, str(refused))
-    else:
-        messages.success(request, "Order signed: it is now the course's actionable order.")
+    services.order_sign(order=order, origin=act.origin, at=act.at)
+    messages.success(request, "Order signed: it is now the course's actionable order.")
     return redirect("treatment:course", course_id=order.course_id)
 
 
 @require_POST
 @require_capability(Capability.PLAN_EDIT)
+@page_errors(flash_back(_to_order_course))
 def order_cancel(request: HttpRequest, order_id: int) -> HttpResponse:
+    act = action(request)
     order = selectors.order_get(request.access, order_id)
-    try:
-        services.order_cancel(
-            order=order,
-            reason=request.POST.get("reason", ""),
-            origin=_origin(request),
-            at=timezone.now(),
-        )
-    except TreatmentError as refused:
-        messages.error(request, str(refused))
-    else:
-        messages.success(request, "Order cancelled.")
+    services.order_cancel(
+        order=order,
+        reason=request.POST.get("reason", ""),
+        origin=act.origin,
+        at=act.at,
+    )
+    messages.success(request, "Order cancelled.")
     return redirect("treatment:course", course_id=order.course_id)
 
 
@@ -334,47 +338,42 @@ def order_cancel(request: HttpRequest, order_id: int) -> HttpResponse:
 
 @require_POST
 @require_capability(Capability.PLAN_EDIT)
+@page_errors(flash_back(_to_course))
 def checklist_item(request: HttpRequest, course_id: int, key: str) -> HttpResponse:
+    act = action(request)
     course = selectors.course_get(request.access, course_id)
-    try:
-        if request.POST.get("action") == "clear":
-            services.checklist_clear(
-                course=course, key=key, origin=_origin(request), at=timezone.now()
-            )
-        else:
-            services.checklist_confirm(
-                course=course,
-                key=key,
-                note=request.POST.get("note", ""),
-                origin=_origin(request),
-                at=timezone.now(),
-            )
-    except TreatmentError as refused:
-        messages.error(request, str(refused))
+    if request.POST.get("action") == "clear":
+        services.checklist_clear(course=course, key=key, origin=act.origin, at=act.at)
+    else:
+        services.checklist_confirm(
+            course=course,
+            key=key,
+            note=request.POST.get("note", ""),
+            origin=act.origin,
+            at=act.at,
+        )
     return redirect("treatment:course", course_id=course.pk)
 
 
 @require_POST
 @require_capability(Capability.PLAN_EDIT)
+@page_errors(flash_back(_to_course))
 def rems_enrol(request: HttpRequest, course_id: int) -> HttpResponse:
+    act = action(request)
     course = selectors.course_get(request.access, course_id)
     errors: dict[str, str] = {}
     enrolled_on = forms.date_field(request.POST, "enrolled_on", errors)
     if errors:
         messages.error(request, "Enter the REMS enrolment date.")
         return redirect("treatment:course", course_id=course.pk)
-    try:
-        services.course_rems_enrol(
-            course=course,
-            enrolled_on=enrolled_on,
-            enrolment_id=request.POST.get("enrolment_id", ""),
-            origin=_origin(request),
-            at=timezone.now(),
-        )
-    except TreatmentError as refused:
-        messages.error(request, str(refused))
-    else:
-        messages.success(request, "REMS enrolment recorded.")
+    services.course_rems_enrol(
+        course=course,
+        enrolled_on=enrolled_on,
+        enrolment_id=request.POST.get("enrolment_id", ""),
+        origin=act.origin,
+        at=act.at,
+    )
+    messages.success(request, "REMS enrolment recorded.")
     return redirect("treatment:course", course_id=course.pk)
 
 
@@ -392,11 +391,12 @@ AFTERCARE_HELP = {
 
 @require_capability(Capability.PLAN_EDIT)
 def aftercare_edit(request: HttpRequest, course_id: int) -> HttpResponse:
+    act = action(request)
     course = selectors.course_get(request.access, course_id)
     plan = AftercarePlan.objects.filter(course=course).first()
     if request.method == "POST":
         services.aftercare_save(
-            course=course, values=request.POST.dict(), origin=_origin(request), at=timezone.now()
+            course=course, values=request.POST.dict(), origin=act.origin, at=act.at
         )
         messages.success(request, "Aftercare plan saved; the patient sees it in the portal.")
         return redirect("treatment:course", course_id=course.pk)

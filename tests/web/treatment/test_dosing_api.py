@@ -96,7 +96,7 @@ def test_iv_dose_above_the_maximum_is_refused_and_outside_usual_range_warns(
     url = f"/api/v1/treatment/courses/{course.pk}/dose"
     body = {"concentration_mg_per_ml": 10, "bag_volume_ml": 100}
     status, refused = call(doctor, "post", url, {**body, "dose_mg_per_kg": 1.2})
-    assert status == 409
+    assert status == 422
     assert "above this protocol's maximum of 1 mg/kg" in refused["detail"]
     status, warned = call(doctor, "post", url, {**body, "dose_mg_per_kg": 0.9})
     assert status == 200
@@ -107,7 +107,7 @@ def test_iv_dose_above_the_maximum_is_refused_and_outside_usual_range_warns(
         f"/api/v1/treatment/courses/{course.pk}/orders",
         {**body, "dose_mg_per_kg": 1.2},
     )
-    assert status == 409 and not course.orders.exists()
+    assert status == 422 and not course.orders.exists()
 
 
 def test_bmi_over_30_on_actual_weight_warns_with_the_ideal_weight(
@@ -137,7 +137,7 @@ def test_lower_clinic_maximum_refuses_what_the_default_allowed(
         f"/api/v1/treatment/courses/{course.pk}/dose",
         {"dose_mg_per_kg": 0.9, "concentration_mg_per_ml": 10, "bag_volume_ml": 100},
     )
-    assert status == 409 and "0.8 mg/kg" in refused["detail"]
+    assert status == 422 and "0.8 mg/kg" in refused["detail"]
 
 
 def test_im_needs_the_clinic_maximum_then_computes(client_for, patient, make_course, set_protocol):
@@ -146,7 +146,7 @@ def test_im_needs_the_clinic_maximum_then_computes(client_for, patient, make_cou
     url = f"/api/v1/treatment/courses/{course.pk}/dose"
     body = {"dose_mg_per_kg": 0.5, "concentration_mg_per_ml": 50}
     status, refused = call(doctor, "post", url, body)
-    assert status == 409 and "clinic must set it" in refused["detail"]
+    assert status == 422 and "clinic must set it" in refused["detail"]
     set_protocol("dosing.im.max_mg_per_kg", 1.0)
     status, dose = call(doctor, "post", url, body)
     assert status == 200
@@ -158,12 +158,12 @@ def test_esketamine_devices_and_label_rules(client_for, patient, make_course):
     doctor = client_for("prescriber")
     url = f"/api/v1/treatment/courses/{course.pk}/dose"
     status, refused = call(doctor, "post", url, {"dose_mg": 84})
-    assert status == 409 and "first esketamine dose of a course is 56 mg" in refused["detail"]
+    assert status == 422 and "first esketamine dose of a course is 56 mg" in refused["detail"]
     status, dose = call(doctor, "post", url, {"dose_mg": 56})
     assert status == 200
     assert dose["calculation"]["result"]["devices"] == 2 and dose["drug_volume_ml"] == 0.4
     status, refused = call(doctor, "post", url, {"dose_mg": 70})
-    assert status == 409 and "56 mg (2 devices) or 84 mg (3 devices)" in refused["detail"]
+    assert status == 422 and "56 mg (2 devices) or 84 mg (3 devices)" in refused["detail"]
 
 
 def test_sublingual_needs_the_clinic_maximum(client_for, patient, make_course, set_protocol):
@@ -172,12 +172,12 @@ def test_sublingual_needs_the_clinic_maximum(client_for, patient, make_course, s
     url = f"/api/v1/treatment/courses/{course.pk}/dose"
     body = {"unit_strength_mg": 100, "unit_count": 2}
     status, refused = call(doctor, "post", url, body)
-    assert status == 409 and "clinic must set it" in refused["detail"]
+    assert status == 422 and "clinic must set it" in refused["detail"]
     set_protocol("dosing.transmucosal.max_session_dose_mg", 300)
     status, dose = call(doctor, "post", url, body)
     assert status == 200 and dose["dose_mg"] == 200.0
     status, refused = call(doctor, "post", url, {"unit_strength_mg": 200, "unit_count": 2})
-    assert status == 409 and "above the clinic's maximum of 300 mg" in refused["detail"]
+    assert status == 422 and "above the clinic's maximum of 300 mg" in refused["detail"]
 
 
 def test_bad_input_is_422_with_field_errors(client_for, patient, make_course):
@@ -202,7 +202,7 @@ def test_titration_needs_a_documented_reason(client_for, patient, make_course):
     assert status == 201
     assert call(doctor, "post", f"/api/v1/treatment/orders/{first['id']}/sign")[0] == 200
     status, refused = call(doctor, "post", orders, {**body, "dose_mg_per_kg": 0.75})
-    assert status == 409 and "needs a documented reason" in refused["detail"]
+    assert status == 422 and "needs a documented reason" in refused["detail"]
     status, second = call(
         doctor,
         "post",

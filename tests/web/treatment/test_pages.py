@@ -77,7 +77,7 @@ def test_dose_calculator_previews_saves_and_refuses(client_for, eligible_course)
     assert partial.status_code == 200  # htmx swaps 2xx only: the refusal is in the partial
     assert b"Refused" in partial.content and b"<html" not in partial.content
     refused = doctor.post(url, {**body, "dose_mg_per_kg": "2", "action": "save"})
-    assert refused.status_code == 409 and not Order.objects.exists()
+    assert refused.status_code == 422 and not Order.objects.exists()
     bad = doctor.post(url, {**body, "bag_volume_ml": "lots", "action": "save"})
     assert bad.status_code == 422 and b"Enter a number" in bad.content
     saved = doctor.post(url, {**body, "action": "save"}, follow=True)
