@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass, field, fields
+from datetime import datetime
 from enum import StrEnum
 from typing import Generic, TypeVar
 
@@ -137,3 +139,30 @@ class ConfigurableDefault(Generic[T]):
                 f"{self.label} has no default in the clinical reference; the clinic must set it"
             )
         return self.value
+
+
+def require_aware(name: str, value: object) -> None:
+    """Refuse anything but a timezone-aware datetime: the core compares instants, and a naive
+    time does not say which instant it is."""
+    if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
+        raise ClinicalRuleError(f"{name} must be a timezone-aware time, got {value!r}")
+
+
+def parse_answers(record: object) -> None:
+    """Turn every ``Answer`` field of a frozen dataclass into an ``Answer`` (see ``Answer.parse``),
+    naming the field when a value is refused."""
+    for item in fields(record):  # type: ignore[arg-type]
+        if item.type in ("Answer", Answer):
+            try:
+                object.__setattr__(record, item.name, Answer.parse(getattr(record, item.name)))
+            except ValueError as exc:
+                raise ClinicalRuleError(f"{item.name}: {exc}") from exc
+
+
+def positive_number(name: str, value: object, unit: str) -> float:
+    """``value`` as a float; refuses a missing, non-numeric, non-finite, zero or negative value."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ClinicalRuleError(f"{name} must be a number in {unit}, got {value!r}")
+    if not math.isfinite(value) or value <= 0:
+        raise ClinicalRuleError(f"{name} must be a positive number of {unit}, got {value}")
+    return float(value)

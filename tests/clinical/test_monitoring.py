@@ -11,9 +11,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ketacare.clinical.common import Answer, ClinicalRuleError
+from ketacare.clinical.common import Answer, ClinicalRuleError, ConfigurableDefault
+from ketacare.clinical.eligibility import BP_DIASTOLIC_LIMIT, BP_SYSTOLIC_LIMIT
 from ketacare.clinical.instruments import ScoringSettings
 from ketacare.clinical.monitoring import (
+    RULES_BY_CODE,
+    SETTINGS,
+    SHARED_WITH_SCREENING,
+    VITAL_RULES,
     AlertLevel,
     CrisisSymptom,
     DischargeFacts,
@@ -22,6 +27,7 @@ from ketacare.clinical.monitoring import (
     Route,
     VitalsReading,
     alert_resolved,
+    configurable_defaults,
     default_protocol,
     discharge_check,
     evaluate_vitals,
@@ -388,6 +394,64 @@ def test_crisis_resolves_only_when_asked_and_absent():
     assert alert_resolved(alert, reading(10, crisis_symptoms=frozenset()), ESK) is True
 
 
+_vitals = st.fixed_dictionaries(
+    {
+        "bp": st.tuples(st.integers(90, 220), st.integers(40, 130)).filter(lambda b: b[0] > b[1]),
+        "heart_rate_bpm": st.integers(40, 150),
+        "spo2_percent": st.integers(80, 100),
+        "respiratory_rate_per_min": st.integers(4, 20),
+        "moaas_level": st.integers(0, 5),
+        "crisis_symptoms": st.frozensets(st.sampled_from(list(CrisisSymptom)), max_size=2),
+    }
+)
+
+
+def _fully_measured(minutes: float, values: dict) -> VitalsReading:
+    systolic, diastolic = values["bp"]
+    rest = {k: v for k, v in values.items() if k != "bp"}
+    return reading(minutes, systolic_mmhg=systolic, diastolic_mmhg=diastolic, **rest)
+
+
+@given(
+    first=_vitals,
+    later=_vitals,
+    phase=st.sampled_from(list(Phase)),
+    protocol=st.sampled_from([IV, ESK, default_protocol(Route.RACEMIC_IM)]),
+)
+def test_evaluation_and_resolution_read_the_same_rule(first, later, phase, protocol):
+    """An alert resolves exactly when the later reading, fully measured, would not raise it (and
+    no rule that speaks instead of it fires); the same values never resolve their own alert."""
+    alerts = evaluate_vitals(
+        _fully_measured(0, first), phase=phase, baseline=None, protocol=protocol
+    )
+    again = _fully_measured(5, first)
+    then = _fully_measured(10, later)
+    raised_then = set(codes(evaluate_vitals(then, phase=phase, baseline=None, protocol=protocol)))
+    for alert in alerts:
+        assert alert_resolved(alert, again, protocol) is False, alert.code
+        rule = RULES_BY_CODE[alert.code]
+        if alert.level is AlertLevel.UNCONFIGURED:
+            assert alert_resolved(alert, then, protocol) is False
+            continue
+        expected = alert.code not in raised_then and rule.unless not in raised_then
+        assert alert_resolved(alert, then, protocol) is expected, alert.code
+
+
+def test_every_alert_code_comes_from_one_row_of_the_table():
+    assert [rule.code for rule in VITAL_RULES] == list(dict.fromkeys(r.code for r in VITAL_RULES))
+    for rule in VITAL_RULES:
+        assert RULES_BY_CODE[rule.code] is rule
+        if rule.settings:
+            assert RULES_BY_CODE[rule.unconfigured_code] is rule
+            for key in rule.settings:  # each names a real setting of every route's protocol
+                assert isinstance(getattr(IV, key), ConfigurableDefault)
+    with pytest.raises(ClinicalRuleError, match="Unknown alert code"):
+        (alert,) = evaluate_vitals(
+            reading(0, spo2_percent=80), phase=Phase.DOSING, baseline=None, protocol=IV
+        )
+        alert_resolved(replace(alert, code="spo2_low"), reading(5, spo2_percent=99), IV)
+
+
 # --- protocol settings -----------------------------------------------------------------------
 
 
@@ -422,6 +486,40 @@ def test_clinic_values_become_clinic_settings_with_the_reference_default_noted()
 def test_bad_settings_are_refused(values: dict, fragment: str):
     with pytest.raises(ClinicalRuleError, match=fragment):
         IV.with_settings(**values)
+
+
+@pytest.mark.parametrize("route", list(Route))
+def test_each_setting_is_declared_once_and_every_route_reads_it(route: Route):
+    protocol = default_protocol(route)
+    keys = [setting.key for setting in SETTINGS]
+    assert len(keys) == len(set(keys))
+    assert [s.key for s in protocol.settings()] == [
+        k for k in keys if route.is_esketamine or k != "post_dose_first_reading_at_minutes"
+    ]
+    own = configurable_defaults(route)
+    assert {s.key for s in own} == {s.key for s in protocol.settings()} - set(SHARED_WITH_SCREENING)
+
+
+@pytest.mark.parametrize("route", list(Route))
+def test_the_predose_bp_caution_is_the_screening_limit_under_another_name(route: Route):
+    protocol = default_protocol(route)
+    for key, shared in SHARED_WITH_SCREENING.items():
+        setting = getattr(protocol, key)
+        assert (setting.value, setting.minimum, setting.maximum) == (
+            shared.value,
+            shared.minimum,
+            shared.maximum,
+        )
+    assert SHARED_WITH_SCREENING["predose_caution_systolic_mmhg"] is BP_SYSTOLIC_LIMIT
+    assert SHARED_WITH_SCREENING["predose_caution_diastolic_mmhg"] is BP_DIASTOLIC_LIMIT
+
+
+def test_a_predose_caution_above_the_stop_threshold_is_refused():
+    with pytest.raises(ClinicalRuleError, match="above the safe maximum 180"):
+        IV.with_settings(predose_caution_systolic_mmhg=181)
+    with pytest.raises(ClinicalRuleError, match="above the safe maximum 100"):
+        IV.with_settings(predose_caution_diastolic_mmhg=101)
+    assert IV.with_settings(predose_caution_systolic_mmhg=150).predose_caution_systolic_mmhg.value
 
 
 # --- schedule --------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """What a clinic sets for screening: the numbers the rules read, each with its default and source.
 
-``CONFIGURABLE_DEFAULTS`` lists every value a clinic may set here (the numbers, then each rule's
-severity, see ``settings.SEVERITY_DEFAULTS``) for the clinic-settings registry.
+``settings.CONFIGURABLE_DEFAULTS`` lists these numbers and each rule's severity for the
+clinic-settings registry.
 """
 
 from __future__ import annotations
@@ -18,31 +18,11 @@ TRD_REQUIRED_TRIALS: ConfigurableDefault[int] = ConfigurableDefault(
     minimum=1,  # "treatment-resistant" needs at least one failed trial by definition
 )
 
-# source: S14 (weak secondary; label wording [memory, verify]); §2 APA "> 140/90 -> evaluate and
-# treat first" [memory, verify]. Upper bounds: the §2 stop/slow threshold 180/100 [memory, verify]
-# -- a pre-treatment limit above the level at which a running infusion is stopped is refused.
-BP_PROVENANCE = Provenance(
-    ("S14", "§2"),
-    verified=False,
-    note="pre-treatment BP > 140/90 mmHg: weigh risk / evaluate and treat first; "
-    "maximum = the 180/100 mmHg stop threshold [memory, verify]",
-)
-BP_SYSTOLIC_LIMIT: ConfigurableDefault[int] = ConfigurableDefault(
-    key="bp.pre_treatment_systolic_max_mmhg",
-    label="Pre-treatment blood pressure limit, systolic",
-    value=thresholds.PRE_TREATMENT_SYSTOLIC_MMHG,
-    unit="mmHg",
-    provenance=BP_PROVENANCE,
-    maximum=thresholds.STOP_SYSTOLIC_MMHG,
-)
-BP_DIASTOLIC_LIMIT: ConfigurableDefault[int] = ConfigurableDefault(
-    key="bp.pre_treatment_diastolic_max_mmhg",
-    label="Pre-treatment blood pressure limit, diastolic",
-    value=thresholds.PRE_TREATMENT_DIASTOLIC_MMHG,
-    unit="mmHg",
-    provenance=BP_PROVENANCE,
-    maximum=thresholds.STOP_DIASTOLIC_MMHG,
-)
+# The pre-treatment blood-pressure limit is shared with the monitoring protocol's pre-dose caution:
+# declared once, with its sources and bounds, in ``thresholds``.
+BP_PROVENANCE = thresholds.PRE_TREATMENT_BP
+BP_SYSTOLIC_LIMIT = thresholds.PRE_TREATMENT_SYSTOLIC_LIMIT
+BP_DIASTOLIC_LIMIT = thresholds.PRE_TREATMENT_DIASTOLIC_LIMIT
 
 PARAMETERS: dict[str, ConfigurableDefault[int]] = {
     p.key: p for p in (TRD_REQUIRED_TRIALS, BP_SYSTOLIC_LIMIT, BP_DIASTOLIC_LIMIT)
