@@ -276,6 +276,49 @@ def delivered(
 
 
 @dataclass(frozen=True)
+class RunningPeriod:
+    """One stretch of the pump running at one rate: what it delivered and when."""
+
+    started_at: datetime
+    minutes: float
+    rate_ml_per_h: float
+    dose_mg: float
+
+
+def running_periods(
+    record: AdministrationRecord,
+    *,
+    bag_concentration_mg_per_ml: float,
+    as_of: datetime | None = None,
+) -> tuple[RunningPeriod, ...]:
+    """The record as constant-rate periods (pauses left out), each with the mg it delivered at
+    the bag's concentration, counted up to ``as_of`` when given (needed while running).
+
+    This is the pump's dosing history in the form a pharmacokinetic model takes.
+    """
+    concentration = _positive("The bag concentration (mg/mL)", bag_concentration_mg_per_ml)
+    status, segments = record._replay()
+    if as_of is not None:
+        _aware("as_of", as_of)
+    elif status in ("running", "paused"):
+        raise ClinicalRuleError(
+            "The administration has not been stopped: give the time to count up to (as_of)"
+        )
+    periods = []
+    for start, end, rate in segments:
+        stop = as_of if end is None else (end if as_of is None else min(end, as_of))
+        assert stop is not None
+        span = max(0, _micros(stop - start))
+        if span == 0:
+            continue
+        volume = rate * span / _US_PER_H
+        periods.append(
+            RunningPeriod(start, span / 60_000_000, float(rate), float(volume * concentration))
+        )
+    return tuple(periods)
+
+
+@dataclass(frozen=True)
 class OrderCheck:
     delivered_mg: float
     ordered_mg: float

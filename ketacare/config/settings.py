@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "ketacare.assessments",
     "ketacare.treatment",
     "ketacare.sessions",
+    "ketacare.pk",
     "ketacare.demo",
 ]
 

@@ -4,7 +4,10 @@ shared templates. An AppConfig may define any of:
 - ``nav = [(label, url_name, capability), ...]`` — links in the main navigation;
 - ``chart_panel(self, request, patient) -> str | None`` — HTML shown in the patient chart;
 - ``portal_panel(self, request, patient) -> str | None`` — HTML shown on the patient portal;
-- ``dashboard_panel(self, request) -> str | None`` — HTML shown on the clinic dashboard.
+- ``dashboard_panel(self, request) -> str | None`` — HTML shown on the clinic dashboard;
+- ``order_panel(self, request, order)`` and ``session_panel(self, request, session)`` — HTML
+  under a treatment order and on the treatment session page, placed by the
+  ``{% extension_panels "order_panel" order %}`` template tag.
 
 Each returns already-rendered HTML (``render_to_string(..., request=request)``) or None.
 """
@@ -15,7 +18,7 @@ from django.apps import apps
 from django.utils.safestring import SafeString, mark_safe
 
 
-def _collect(hook: str, *args) -> list[SafeString]:
+def collect(hook: str, *args) -> list[SafeString]:
     panels = []
     for config in apps.get_app_configs():
         method = getattr(config, hook, None)
@@ -28,12 +31,12 @@ def _collect(hook: str, *args) -> list[SafeString]:
 
 
 def chart_panels(request, patient) -> list[SafeString]:
-    return _collect("chart_panel", request, patient)
+    return collect("chart_panel", request, patient)
 
 
 def portal_panels(request, patient) -> list[SafeString]:
-    return _collect("portal_panel", request, patient)
+    return collect("portal_panel", request, patient)
 
 
 def dashboard_panels(request) -> list[SafeString]:
-    return _collect("dashboard_panel", request)
+    return collect("dashboard_panel", request)

@@ -20,6 +20,7 @@ from ketacare.clinical.infusion import (
     delivered,
     order_reached_at,
     pump_contents,
+    running_periods,
 )
 
 T0 = datetime(2025, 3, 3, 10, 0, tzinfo=UTC)
@@ -289,3 +290,27 @@ def test_running_time_never_exceeds_elapsed_time(plan, extra):
     got = delivered(rec.append(AdminEvent.stop(end)), bag_concentration_mg_per_ml=2)
     assert got.running_minutes <= (end - T0).total_seconds() / 60 + 1e-9
     assert got.dose_mg == pytest.approx(got.volume_ml * 2)
+
+
+def test_running_periods_leave_out_pauses_and_carry_the_bag_dose():
+    pump = record(
+        AdminEvent.start(at(0), 150),
+        AdminEvent.pause(at(10), "BP"),
+        AdminEvent.resume(at(15)),
+        AdminEvent.rate_change(at(20), 90, "BP"),
+        AdminEvent.stop(at(30)),
+    )
+    periods = running_periods(pump, bag_concentration_mg_per_ml=0.36)
+    assert [(p.started_at, p.minutes, p.rate_ml_per_h) for p in periods] == [
+        (at(0), 10, 150),
+        (at(15), 5, 150),
+        (at(20), 10, 90),
+    ]
+    assert [p.dose_mg for p in periods] == pytest.approx([9.0, 4.5, 5.4])
+    total = delivered(pump, bag_concentration_mg_per_ml=0.36).dose_mg
+    assert sum(p.dose_mg for p in periods) == pytest.approx(total)
+    running = record(AdminEvent.start(at(0), 150))
+    (only,) = running_periods(running, bag_concentration_mg_per_ml=0.36, as_of=at(20))
+    assert only.dose_mg == pytest.approx(18.0)
+    with pytest.raises(ClinicalRuleError, match="as_of"):
+        running_periods(running, bag_concentration_mg_per_ml=0.36)
