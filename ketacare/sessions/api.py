@@ -1,32 +1,61 @@
 """Treatment sessions under /api/v1/sessions: parse, call a service or selector, serialise.
 
-Bad input is 422 with field errors; a refusal (an illegal step, a dose above the order, a failed
-gate, a signed record) is 409 with ``{"detail": ...}``.
+Services raise the core's errors and the API's one handler answers them: bad input is 422 with
+field errors, a refusal (an illegal step, a dose above the order, a failed gate, a signed record)
+is 409 with ``detail`` and, where the screen needs them, ``details`` (the failed pre-checks).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
-from functools import wraps
-from typing import Any, Literal
 
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
-from ninja import Field, Router, Schema, Status
-from pydantic import field_validator
+from ninja import Router, Status
 
 from ketacare.alerts.models import Alert
-from ketacare.audit.services import RequestOrigin, audit_record
-from ketacare.clinical.common import ClinicalRuleError, Route
-from ketacare.core.api_utils import require
+from ketacare.audit.services import audit_record
+from ketacare.clinical.common import Route
+from ketacare.core.actions import Action, action, audit_read
+from ketacare.core.errors import Invalid, NotFound
 from ketacare.core.roles import Capability
+from ketacare.core.schemas import ERRORS, READ_ERRORS
 from ketacare.patients.selectors import patients_in_scope
 from ketacare.sessions import flowsheet, remsforms, services
 from ketacare.sessions.administration import administration_record
-from ketacare.sessions.models import SessionLocked, TreatmentSession
+from ketacare.sessions.models import TreatmentSession
 from ketacare.sessions.protocol import protocol_for, protocol_update
-from ketacare.sessions.records import InvalidEntry, SessionRefused
+from ketacare.sessions.records import SessionRefused
+from ketacare.sessions.schemas import (
+    AcknowledgedOut,
+    AcknowledgeIn,
+    AddendumIn,
+    AddendumOut,
+    AdministrationIn,
+    BoardRowOut,
+    CreateIn,
+    DischargeIn,
+    EnrolmentIn,
+    EnrolmentOut,
+    ObservationIn,
+    ObservationOut,
+    OptionalReasonIn,
+    PrechecksIn,
+    ProtocolIn,
+    ProtocolSettingOut,
+    ReasonIn,
+    RemsAnswersIn,
+    RemsDueOut,
+    RemsFormOut,
+    RemsSubmittedOut,
+    SessionOut,
+    SessionSummaryOut,
+    SideEffectIn,
+    SideEffectOut,
+    StartIn,
+    SubmittedIn,
+    VitalsIn,
+    VitalsRecordedOut,
+)
 from ketacare.sessions.selectors import (
     appointment_get,
     session_get,
@@ -37,184 +66,9 @@ from ketacare.sessions.selectors import (
 
 router = Router(tags=["sessions"])
 
-YesNo = Literal["yes", "no", "unknown"]
-AckAction = Literal[tuple(flowsheet.ACK_ACTIONS)]  # type: ignore[valid-type]
 
-
-class Refusal(Schema):
-    detail: str
-    details: dict[str, Any] = {}
-
-
-class Invalid(Schema):
-    detail: str
-    fields: dict[str, str] = {}
-
-
-ERRORS = {409: Refusal, 422: Invalid}
-
-
-def _text(value: str) -> str:
-    if not value or not value.strip():
-        raise ValueError("must not be blank")
-    return value.strip()
-
-
-class CreateIn(Schema):
-    appointment_id: int
-
-
-class ReasonIn(Schema):
-    reason: str = Field(max_length=2000)
-    _check = field_validator("reason")(_text)
-
-
-class OptionalReasonIn(Schema):
-    reason: str = Field(default="", max_length=2000)
-
-
-class VitalsIn(Schema):
-    systolic_mmhg: int | None = Field(default=None, ge=20, le=300)
-    diastolic_mmhg: int | None = Field(default=None, ge=10, le=250)
-    heart_rate_bpm: int | None = Field(default=None, ge=0, le=300)
-    spo2_percent: int | None = Field(default=None, ge=0, le=100)
-    respiratory_rate_per_min: int | None = Field(default=None, ge=0, le=100)
-    moaas_level: int | None = Field(default=None, ge=0, le=5)
-    crisis_symptoms: list[str] | None = None
-    taken_at: dt.datetime | None = None
-
-
-class PrechecksIn(Schema):
-    identity_confirmed: YesNo = "unknown"
-    last_food_at: dt.datetime | None = None
-    last_liquid_at: dt.datetime | None = None
-    could_be_pregnant: YesNo = "unknown"
-    pregnant: YesNo = "unknown"
-    new_medications_since_last_visit: YesNo = "unknown"
-    substance_use_since_last_visit: YesNo = "unknown"
-    phq9_completed: YesNo = "unknown"
-    cssrs_completed: YesNo = "unknown"
-    escort_confirmed: YesNo = "unknown"
-    vitals: VitalsIn | None = None
-
-
-class StartIn(Schema):
-    """IV: what the bag on the pump holds (by default what the signed order describes); the
-    delivered dose is computed from the bag's concentration, never the vial's."""
-
-    lot_number: str = Field(max_length=60)
-    vial_concentration_mg_per_ml: Decimal | None = Field(default=None, gt=0, max_digits=8)
-    bag_drug_mg: Decimal | None = Field(default=None, gt=0, max_digits=8)
-    bag_diluent_ml: Decimal | None = Field(default=None, gt=0, max_digits=8)
-    bag_volume_ml: Decimal | None = Field(default=None, gt=0, max_digits=8)
-    rate_ml_per_h: Decimal | None = Field(default=None, gt=0, max_digits=8)
-    dose_mg: Decimal | None = Field(default=None, gt=0, max_digits=8)
-    _check = field_validator("lot_number")(_text)
-
-
-class AdministrationIn(Schema):
-    kind: Literal["start", "pause", "resume", "rate_change", "stop", "dose"]
-    at: dt.datetime | None = None
-    rate_ml_per_h: Decimal | None = Field(default=None, gt=0, max_digits=8)
-    dose_mg: Decimal | None = Field(default=None, gt=0, max_digits=8)
-    reason: str = Field(default="", max_length=2000)
-
-
-class AcknowledgeIn(Schema):
-    actions: list[AckAction] = []  # type: ignore[valid-type]
-    note: str = Field(default="", max_length=2000)
-
-
-class ObservationIn(Schema):
-    instrument: Literal["cadss6"]
-    answers: list[int]
-    observed_at: dt.datetime | None = None
-
-
-class SideEffectIn(Schema):
-    effect: str
-    severity: Literal["mild", "moderate", "severe"]
-    serious_adverse_event: bool = False
-    note: str = Field(default="", max_length=2000)
-    intervention: str = Field(default="", max_length=2000)
-    observed_at: dt.datetime | None = None
-
-
-class DischargeIn(Schema):
-    mental_status_at_baseline: YesNo = "unknown"
-    walking_steadily: YesNo = "unknown"
-    nausea_controlled: YesNo = "unknown"
-    escort_present: YesNo = "unknown"
-    sedation_resolved: YesNo = "unknown"
-    dissociation_resolved: YesNo = "unknown"
-    respiratory_depression_resolved: YesNo = "unknown"
-    instructions: str = Field(max_length=4000)
-    override_reason: str = Field(default="", max_length=2000)
-    ready_to_leave_at: dt.datetime | None = None
-    _check = field_validator("instructions")(_text)
-
-
-class AddendumIn(Schema):
-    text: str = Field(max_length=4000)
-    reason: str = Field(max_length=2000)
-    _check = field_validator("text", "reason")(_text)
-
-
-class EnrolmentIn(Schema):
-    status: Literal["enrolled", "not_enrolled"]
-    enrolled_on: dt.date | None = None
-    note: str = Field(default="", max_length=2000)
-
-
-class RemsAnswersIn(Schema):
-    answers: dict[str, Literal["yes", "no", "unknown", ""]]
-
-
-class SubmittedIn(Schema):
-    submitted_on: dt.date
-
-
-class ProtocolIn(Schema):
-    values: dict[str, int | None]
-
-
-class SessionOut(Schema):
-    id: int
-    patient_id: int
-    appointment_id: int
-    order_id: int | None
-    route: str
-    state: str
-    state_changed_at: dt.datetime
-    checked_in_at: dt.datetime | None
-    prechecks_passed_at: dt.datetime | None
-    dosing_started_at: dt.datetime | None
-    dosing_ended_at: dt.datetime | None
-    discharged_at: dt.datetime | None
-    signed_at: dt.datetime | None
-    cosigned_at: dt.datetime | None
-    ended_reason: str
-    lot_number: str
-    vial_concentration_mg_per_ml: Decimal | None
-    bag_drug_mg: Decimal | None
-    bag_diluent_ml: Decimal | None
-    bag_volume_ml: Decimal | None
-    precheck_failures: list[dict]
-    override_reason: str
-    discharge_criteria: list[dict]
-    discharge_override_reason: str
-    administration: dict | None
-    schedule: dict
-    alerts: list[dict]
-    vitals: list[dict]
-
-
-def _origin(request) -> RequestOrigin:
-    return RequestOrigin.from_request(request)
-
-
-def _session_out(session: TreatmentSession) -> dict:
-    screen = session_screen(session, now=timezone.now())
+def _session_out(session: TreatmentSession, *, now: dt.datetime) -> dict:
+    screen = session_screen(session, now=now)
     adm = screen.administration
     return {
         **{
@@ -256,53 +110,40 @@ def _session_out(session: TreatmentSession) -> dict:
     }
 
 
-def _audit_view(request, session: TreatmentSession, what: str) -> None:
-    audit_record(
-        origin=_origin(request),
-        action="view",
+def _audit_view(act: Action, session: TreatmentSession, what: str) -> None:
+    audit_read(
+        act,
         object_type="treatment_session",
         object_id=session.pk,
-        clinic_id=session.clinic_id,
         patient_id=session.patient_id,
+        clinic_id=session.clinic_id,
         summary=f"Viewed {what} through the API",
     )
 
 
-def refusals(view):
-    """409 for refusals, 422 for bad input, with the session's state after a success."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except (SessionRefused, SessionLocked) as refused:
-            return Status(409, {"detail": str(refused), "details": getattr(refused, "details", {})})
-        except InvalidEntry as bad:
-            return Status(422, {"detail": str(bad), "fields": {bad.field or "__all__": str(bad)}})
-        except ClinicalRuleError as bad:
-            return Status(422, {"detail": str(bad), "fields": {"__all__": str(bad)}})
-
-    return wrapped
-
-
-def _fresh(session: TreatmentSession) -> dict:
+def _fresh(act: Action, session: TreatmentSession) -> dict:
     session.refresh_from_db()
-    return _session_out(session)
+    return _session_out(session, now=act.at)
 
 
 # --- reads --------------------------------------------------------------------------------------
 
 
-@router.get("/board", summary="Every chair of the clinic: who is in it, next reading, alerts")
+@router.get(
+    "/board",
+    response={200: list[BoardRowOut], **READ_ERRORS},
+    summary="Every chair of the clinic: who is in it, next reading, alerts",
+)
 def board(request):
-    access = require(request, Capability.SESSION_DOCUMENT)
-    rows = today_board(access, now=timezone.now())
+    act = action(request, Capability.SESSION_DOCUMENT)
+    rows = today_board(act.access, now=act.at)
     audit_record(
-        origin=_origin(request),
+        origin=act.origin,
         action="view",
         object_type="session_board",
-        clinic_id=access.clinic.pk,
+        clinic_id=act.clinic.pk,
         summary="Viewed the today board through the API",
+        at=act.at,
     )
     return [
         {
@@ -323,17 +164,22 @@ def board(request):
     ]
 
 
-@router.get("/rems/due", summary="REMS Patient Monitoring Forms due within 7 days")
+@router.get(
+    "/rems/due",
+    response={200: list[RemsDueOut], **READ_ERRORS},
+    summary="REMS Patient Monitoring Forms due within 7 days",
+)
 def rems_due(request):
-    access = require(request, Capability.REMS_VIEW)
-    today = timezone.now().astimezone(access.clinic.zone).date()
-    forms = remsforms.forms_due(access, today=today)
+    act = action(request, Capability.REMS_VIEW)
+    today = act.at.astimezone(act.clinic.zone).date()
+    forms = remsforms.forms_due(act.access, today=today)
     audit_record(
-        origin=_origin(request),
+        origin=act.origin,
         action="view",
         object_type="rems_form_list",
-        clinic_id=access.clinic.pk,
+        clinic_id=act.clinic.pk,
         summary="Listed REMS forms due through the API",
+        at=act.at,
     )
     return [
         {
@@ -349,15 +195,15 @@ def rems_due(request):
 
 @router.get(
     "/protocol/{route}",
-    response={200: list[dict], 404: Refusal},
+    response={200: list[ProtocolSettingOut], **READ_ERRORS},
     summary="The clinic's monitoring protocol for a route",
 )
 def protocol_get(request, route: str):
-    access = require(request, Capability.PROTOCOL_VIEW)
+    act = action(request, Capability.PROTOCOL_VIEW)
     try:
-        protocol = protocol_for(access.clinic, Route(route))
+        protocol = protocol_for(act.clinic, Route(route))
     except ValueError:
-        return Status(404, {"detail": "Unknown route"})
+        raise NotFound(f"Unknown route {route!r}.") from None
     return [
         {
             "key": s.key,
@@ -374,52 +220,55 @@ def protocol_get(request, route: str):
     ]
 
 
-@router.put("/protocol/{route}", response={200: list[dict], **ERRORS})
-@refusals
+@router.put("/protocol/{route}", response={200: list[ProtocolSettingOut], **ERRORS})
 def protocol_put(request, route: str, payload: ProtocolIn):
-    access = require(request, Capability.PROTOCOL_EDIT)
+    act = action(request, Capability.PROTOCOL_EDIT)
+    try:
+        route_ = Route(route)
+    except ValueError:
+        raise NotFound(f"Unknown route {route!r}.") from None
     try:
         protocol_update(
-            clinic=access.clinic,
-            route=Route(route),
-            values=payload.values,
-            origin=_origin(request),
-            at=timezone.now(),
+            clinic=act.clinic, route=route_, values=payload.values, origin=act.origin, at=act.at
         )
     except ValueError as bad:  # ClinicalRuleError included: a value out of bounds
-        return Status(422, {"detail": str(bad), "fields": {"values": str(bad)}})
+        raise Invalid.field("values", str(bad)) from None
     return protocol_get(request, route)
 
 
-@router.put("/rems/enrolment/{patient_id}", response={200: dict, **ERRORS})
-@refusals
+@router.put("/rems/enrolment/{patient_id}", response={200: EnrolmentOut, **ERRORS})
 def rems_enrolment(request, patient_id: int, payload: EnrolmentIn):
-    access = require(request, Capability.SESSION_DOCUMENT)
-    patient = get_object_or_404(patients_in_scope(access), pk=patient_id)
+    act = action(request, Capability.SESSION_DOCUMENT)
+    patient = get_object_or_404(patients_in_scope(act.access), pk=patient_id)
     row = remsforms.rems_enrolment_set(
         patient=patient,
         status=payload.status,
         enrolled_on=payload.enrolled_on,
         note=payload.note,
-        origin=_origin(request),
-        now=timezone.now(),
+        origin=act.origin,
+        now=act.at,
     )
-    return {"patient_id": patient.pk, "status": row.status, "enrolled_on": row.enrolled_on}
+    return EnrolmentOut(patient_id=patient.pk, status=row.status, enrolled_on=row.enrolled_on)
 
 
-@router.get("", summary="Sessions of the clinic, newest first")
+@router.get(
+    "",
+    response={200: list[SessionSummaryOut], **READ_ERRORS},
+    summary="Sessions of the clinic, newest first",
+)
 def list_sessions(request, state: str = "", limit: int = 50):
-    access = require(request, Capability.CHART_VIEW)
-    rows = sessions_in_scope(access)
+    act = action(request, Capability.CHART_VIEW)
+    rows = sessions_in_scope(act.access)
     if state:
         rows = rows.filter(state=state)
     rows = list(rows[: max(1, min(limit, 200))])
     audit_record(
-        origin=_origin(request),
+        origin=act.origin,
         action="view",
         object_type="treatment_session_list",
-        clinic_id=access.clinic.pk,
+        clinic_id=act.clinic.pk,
         summary=f"Listed {len(rows)} sessions through the API",
+        at=act.at,
     )
     return [
         {
@@ -438,50 +287,48 @@ def list_sessions(request, state: str = "", limit: int = 50):
     response={200: SessionOut, 201: SessionOut, **ERRORS},
     summary="Open the session of a treatment appointment",
 )
-@refusals
 def create_session(request, payload: CreateIn):
-    access = require(request, Capability.SESSION_DOCUMENT)
-    appointment = appointment_get(access, payload.appointment_id)
+    act = action(request, Capability.SESSION_DOCUMENT)
+    appointment = appointment_get(act.access, payload.appointment_id)
     existed = TreatmentSession.objects.filter(appointment=appointment).exists()
-    session = services.session_open(
-        appointment=appointment, origin=_origin(request), at=timezone.now()
-    )
-    return Status(200 if existed else 201, _session_out(session))
+    session = services.session_open(appointment=appointment, origin=act.origin, at=act.at)
+    return Status(200 if existed else 201, _session_out(session, now=act.at))
 
 
-@router.get("/{session_id}", response=SessionOut)
+@router.get("/{session_id}", response={200: SessionOut, **READ_ERRORS})
 def get_session(request, session_id: int):
-    access = require(request, Capability.CHART_VIEW)
-    session = session_get(access, session_id)
-    _audit_view(request, session, "the session record")
-    return _session_out(session)
+    act = action(request, Capability.CHART_VIEW)
+    session = session_get(act.access, session_id)
+    _audit_view(act, session, "the session record")
+    return _session_out(session, now=act.at)
 
 
-@router.get("/{session_id}/rems-form", response={200: dict, 404: Refusal})
+@router.get("/{session_id}/rems-form", response={200: RemsFormOut, **READ_ERRORS})
 def rems_form(request, session_id: int):
-    access = require(request, Capability.REMS_VIEW)
-    session = session_get(access, session_id)
+    act = action(request, Capability.REMS_VIEW)
+    session = session_get(act.access, session_id)
     view = remsforms.form_view(session)
-    _audit_view(request, session, "the REMS Patient Monitoring Form")
+    _audit_view(act, session, "the REMS Patient Monitoring Form")
     if view is None:
-        return Status(404, {"detail": "No REMS Patient Monitoring Form for this session"})
-    return {"form": view.form.to_dict(), "missing_fields": view.missing, "problems": view.problems}
+        raise NotFound("No REMS Patient Monitoring Form for this session.")
+    return RemsFormOut(
+        form=view.form.to_dict(), missing_fields=view.missing, problems=view.problems
+    )
 
 
 # --- lifecycle ------------------------------------------------------------------------------------
 
 
 def _documenting(request, session_id: int, capability=Capability.SESSION_DOCUMENT):
-    access = require(request, capability)
-    return access, session_get(access, session_id)
+    act = action(request, capability)
+    return act, session_get(act.access, session_id)
 
 
 @router.post("/{session_id}/check-in", response={200: SessionOut, **ERRORS})
-@refusals
 def check_in(request, session_id: int):
-    _, session = _documenting(request, session_id)
-    services.session_check_in(session=session, origin=_origin(request), at=timezone.now())
-    return _fresh(session)
+    act, session = _documenting(request, session_id)
+    services.session_check_in(session=session, origin=act.origin, at=act.at)
+    return _fresh(act, session)
 
 
 @router.post(
@@ -489,9 +336,8 @@ def check_in(request, session_id: int):
     response={200: SessionOut, **ERRORS},
     summary="Document the pre-checks; 409 lists the failures that block dosing",
 )
-@refusals
 def prechecks(request, session_id: int, payload: PrechecksIn):
-    _, session = _documenting(request, session_id)
+    act, session = _documenting(request, session_id)
     data = payload.dict(exclude={"vitals"})
     vitals = (
         payload.vitals.dict(exclude={"taken_at", "crisis_symptoms", "moaas_level"})
@@ -501,44 +347,38 @@ def prechecks(request, session_id: int, payload: PrechecksIn):
     failures = services.session_prechecks(
         session=session,
         entry=services.PrecheckInput(**data, vitals=vitals),
-        origin=_origin(request),
-        now=timezone.now(),
+        origin=act.origin,
+        now=act.at,
     )
-    if failures:
-        return Status(
-            409,
-            {
-                "detail": f"{len(failures)} pre-check(s) failed: dosing is blocked",
-                "details": {"failures": failures},
-            },
+    if failures:  # stored with the session; the answer lists them
+        raise SessionRefused(
+            f"{len(failures)} pre-check(s) failed: dosing is blocked",
+            details={"failures": failures},
         )
-    return _fresh(session)
+    return _fresh(act, session)
 
 
 @router.post("/{session_id}/override", response={200: SessionOut, **ERRORS})
-@refusals
 def override(request, session_id: int, payload: ReasonIn):
-    access, session = _documenting(request, session_id, Capability.SESSION_OVERRIDE)
-    role = "prescriber" if "prescriber" in access.roles else "medical_director"
+    act, session = _documenting(request, session_id, Capability.SESSION_OVERRIDE)
     services.session_override(
         session=session,
-        by_role=role,
+        actor=act.actor,
         reason=payload.reason,
-        origin=_origin(request),
-        now=timezone.now(),
+        origin=act.origin,
+        now=act.at,
     )
-    return _fresh(session)
+    return _fresh(act, session)
 
 
 @router.post("/{session_id}/start-dosing", response={200: SessionOut, **ERRORS})
-@refusals
 def start_dosing(request, session_id: int, payload: StartIn):
-    _, session = _documenting(request, session_id)
+    act, session = _documenting(request, session_id)
     services.session_start_dosing(
         session=session,
         lot_number=payload.lot_number,
-        origin=_origin(request),
-        now=timezone.now(),
+        origin=act.origin,
+        now=act.at,
         vial_concentration_mg_per_ml=payload.vial_concentration_mg_per_ml,
         bag_drug_mg=payload.bag_drug_mg,
         bag_diluent_ml=payload.bag_diluent_ml,
@@ -546,54 +386,51 @@ def start_dosing(request, session_id: int, payload: StartIn):
         rate_ml_per_h=payload.rate_ml_per_h,
         dose_mg=payload.dose_mg,
     )
-    return _fresh(session)
+    return _fresh(act, session)
 
 
 @router.post("/{session_id}/administration", response={201: SessionOut, **ERRORS})
-@refusals
 def administration(request, session_id: int, payload: AdministrationIn):
-    _, session = _documenting(request, session_id)
-    now = timezone.now()
+    act, session = _documenting(request, session_id)
+    now = act.at
     administration_record(
         session=session,
         kind=payload.kind,
         at=payload.at or now,
-        origin=_origin(request),
+        origin=act.origin,
         now=now,
         rate_ml_per_h=payload.rate_ml_per_h,
         dose_mg=payload.dose_mg,
         reason=payload.reason,
     )
-    return Status(201, _fresh(session))
+    return Status(201, _fresh(act, session))
 
 
 @router.post("/{session_id}/end-dosing", response={200: SessionOut, **ERRORS})
-@refusals
 def end_dosing(request, session_id: int, payload: OptionalReasonIn | None = None):
-    _, session = _documenting(request, session_id)
+    act, session = _documenting(request, session_id)
     services.session_end_dosing(
         session=session,
-        origin=_origin(request),
-        now=timezone.now(),
+        origin=act.origin,
+        now=act.at,
         reason=payload.reason if payload else "",
     )
-    return _fresh(session)
+    return _fresh(act, session)
 
 
 @router.post(
     "/{session_id}/vitals",
-    response={201: dict, **ERRORS},
+    response={201: VitalsRecordedOut, **ERRORS},
     summary="Record a flowsheet row; returns the findings and the alerts opened/resolved",
 )
-@refusals
 def vitals(request, session_id: int, payload: VitalsIn):
-    _, session = _documenting(request, session_id)
-    now = timezone.now()
+    act, session = _documenting(request, session_id)
+    now = act.at
     entry, opened, resolved = flowsheet.vitals_record(
         session=session,
         values=payload.dict(exclude={"taken_at", "crisis_symptoms"}),
         taken_at=payload.taken_at or now,
-        origin=_origin(request),
+        origin=act.origin,
         now=now,
         crisis_symptoms=payload.crisis_symptoms,
     )
@@ -619,34 +456,34 @@ def vitals(request, session_id: int, payload: VitalsIn):
     )
 
 
-@router.post("/{session_id}/alerts/{alert_id}/acknowledge", response={200: dict, **ERRORS})
-@refusals
+@router.post(
+    "/{session_id}/alerts/{alert_id}/acknowledge", response={200: AcknowledgedOut, **ERRORS}
+)
 def acknowledge(request, session_id: int, alert_id: int, payload: AcknowledgeIn):
-    access = require(request, Capability.ALERT_ACKNOWLEDGE)
-    session = session_get(access, session_id)
+    act = action(request, Capability.ALERT_ACKNOWLEDGE)
+    session = session_get(act.access, session_id)
     alert = get_object_or_404(Alert, pk=alert_id, clinic_id=session.clinic_id)
     alert = flowsheet.vitals_alert_acknowledge(
         session=session,
         alert=alert,
         actions=list(payload.actions),
         note=payload.note,
-        origin=_origin(request),
-        now=timezone.now(),
+        origin=act.origin,
+        now=act.at,
     )
-    return {"id": alert.pk, "status": alert.status, "action_note": alert.action_note}
+    return AcknowledgedOut(id=alert.pk, status=alert.status, action_note=alert.action_note)
 
 
-@router.post("/{session_id}/observations", response={201: dict, **ERRORS})
-@refusals
+@router.post("/{session_id}/observations", response={201: ObservationOut, **ERRORS})
 def observation(request, session_id: int, payload: ObservationIn):
-    _, session = _documenting(request, session_id)
-    now = timezone.now()
+    act, session = _documenting(request, session_id)
+    now = act.at
     row = flowsheet.observation_record(
         session=session,
         instrument=payload.instrument,
         answers=payload.answers,
         observed_at=payload.observed_at or now,
-        origin=_origin(request),
+        origin=act.origin,
         now=now,
     )
     return Status(
@@ -660,17 +497,16 @@ def observation(request, session_id: int, payload: ObservationIn):
     )
 
 
-@router.post("/{session_id}/side-effects", response={201: dict, **ERRORS})
-@refusals
+@router.post("/{session_id}/side-effects", response={201: SideEffectOut, **ERRORS})
 def side_effect(request, session_id: int, payload: SideEffectIn):
-    _, session = _documenting(request, session_id)
-    now = timezone.now()
+    act, session = _documenting(request, session_id)
+    now = act.at
     row = flowsheet.side_effect_record(
         session=session,
         effect=payload.effect,
         severity=payload.severity,
         observed_at=payload.observed_at or now,
-        origin=_origin(request),
+        origin=act.origin,
         now=now,
         serious_adverse_event=payload.serious_adverse_event,
         note=payload.note,
@@ -692,95 +528,80 @@ def side_effect(request, session_id: int, payload: SideEffectIn):
     response={200: SessionOut, **ERRORS},
     summary="Discharge; 409 lists the unmet criteria (a prescriber may override)",
 )
-@refusals
 def discharge(request, session_id: int, payload: DischargeIn):
-    access, session = _documenting(request, session_id)
-    by_role = None
-    if payload.override_reason.strip() and access.can(Capability.SESSION_OVERRIDE):
-        by_role = "prescriber" if "prescriber" in access.roles else "medical_director"
+    act, session = _documenting(request, session_id)
     services.session_discharge(
         session=session,
         answers=payload.dict(include=set(services.DISCHARGE_ANSWERS)),
         instructions=payload.instructions,
-        origin=_origin(request),
-        now=timezone.now(),
-        by_role=by_role,
+        origin=act.origin,
+        now=act.at,
+        actor=act.actor,
         override_reason=payload.override_reason,
         ready_to_leave_at=payload.ready_to_leave_at,
     )
-    return _fresh(session)
+    return _fresh(act, session)
 
 
 @router.post("/{session_id}/sign", response={200: SessionOut, **ERRORS})
-@refusals
 def sign(request, session_id: int):
-    _, session = _documenting(request, session_id)
-    services.session_sign(session=session, origin=_origin(request), now=timezone.now())
-    return _fresh(session)
+    act, session = _documenting(request, session_id)
+    services.session_sign(session=session, origin=act.origin, now=act.at)
+    return _fresh(act, session)
 
 
 @router.post("/{session_id}/cosign", response={200: SessionOut, **ERRORS})
-@refusals
 def cosign(request, session_id: int):
-    _, session = _documenting(request, session_id, Capability.SESSION_COSIGN)
-    services.session_cosign(session=session, origin=_origin(request), now=timezone.now())
-    return _fresh(session)
+    act, session = _documenting(request, session_id, Capability.SESSION_COSIGN)
+    services.session_cosign(session=session, origin=act.origin, now=act.at)
+    return _fresh(act, session)
 
 
 @router.post("/{session_id}/cancel", response={200: SessionOut, **ERRORS})
-@refusals
 def cancel(request, session_id: int, payload: ReasonIn):
-    _, session = _documenting(request, session_id)
-    services.session_cancel(
-        session=session, reason=payload.reason, origin=_origin(request), now=timezone.now()
-    )
-    return _fresh(session)
+    act, session = _documenting(request, session_id)
+    services.session_cancel(session=session, reason=payload.reason, origin=act.origin, now=act.at)
+    return _fresh(act, session)
 
 
 @router.post("/{session_id}/abort", response={200: SessionOut, **ERRORS})
-@refusals
 def abort(request, session_id: int, payload: ReasonIn):
-    _, session = _documenting(request, session_id)
-    services.session_abort(
-        session=session, reason=payload.reason, origin=_origin(request), now=timezone.now()
-    )
-    return _fresh(session)
+    act, session = _documenting(request, session_id)
+    services.session_abort(session=session, reason=payload.reason, origin=act.origin, now=act.at)
+    return _fresh(act, session)
 
 
-@router.post("/{session_id}/addenda", response={201: dict, **ERRORS})
-@refusals
+@router.post("/{session_id}/addenda", response={201: AddendumOut, **ERRORS})
 def addendum(request, session_id: int, payload: AddendumIn):
-    _, session = _documenting(request, session_id)
+    act, session = _documenting(request, session_id)
     row = services.session_addendum(
         session=session,
         text=payload.text,
         reason=payload.reason,
-        origin=_origin(request),
-        now=timezone.now(),
+        origin=act.origin,
+        now=act.at,
     )
     return Status(
         201, {"id": row.pk, "text": row.text, "reason": row.reason, "created_at": row.created_at}
     )
 
 
-@router.put("/{session_id}/rems-form/answers", response={200: dict, **ERRORS})
-@refusals
+@router.put("/{session_id}/rems-form/answers", response={200: RemsFormOut, **ERRORS})
 def rems_answers(request, session_id: int, payload: RemsAnswersIn):
-    _, session = _documenting(request, session_id)
+    act, session = _documenting(request, session_id)
     remsforms.rems_answers_update(
-        session=session, answers=payload.answers, origin=_origin(request), now=timezone.now()
+        session=session, answers=payload.answers, origin=act.origin, now=act.at
     )
     return rems_form(request, session_id)
 
 
-@router.post("/{session_id}/rems-form/submitted", response={200: dict, **ERRORS})
-@refusals
+@router.post("/{session_id}/rems-form/submitted", response={200: RemsSubmittedOut, **ERRORS})
 def rems_submitted(request, session_id: int, payload: SubmittedIn):
-    _, session = _documenting(request, session_id)
+    act, session = _documenting(request, session_id)
     record = remsforms.rems_form_submitted(
         session=session,
         submitted_on=payload.submitted_on,
-        origin=_origin(request),
-        now=timezone.now(),
+        origin=act.origin,
+        now=act.at,
     )
-    return {"session_id": session.pk, "submitted_on": record.submitted_on}
+    return RemsSubmittedOut(session_id=session.pk, submitted_on=record.submitted_on)

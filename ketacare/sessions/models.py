@@ -14,6 +14,7 @@ from django.db.models import Q
 
 from ketacare.clinical.infusion import PumpContents
 from ketacare.clinical.session_flow import SessionState
+from ketacare.core.errors import Refused
 from ketacare.core.models import Clinic
 from ketacare.patients.models import Patient
 from ketacare.treatment.models import ROUTE_CHOICES, Appointment, Order, TreatmentCourse
@@ -33,7 +34,7 @@ STATE_CHOICES = [
 ]
 
 
-class SessionLocked(Exception):
+class SessionLocked(Refused):
     """A change to a signed session; corrections are addenda."""
 
     def __init__(self, message: str = "") -> None:

@@ -11,17 +11,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ketacare.audit.services import RequestOrigin, audit_record
+from ketacare.audit.services import audit_record
 from ketacare.clinical.common import ROUTE_LABELS, ClinicalRuleError, Route
 from ketacare.clinical.session_flow import SideEffect, SideEffectSeverity
 from ketacare.core.access import require_capability, require_patient
+from ketacare.core.actions import action
+from ketacare.core.errors import DomainError
 from ketacare.core.roles import Capability
 from ketacare.patients.models import Patient
 from ketacare.patients.selectors import patients_in_scope
 from ketacare.sessions import athome, remsforms
 from ketacare.sessions.forms import Parsed
 from ketacare.sessions.protocol import keys_set_elsewhere, protocol_for, protocol_update
-from ketacare.sessions.records import InvalidEntry, SessionRefused
 from ketacare.sessions.selectors import (
     at_home_in_scope,
     session_get,
@@ -60,6 +61,7 @@ def board_live(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @require_capability(Capability.PROTOCOL_VIEW)
 def protocol(request: HttpRequest) -> HttpResponse:
+    act = action(request)
     route = request.GET.get("route") or request.POST.get("route") or Route.RACEMIC_IV.value
     try:
         route = Route(route)
@@ -79,8 +81,8 @@ def protocol(request: HttpRequest) -> HttpResponse:
                     clinic=clinic,
                     route=route,
                     values=values,
-                    origin=RequestOrigin.from_request(request),
-                    at=timezone.now(),
+                    origin=act.origin,
+                    at=act.at,
                 )
             except ClinicalRuleError as bad:
                 errors["form"] = str(bad)
@@ -127,6 +129,7 @@ def at_home_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @require_patient
 def portal_at_home(request: HttpRequest) -> HttpResponse:
+    act = action(request)
     patient = Patient.objects.select_related("clinic").get(pk=request.access.patient_id)
     course = athome.at_home_course(patient)
     errors: dict[str, str] = {}
@@ -168,11 +171,11 @@ def portal_at_home(request: HttpRequest) -> HttpResponse:
                         diastolic_mmhg=dia,
                         side_effects=effects,
                     ),
-                    origin=RequestOrigin.from_request(request),
-                    now=timezone.now(),
+                    origin=act.origin,
+                    now=act.at,
                 )
-            except InvalidEntry as bad:
-                errors[bad.field or "form"] = str(bad)
+            except DomainError as bad:
+                errors.update(bad.fields or {"form": bad.message})
             else:
                 messages.success(
                     request, "Thank you — your session log was sent to your care team."
@@ -213,6 +216,7 @@ def rems_due(request: HttpRequest) -> HttpResponse:
 
 
 def _form_or_404(request, session_id):
+    act = action(request)
     session = session_get(request.access, session_id)
     view = remsforms.form_view(session)
     if view is None:
@@ -220,7 +224,8 @@ def _form_or_404(request, session_id):
 
         raise Http404("No REMS Patient Monitoring Form for this session.")
     audit_record(
-        origin=RequestOrigin.from_request(request),
+        origin=act.origin,
+        at=act.at,
         action="view",
         object_type="rems_form",
         object_id=session.pk,
@@ -279,16 +284,17 @@ def rems_form_export(request: HttpRequest, session_id: int, fmt: str) -> HttpRes
 @require_POST
 @require_capability(Capability.SESSION_DOCUMENT)
 def rems_answers(request: HttpRequest, session_id: int) -> HttpResponse:
+    act = action(request)
     session = session_get(request.access, session_id)
     answers = {k: request.POST.get(k, "") for k in remsforms.ANSWER_KEYS if k in request.POST}
     try:
         remsforms.rems_answers_update(
             session=session,
             answers=answers,
-            origin=RequestOrigin.from_request(request),
-            now=timezone.now(),
+            origin=act.origin,
+            now=act.at,
         )
-    except (InvalidEntry, SessionRefused) as bad:
+    except DomainError as bad:
         messages.error(request, str(bad))
     else:
         messages.success(request, "REMS answers saved.")
@@ -298,6 +304,7 @@ def rems_answers(request: HttpRequest, session_id: int) -> HttpResponse:
 @require_POST
 @require_capability(Capability.SESSION_DOCUMENT)
 def rems_submitted(request: HttpRequest, session_id: int) -> HttpResponse:
+    act = action(request)
     session = session_get(request.access, session_id)
     p = Parsed(request.POST)
     raw = p.text("submitted_on")
@@ -310,12 +317,12 @@ def rems_submitted(request: HttpRequest, session_id: int) -> HttpResponse:
         remsforms.rems_form_submitted(
             session=session,
             submitted_on=day,
-            origin=RequestOrigin.from_request(request),
-            now=timezone.now(),
+            origin=act.origin,
+            now=act.at,
         )
     except ValueError:
         messages.error(request, "Give the submission date as YYYY-MM-DD.")
-    except (InvalidEntry, SessionRefused) as bad:
+    except DomainError as bad:
         messages.error(request, str(bad))
     else:
         messages.success(request, "Form marked as submitted to the REMS.")
@@ -325,6 +332,7 @@ def rems_submitted(request: HttpRequest, session_id: int) -> HttpResponse:
 @require_POST
 @require_capability(Capability.SESSION_DOCUMENT)
 def rems_enrolment(request: HttpRequest, patient_id: int) -> HttpResponse:
+    act = action(request)
     patient = get_object_or_404(patients_in_scope(request.access), pk=patient_id)
     raw = (request.POST.get("enrolled_on") or "").strip()
     try:
@@ -333,10 +341,10 @@ def rems_enrolment(request: HttpRequest, patient_id: int) -> HttpResponse:
             status=request.POST.get("status", ""),
             enrolled_on=dt.date.fromisoformat(raw) if raw else None,
             note=request.POST.get("note", ""),
-            origin=RequestOrigin.from_request(request),
-            now=timezone.now(),
+            origin=act.origin,
+            now=act.at,
         )
-    except InvalidEntry as bad:
+    except DomainError as bad:
         messages.error(request, str(bad))
     except ValueError:
         messages.error(request, "Give the enrolment date as YYYY-MM-DD.")

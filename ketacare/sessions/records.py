@@ -11,6 +11,7 @@ from ketacare.clinical.common import ClinicalRuleError, Provenance
 from ketacare.clinical.infusion import AdminEvent, AdministrationRecord
 from ketacare.clinical.monitoring import VitalsReading
 from ketacare.clinical.session_flow import transition
+from ketacare.core.errors import Invalid, Refused
 from ketacare.sessions.models import (
     AdministrationEvent,
     SessionEvent,
@@ -22,19 +23,16 @@ from ketacare.sessions.models import (
 CLOCK_SKEW = dt.timedelta(minutes=2)
 
 
-class SessionRefused(Exception):
-    """A step the session does not allow now (HTTP 409), with a message for the clinician."""
-
-    def __init__(self, message: str, *, details: dict | None = None) -> None:
-        super().__init__(message)
-        self.details = details or {}
+class SessionRefused(Refused):
+    """A step the session does not allow now (HTTP 409), with a message for the clinician;
+    ``details`` carries what the screen shows with it (the failed pre-checks, unmet criteria)."""
 
 
-class InvalidEntry(Exception):
+class InvalidEntry(Invalid):
     """Input that cannot be recorded as given (HTTP 422), naming the field when there is one."""
 
     def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
+        super().__init__(message, fields={field: message} if field else None)
         self.field = field
 
 

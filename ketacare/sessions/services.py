@@ -27,6 +27,7 @@ from ketacare.clinical.session_flow import (
     override,
     precheck_gate,
 )
+from ketacare.core.actions import Actor
 from ketacare.sessions import integration
 from ketacare.sessions.administration import (
     administration_record,
@@ -251,16 +252,17 @@ def session_prechecks(
 
 @transaction.atomic
 def session_override(
-    *, session: TreatmentSession, by_role: str, reason: str, origin: RequestOrigin, now: dt.datetime
+    *, session: TreatmentSession, actor: Actor, reason: str, origin: RequestOrigin, now: dt.datetime
 ) -> TreatmentSession:
     """A prescriber's documented override of failed pre-checks (session_flow.override decides
-    what may be overridden); the session then moves on to dosing readiness."""
+    what may be overridden, by the role the actor holds here); the session then moves on to
+    dosing readiness."""
     session = _locked(session)
     if session.state != "checked_in" or not session.precheck_failures:
         raise SessionRefused("There are no failed pre-checks to override")
     gate = GateResult(False, tuple(_failure(d) for d in session.precheck_failures))
     try:
-        done = override(gate, by_role, reason)
+        done = override(gate, actor.acting_role, reason)
     except ClinicalRuleError as refused:
         raise SessionRefused(str(refused)) from refused
     session.override_reason = done.override.reason
@@ -500,12 +502,14 @@ def session_discharge(
     instructions: str,
     origin: RequestOrigin,
     now: dt.datetime,
-    by_role: str | None = None,
+    actor: Actor | None = None,
     override_reason: str = "",
     ready_to_leave_at: dt.datetime | None = None,
 ) -> TreatmentSession:
     """Discharge when every criterion of ``monitoring.discharge_check`` is met; an unmet one
-    needs a prescriber's override with a reason. Open alerts must be acknowledged first."""
+    needs an override with a reason by an ``actor`` whose role here may override (a prescriber
+    or medical director; without an actor nobody overrides). Open alerts must be acknowledged
+    first."""
     session = _locked(session)
     if session.state != "recovery":
         raise SessionRefused(f"Discharge follows recovery; the session is {session.state}")
@@ -526,7 +530,7 @@ def session_discharge(
     override_reason = (override_reason or "").strip()
     if not assessment.all_met:
         unmet = "; ".join(c.reason for c in assessment.unmet)
-        if by_role not in OVERRIDE_ROLES:
+        if actor is None or actor.acting_role not in OVERRIDE_ROLES:
             raise SessionRefused(
                 f"Discharge criteria not met: {unmet}. A prescriber may override with a reason.",
                 details={"criteria": criteria},

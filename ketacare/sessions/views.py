@@ -16,17 +16,18 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from ketacare.alerts.models import Alert
-from ketacare.audit.services import RequestOrigin, audit_record
 from ketacare.clinical.session_flow import ABORTABLE_STATES, CANCELLABLE_STATES
 from ketacare.core.access import require_capability
-from ketacare.core.roles import Capability, Role
+from ketacare.core.actions import action, audit_read
+from ketacare.core.errors import DomainError, Invalid
+from ketacare.core.pages import flash_back, page_errors
+from ketacare.core.roles import Capability
 from ketacare.sessions import flowsheet, services
 from ketacare.sessions import forms as f
 from ketacare.sessions.administration import administration_record, administration_summary
 from ketacare.sessions.chart import vitals_chart
 from ketacare.sessions.flowsheet import ACK_ACTIONS, DOCUMENTING_STATES, RECORDING_STATES
-from ketacare.sessions.models import SessionLocked
-from ketacare.sessions.records import InvalidEntry, SessionRefused
+from ketacare.sessions.records import InvalidEntry
 from ketacare.sessions.remsforms import form_view
 from ketacare.sessions.selectors import (
     appointment_get,
@@ -35,13 +36,6 @@ from ketacare.sessions.selectors import (
     session_screen,
 )
 from ketacare.sessions.services import first_treatment, rems_enrolled
-
-
-def _role_for_override(access) -> str:
-    for role in (Role.PRESCRIBER, Role.MEDICAL_DIRECTOR):
-        if role in access.roles:
-            return role.value
-    return sorted(access.roles)[0] if access.roles else ""
 
 
 def _context(request, session, **extra) -> dict:
@@ -106,23 +100,24 @@ def _render(request, session, *, status=200, template="sessions/session.html", *
     return render(request, template, context, status=status)
 
 
+def _refused(request, error: DomainError, session, *args, **kwargs) -> HttpResponse:
+    """The screen again with the refusal (409) or the field errors (422)."""
+    if isinstance(error, Invalid):
+        errors = error.fields or {"form": error.message}
+        return _render(request, session, status=error.status, errors=errors, values=request.POST)
+    return _render(
+        request, session, status=error.status, refusal=error.message, refusal_details=error.details
+    )
+
+
 def session_action(view):
-    """Find the session, run the action, turn refusals into 409 and bad input into 422."""
+    """Find the session in the caller's clinic and run the action; refusals are mapped once, by
+    ``page_errors``, to the screen with the reason."""
+    mapped = page_errors(_refused)(view)
 
     @wraps(view)
     def wrapped(request, session_id: int, *args, **kwargs):
-        session = session_get(request.access, session_id)
-        try:
-            return view(request, session, *args, **kwargs)
-        except SessionRefused as refused:
-            return _render(
-                request, session, status=409, refusal=str(refused), refusal_details=refused.details
-            )
-        except SessionLocked as locked:
-            return _render(request, session, status=409, refusal=str(locked))
-        except InvalidEntry as bad:
-            errors = {bad.field or "form": str(bad)}
-            return _render(request, session, status=422, errors=errors, values=request.POST)
+        return mapped(request, session_get(request.access, session_id), *args, **kwargs)
 
     return wrapped
 
@@ -133,24 +128,20 @@ def _back(session, anchor: str = "") -> HttpResponse:
     )
 
 
-def _origin(request) -> RequestOrigin:
-    return RequestOrigin.from_request(request)
-
-
 # --- pages ----------------------------------------------------------------------------------------
 
 
 @require_GET
 @require_capability(Capability.CHART_VIEW)
 def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
-    session = session_get(request.access, session_id)
-    audit_record(
-        origin=_origin(request),
-        action="view",
+    act = action(request)
+    session = session_get(act.access, session_id)
+    audit_read(
+        act,
         object_type="treatment_session",
         object_id=session.pk,
-        clinic_id=session.clinic_id,
         patient_id=session.patient_id,
+        clinic_id=session.clinic_id,
         summary="Viewed the session record",
     )
     return _render(request, session)
@@ -166,16 +157,13 @@ def session_live(request: HttpRequest, session_id: int) -> HttpResponse:
 
 @require_POST
 @require_capability(Capability.SESSION_DOCUMENT)
+@page_errors(flash_back(lambda request, appointment_id: reverse("sessions:board")))
 def appointment_check_in(request: HttpRequest, appointment_id: int) -> HttpResponse:
     appointment = appointment_get(request.access, appointment_id)
-    now = timezone.now()
-    try:
-        session = services.session_open(appointment=appointment, origin=_origin(request), at=now)
-        if session.state == "scheduled":
-            services.session_check_in(session=session, origin=_origin(request), at=now)
-    except SessionRefused as refused:
-        messages.error(request, str(refused))
-        return redirect("sessions:board")
+    act = action(request)
+    session = services.session_open(appointment=appointment, origin=act.origin, at=act.at)
+    if session.state == "scheduled":
+        services.session_check_in(session=session, origin=act.origin, at=act.at)
     messages.success(request, f"{appointment.patient.full_name} checked in.")
     return _back(session)
 
@@ -184,7 +172,8 @@ def appointment_check_in(request: HttpRequest, appointment_id: int) -> HttpRespo
 @require_capability(Capability.SESSION_DOCUMENT)
 @session_action
 def check_in(request, session):
-    services.session_check_in(session=session, origin=_origin(request), at=timezone.now())
+    act = action(request)
+    services.session_check_in(session=session, origin=act.origin, at=act.at)
     return _back(session)
 
 
@@ -192,7 +181,8 @@ def check_in(request, session):
 @require_capability(Capability.SESSION_DOCUMENT)
 @session_action
 def prechecks(request, session):
-    now = timezone.now()
+    act = action(request)
+    now = act.at
     p = f.Parsed(request.POST)
     entry = services.PrecheckInput(
         last_food_at=p.hours_ago("food_hours", "Hours since food", now),
@@ -203,7 +193,7 @@ def prechecks(request, session):
     if p.errors:
         return _render(request, session, status=422, errors=p.errors, values=request.POST)
     failures = services.session_prechecks(
-        session=session, entry=entry, origin=_origin(request), now=now
+        session=session, entry=entry, origin=act.origin, now=now
     )
     if failures:
         session.refresh_from_db()
@@ -221,12 +211,13 @@ def prechecks(request, session):
 @require_capability(Capability.SESSION_OVERRIDE)
 @session_action
 def override(request, session):
+    act = action(request)
     services.session_override(
         session=session,
-        by_role=_role_for_override(request.access),
+        actor=act.actor,
         reason=request.POST.get("reason", ""),
-        origin=_origin(request),
-        now=timezone.now(),
+        origin=act.origin,
+        now=act.at,
     )
     messages.success(request, "Failed pre-checks overridden; dosing may start.")
     return _back(session)
@@ -236,6 +227,7 @@ def override(request, session):
 @require_capability(Capability.SESSION_DOCUMENT)
 @session_action
 def start_dosing(request, session):
+    act = action(request)
     p = f.Parsed(request.POST)
     kwargs = {
         "vial_concentration_mg_per_ml": p.decimal(
@@ -252,8 +244,8 @@ def start_dosing(request, session):
     services.session_start_dosing(
         session=session,
         lot_number=p.text("lot_number"),
-        origin=_origin(request),
-        now=timezone.now(),
+        origin=act.origin,
+        now=act.at,
         **kwargs,
     )
     messages.success(request, "Dosing started.")
@@ -264,17 +256,18 @@ def start_dosing(request, session):
 @require_capability(Capability.SESSION_DOCUMENT)
 @session_action
 def administration(request, session):
+    act = action(request)
     p = f.Parsed(request.POST)
     rate = p.decimal("rate_ml_per_h", "Rate")
     dose = p.decimal("dose_mg", "Dose")
     if p.errors:
         return _render(request, session, status=422, errors=p.errors, values=request.POST)
-    now = timezone.now()
+    now = act.at
     administration_record(
         session=session,
         kind=p.text("kind"),
         at=now,
-        origin=_origin(request),
+        origin=act.origin,
         now=now,
         rate_ml_per_h=rate,
         dose_mg=dose,
@@ -287,14 +280,15 @@ def administration(request, session):
 @require_capability(Capability.SESSION_DOCUMENT)
 @session_action
 def end_dosing(request, session):
+    act = action(request)
     services.session_end_dosing(
         session=session,
-        origin=_origin(request),
-        now=timezone.now(),
+        origin=act.origin,
+        now=act.at,
         reason=request.POST.get("reason", ""),
     )
     messages.success(request, "Dosing ended: recovery observation started.")
-    summary = administration_summary(session, now=timezone.now())
+    summary = administration_summary(session, now=act.at)
     if summary.undelivered_mg:
         messages.warning(
             request,
@@ -308,11 +302,12 @@ def end_dosing(request, session):
 @require_capability(Capability.SESSION_DOCUMENT)
 @session_action
 def vitals(request, session):
+    act = action(request)
     p = f.Parsed(request.POST)
     values = f.parse_vitals(p)
     asked = request.POST.get("crisis_asked") == "yes"
     symptoms = request.POST.getlist("crisis_symptoms") if asked else None
-    now = timezone.now()
+    now = act.at
     try:
         if p.errors:
             raise InvalidEntry(" ".join(p.errors.values()), next(iter(p.errors)))
@@ -320,21 +315,19 @@ def vitals(request, session):
             session=session,
             values=values,
             taken_at=now,
-            origin=_origin(request),
+            origin=act.origin,
             now=now,
             crisis_symptoms=symptoms,
         )
-    except (InvalidEntry, SessionRefused) as problem:
+    except DomainError as problem:
         if not request.htmx:
             raise
-        field = getattr(problem, "field", None) or "form"
-        status = 422 if isinstance(problem, InvalidEntry) else 409
         return _render(
             request,
             session,
-            status=status,
+            status=problem.status,
             template="sessions/_vitals_saved.html",
-            errors={field: str(problem)},
+            errors=problem.fields or {"form": problem.message},
             values=request.POST,
         )
     if request.htmx:
@@ -348,14 +341,15 @@ def vitals(request, session):
 @require_capability(Capability.ALERT_ACKNOWLEDGE)
 @session_action
 def acknowledge(request, session, alert_id: int):
+    act = action(request)
     alert = get_object_or_404(Alert, pk=alert_id, clinic_id=session.clinic_id)
     flowsheet.vitals_alert_acknowledge(
         session=session,
         alert=alert,
         actions=request.POST.getlist("actions"),
         note=request.POST.get("note", ""),
-        origin=_origin(request),
-        now=timezone.now(),
+        origin=act.origin,
+        now=act.at,
     )
     if request.htmx:
         return _render(request, session, template="sessions/_live.html")
@@ -367,17 +361,18 @@ def acknowledge(request, session, alert_id: int):
 @require_capability(Capability.SESSION_DOCUMENT)
 @session_action
 def observation(request, session):
+    act = action(request)
     p = f.Parsed(request.POST)
     answers = [p.int(f"cadss_{i}", f"CADSS-6 item {i}", low=0, high=4) for i in range(1, 7)]
     if p.errors or any(a is None for a in answers):
         raise InvalidEntry("Rate all six CADSS-6 items (0–4)", "cadss")
-    now = timezone.now()
+    now = act.at
     flowsheet.observation_record(
         session=session,
         instrument="cadss6",
         answers=answers,
         observed_at=now,
-        origin=_origin(request),
+        origin=act.origin,
         now=now,
     )
     return _back(session, "observations")
@@ -387,13 +382,14 @@ def observation(request, session):
 @require_capability(Capability.SESSION_DOCUMENT)
 @session_action
 def side_effect(request, session):
-    now = timezone.now()
+    act = action(request)
+    now = act.at
     row = flowsheet.side_effect_record(
         session=session,
         effect=request.POST.get("effect", ""),
         severity=request.POST.get("severity", ""),
         observed_at=now,
-        origin=_origin(request),
+        origin=act.origin,
         now=now,
         serious_adverse_event=request.POST.get("serious") == "yes",
         note=request.POST.get("note", ""),
@@ -408,22 +404,20 @@ def side_effect(request, session):
 @require_capability(Capability.SESSION_DOCUMENT)
 @session_action
 def discharge(request, session):
+    act = action(request)
     p = f.Parsed(request.POST)
     answers = {name: p.answer(name) for name, _ in f.DISCHARGE_QUESTIONS}
     ready = p.local_datetime("ready_to_leave_at", session.clinic.zone, "Ready to leave")
     if p.errors:
         return _render(request, session, status=422, errors=p.errors, values=request.POST)
     override_reason = p.text("override_reason")
-    by_role = None
-    if override_reason and request.access.can(Capability.SESSION_OVERRIDE):
-        by_role = _role_for_override(request.access)
     services.session_discharge(
         session=session,
         answers=answers,
         instructions=p.text("instructions"),
-        origin=_origin(request),
-        now=timezone.now(),
-        by_role=by_role,
+        origin=act.origin,
+        now=act.at,
+        actor=act.actor,
         override_reason=override_reason,
         ready_to_leave_at=ready,
     )
@@ -435,7 +429,8 @@ def discharge(request, session):
 @require_capability(Capability.SESSION_DOCUMENT)
 @session_action
 def sign(request, session):
-    services.session_sign(session=session, origin=_origin(request), now=timezone.now())
+    act = action(request)
+    services.session_sign(session=session, origin=act.origin, now=act.at)
     messages.success(request, "Session signed. The record is now locked.")
     return _back(session)
 
@@ -444,7 +439,8 @@ def sign(request, session):
 @require_capability(Capability.SESSION_COSIGN)
 @session_action
 def cosign(request, session):
-    services.session_cosign(session=session, origin=_origin(request), now=timezone.now())
+    act = action(request)
+    services.session_cosign(session=session, origin=act.origin, now=act.at)
     messages.success(request, "Session co-signed.")
     return _back(session)
 
@@ -453,11 +449,12 @@ def cosign(request, session):
 @require_capability(Capability.SESSION_DOCUMENT)
 @session_action
 def cancel(request, session):
+    act = action(request)
     services.session_cancel(
         session=session,
         reason=request.POST.get("reason", ""),
-        origin=_origin(request),
-        now=timezone.now(),
+        origin=act.origin,
+        now=act.at,
     )
     messages.success(request, "Session cancelled.")
     return _back(session)
@@ -467,11 +464,12 @@ def cancel(request, session):
 @require_capability(Capability.SESSION_DOCUMENT)
 @session_action
 def abort(request, session):
+    act = action(request)
     services.session_abort(
         session=session,
         reason=request.POST.get("reason", ""),
-        origin=_origin(request),
-        now=timezone.now(),
+        origin=act.origin,
+        now=act.at,
     )
     messages.success(request, "Session aborted.")
     return _back(session)
@@ -481,12 +479,13 @@ def abort(request, session):
 @require_capability(Capability.SESSION_DOCUMENT)
 @session_action
 def addendum(request, session):
+    act = action(request)
     services.session_addendum(
         session=session,
         text=request.POST.get("text", ""),
         reason=request.POST.get("reason", ""),
-        origin=_origin(request),
-        now=timezone.now(),
+        origin=act.origin,
+        now=act.at,
     )
     messages.success(request, "Addendum added.")
     return _back(session, "addenda")

@@ -445,6 +445,7 @@ def list_appointments(request, day: dt.date | None = None, days: int = 1):
         clinic_id=act.clinic.pk,
         summary=f"Listed {len(rows)} appointments through the API",
         changes={"day": day, "days": days, "patient_ids": sorted({a.patient_id for a in rows})},
+        at=act.at,
     )
     return [presenters.appointment_dict(a) for a in rows]
 

@@ -198,3 +198,21 @@ def nurse_origin(staff):
 @pytest.fixture
 def prescriber_origin(staff):
     return RequestOrigin(actor=staff["prescriber"], actor_label=staff["prescriber"].username)
+
+
+def actor_of_user(user, clinic):
+    """The service-level actor of ``user`` at ``clinic`` (roles from their memberships)."""
+    from ketacare.core.access import access_for
+    from ketacare.core.actions import actor_of
+
+    return actor_of(access_for(user, clinic_id=clinic.pk))
+
+
+@pytest.fixture
+def nurse_actor(staff, clinic):
+    return actor_of_user(staff["nurse"], clinic)
+
+
+@pytest.fixture
+def prescriber_actor(staff, clinic):
+    return actor_of_user(staff["prescriber"], clinic)

@@ -114,7 +114,7 @@ def test_a_full_iv_session_from_check_in_to_co_signature(
 
 
 def test_failed_prechecks_block_dosing_until_a_prescriber_overrides(
-    appointment, nurse_origin, prescriber_origin
+    appointment, nurse_origin, prescriber_origin, nurse_actor, prescriber_actor
 ):
     session = checked_in(appointment, nurse_origin)
     failures = services.session_prechecks(
@@ -137,11 +137,11 @@ def test_failed_prechecks_block_dosing_until_a_prescriber_overrides(
         )
     with pytest.raises(SessionRefused, match="Only a prescriber"):
         services.session_override(
-            session=session, by_role="nurse", reason="fine", origin=nurse_origin, now=at(-5)
+            session=session, actor=nurse_actor, reason="fine", origin=nurse_origin, now=at(-5)
         )
     services.session_override(
         session=session,
-        by_role="prescriber",
+        actor=prescriber_actor,
         reason="Long-standing 150/90",
         origin=prescriber_origin,
         now=at(-5),
@@ -151,7 +151,9 @@ def test_failed_prechecks_block_dosing_until_a_prescriber_overrides(
     assert session.override_reason == "Long-standing 150/90"
 
 
-def test_identity_cannot_be_overridden(appointment, nurse_origin, prescriber_origin):
+def test_identity_cannot_be_overridden(
+    appointment, nurse_origin, prescriber_origin, prescriber_actor
+):
     session = checked_in(appointment, nurse_origin)
     services.session_prechecks(
         session=session,
@@ -161,7 +163,11 @@ def test_identity_cannot_be_overridden(appointment, nurse_origin, prescriber_ori
     )
     with pytest.raises(SessionRefused, match="cannot be overridden"):
         services.session_override(
-            session=session, by_role="prescriber", reason="ok", origin=prescriber_origin, now=at(-5)
+            session=session,
+            actor=prescriber_actor,
+            reason="ok",
+            origin=prescriber_origin,
+            now=at(-5),
         )
 
 
@@ -250,7 +256,7 @@ def test_open_alerts_block_discharge(appointment, nurse_origin):
 
 
 def test_discharge_before_the_minimum_observation_needs_a_prescriber(
-    appointment, nurse_origin, prescriber_origin
+    appointment, nurse_origin, prescriber_origin, prescriber_actor
 ):
     session = ready_to_dose(appointment, nurse_origin)
     services.session_start_dosing(session=session, lot_number="L", origin=nurse_origin, now=at(0))
@@ -271,7 +277,7 @@ def test_discharge_before_the_minimum_observation_needs_a_prescriber(
             instructions="x",
             origin=prescriber_origin,
             now=at(25),
-            by_role="prescriber",
+            actor=prescriber_actor,
         )
     services.session_discharge(
         session=session,
@@ -279,7 +285,7 @@ def test_discharge_before_the_minimum_observation_needs_a_prescriber(
         instructions="x",
         origin=prescriber_origin,
         now=at(25),
-        by_role="prescriber",
+        actor=prescriber_actor,
         override_reason="Transport waiting; stable",
     )
     session.refresh_from_db()
