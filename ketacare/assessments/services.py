@@ -19,6 +19,7 @@ from django.db.models import Max
 from ketacare.alerts.models import Alert
 from ketacare.alerts.services import alert_open
 from ketacare.assessments import selectors
+from ketacare.assessments.events import RESPONSE_RECORDED
 from ketacare.assessments.models import (
     MAX_REMINDERS,
     AssessmentPlan,
@@ -45,6 +46,7 @@ from ketacare.clinical.instruments import (
 from ketacare.clinical.outcomes import RELAPSE_RULE
 from ketacare.clinical.wording import load_wording
 from ketacare.core.errors import Invalid, Refused
+from ketacare.core.events import emit
 from ketacare.core.links import find_usable_link, new_link_token, use_link
 from ketacare.core.models import Clinic, User
 from ketacare.patients.models import Patient
@@ -164,6 +166,9 @@ def response_submit(
         )
         _audit_response(response, origin, f"{_name(instrument)} {_how(source)}")
         alert = _safety_alert(response, result, origin, now)
+        emit(
+            RESPONSE_RECORDED, response=response, score=result, alert=alert, origin=origin, at=now
+        )
     return Submitted(response, result, alert)
 
 
@@ -237,6 +242,9 @@ def response_correct(
         alert = None
         if not _chain_has_unresolved_safety_alert(corrected):
             alert = _safety_alert(corrected, result, origin, now)
+        emit(
+            RESPONSE_RECORDED, response=corrected, score=result, alert=alert, origin=origin, at=now
+        )
     return Submitted(corrected, result, alert)
 
 

@@ -21,6 +21,8 @@ from ketacare.clinical.infusion import (
     delivered,
     order_reached_at,
 )
+from ketacare.core.events import emit
+from ketacare.sessions.events import ADMINISTRATION_RECORDED
 from ketacare.sessions.models import AdministrationEvent, TreatmentSession
 from ketacare.sessions.records import (
     InvalidEntry,
@@ -195,6 +197,14 @@ def administration_record(
             "reason": reason,
             "total_given_mg": round(total_mg, 3),
         },
+        at=now,
+    )
+    emit(
+        ADMINISTRATION_RECORDED,
+        session=session,
+        administration=row,
+        total_given_mg=total_mg,
+        origin=origin,
         at=now,
     )
     return row

@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 
+from ketacare.alerts import services as alert_services
 from ketacare.alerts.models import Alert
 from ketacare.audit.services import RequestOrigin, audit_record
 from ketacare.clinical.common import ClinicalRuleError, Route
@@ -22,7 +23,6 @@ from ketacare.clinical.instruments import score
 from ketacare.clinical.monitoring import AlertLevel, Phase, VitalsReading, evaluate_vitals
 from ketacare.clinical.session_flow import SideEffect, SideEffectSeverity
 from ketacare.patients.models import Patient
-from ketacare.sessions import integration
 from ketacare.sessions.models import AtHomeSession
 from ketacare.sessions.protocol import protocol_for
 from ketacare.sessions.records import InvalidEntry, check_time
@@ -151,7 +151,7 @@ def at_home_log(
         at=now,
     )
     if level is not None:
-        integration.alert_open(
+        alert_services.alert_open(
             patient=patient,
             kind=Alert.Kind.AT_HOME,
             level=Alert.Level.CRITICAL if level is AlertLevel.CRITICAL else Alert.Level.WARNING,

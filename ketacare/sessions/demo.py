@@ -18,13 +18,16 @@ from django.utils import timezone
 from ketacare.audit.services import RequestOrigin
 from ketacare.clinical.common import Route
 from ketacare.clinical.infusion import order_reached_at
+from ketacare.core.errors import DomainError
 from ketacare.sessions import services
 from ketacare.sessions.administration import administration_record, uses_pump
 from ketacare.sessions.flowsheet import vitals_record
-from ketacare.sessions.integration import consent_is_current, optional_service
 from ketacare.sessions.models import MonitoringSettings
 from ketacare.sessions.protocol import keys_set_elsewhere, protocol_for, protocol_update
 from ketacare.sessions.records import InvalidEntry, SessionRefused, pump_record
+from ketacare.treatment.consent import consent_is_current
+from ketacare.treatment.models import Appointment
+from ketacare.treatment.services import protocol_setting_set
 
 # Illustrative only (demo data); never defaults for a real clinic.
 DEMO_SETTINGS = {
@@ -64,10 +67,6 @@ OK = dict.fromkeys(
 
 
 def load(*, rng: random.Random, clinics) -> None:
-    try:
-        from ketacare.treatment.models import Appointment
-    except ImportError:
-        return
     now = timezone.now()
     booked = Appointment.objects.filter(
         clinic__in=clinics,
@@ -101,19 +100,18 @@ def _configure(clinic, route: str, values: dict, now: dt.datetime) -> None:
         origin=ORIGIN,
         at=now,
     )
-    setting_set = optional_service("ketacare.treatment.services", "protocol_setting_set")
     current = protocol_for(clinic, route)
     for key in elsewhere:
-        if key in values and getattr(current, key).value is None and setting_set is not None:
+        if key in values and getattr(current, key).value is None:
             try:
-                setting_set(
+                protocol_setting_set(
                     clinic=clinic,
                     key=f"monitoring.{route}.{key}",
                     value=values[key],
                     origin=ORIGIN,
                     at=now,
                 )
-            except Exception:  # another app's rules: demo data must never break the loader
+            except DomainError:  # the treatment protocol's rules: leave the value unset
                 continue
 
 

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 
 from django.db import transaction
 
+from ketacare.alerts import services as alert_services
 from ketacare.alerts.models import Alert
 from ketacare.audit.services import RequestOrigin, audit_record
 from ketacare.clinical.common import ClinicalRuleError, Provenance
@@ -30,7 +31,6 @@ from ketacare.clinical.monitoring import (
     evaluate_vitals,
 )
 from ketacare.clinical.session_flow import SideEffectObservation, phase_for_state
-from ketacare.sessions import integration
 from ketacare.sessions.models import (
     ScoredObservation,
     SideEffectEntry,
@@ -118,7 +118,7 @@ def back_within(alert: Alert, later: Iterable[VitalsEntry], protocol: Monitoring
 
 def _resolve(alert: Alert, entry: VitalsEntry, *, origin: RequestOrigin, at: dt.datetime):
     note = f"Back within limits at the reading of {entry.taken_at.isoformat()}"
-    return integration.alert_resolve(alert=alert, note=note, origin=origin, at=at)
+    return alert_services.alert_resolve(alert=alert, note=note, origin=origin, at=at)
 
 
 @transaction.atomic
@@ -224,7 +224,7 @@ def _label(field: str) -> str:
 def _open_vitals_alert(
     session: TreatmentSession, entry: VitalsEntry, f: VitalAlert, *, origin, at
 ) -> Alert:
-    return integration.alert_open(
+    return alert_services.alert_open(
         patient=session.patient,
         kind=Alert.Kind.VITALS,
         level=Alert.Level.CRITICAL if f.level is AlertLevel.CRITICAL else Alert.Level.WARNING,
@@ -267,7 +267,9 @@ def vitals_alert_acknowledge(
     if not actions and not note:
         raise InvalidEntry("Say what was done: choose an action or write a note", "actions")
     text = "; ".join([*(ACK_ACTIONS[a] for a in actions), *([note] if note else [])])
-    alert = integration.alert_acknowledge(alert=alert, note=text, origin=origin, at=now)
+    alert = alert_services.alert_acknowledge(
+        alert=alert, action=Alert.Action.OTHER, note=text, origin=origin, at=now
+    )
     if alert.kind == Alert.Kind.VITALS and "reading_taken_at" in alert.details:
         protocol = protocol_for(session.clinic, session.route)
         since = dt.datetime.fromisoformat(alert.details["reading_taken_at"])
@@ -381,7 +383,7 @@ def side_effect_record(
     )
     if obs.reportable:
         what = obs.effect.value.replace("_", " ")
-        integration.alert_open(
+        alert_services.alert_open(
             patient=session.patient,
             kind=Alert.Kind.ADVERSE_EVENT,
             level=Alert.Level.CRITICAL,

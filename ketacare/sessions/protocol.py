@@ -14,29 +14,24 @@ from ketacare.audit.services import RequestOrigin, audit_record
 from ketacare.clinical.common import ClinicalRuleError, Route
 from ketacare.clinical.monitoring import MonitoringProtocol, default_protocol
 from ketacare.core.models import Clinic
-from ketacare.sessions.integration import optional_service
 from ketacare.sessions.models import MonitoringSettings
+from ketacare.treatment.selectors import monitoring_protocol
 
 # Fasting times are also the patient's preparation instructions: the treatment app's protocol
-# page owns them when it offers ``treatment.selectors.monitoring_protocol``; this page then shows
-# them read-only, so each value is set in exactly one place.
+# page owns them (``treatment.selectors.monitoring_protocol``); this page shows them read-only,
+# so each value is set in exactly one place.
 FASTING_KEYS = ("fasting_food_minutes", "fasting_liquid_minutes")
 
 
-def _treatment_protocol():
-    return optional_service("ketacare.treatment.selectors", "monitoring_protocol")
-
-
 def keys_set_elsewhere() -> tuple[str, ...]:
-    """Protocol keys another app's protocol page owns (read-only here)."""
-    return FASTING_KEYS if _treatment_protocol() is not None else ()
+    """Protocol keys the treatment app's protocol page owns (read-only here)."""
+    return FASTING_KEYS
 
 
 def protocol_for(clinic: Clinic, route: Route | str) -> MonitoringProtocol:
     """The protocol in force at ``clinic`` for ``route``; unset required values stay None."""
     route = Route(route)
-    base = _treatment_protocol()
-    protocol = base(clinic, route) if base is not None else default_protocol(route)
+    protocol = monitoring_protocol(clinic, route)
     stored = MonitoringSettings.objects.filter(clinic=clinic, route=route.value).first()
     if stored and stored.values:
         known = {s.key for s in protocol.settings()} - set(keys_set_elsewhere())

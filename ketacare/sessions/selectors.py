@@ -13,12 +13,14 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from ketacare.alerts.models import Alert
+from ketacare.assessments.selectors import responses_current
 from ketacare.clinical.common import ClinicalRuleError, Route
 from ketacare.clinical.instruments import score
 from ketacare.clinical.monitoring import MonitoringProtocol, Phase, is_overdue, next_reading_due
 from ketacare.clinical.session_flow import phase_for_state
 from ketacare.core.access import Access
 from ketacare.core.models import Chair
+from ketacare.patients.models import Patient
 from ketacare.sessions.administration import (
     AdministrationSummary,
     administration_summary,
@@ -27,7 +29,8 @@ from ketacare.sessions.administration import (
 from ketacare.sessions.flowsheet import back_within, session_alerts
 from ketacare.sessions.models import AtHomeSession, TreatmentSession, VitalsEntry
 from ketacare.sessions.protocol import protocol_for
-from ketacare.treatment.models import Appointment
+from ketacare.treatment.models import Appointment, Order
+from ketacare.treatment.selectors import signed_order
 
 ACTIVE_STATES = ("checked_in", "prechecks_passed", "dosing", "recovery")
 
@@ -276,3 +279,21 @@ def today_appointments_without_chair(access: Access, *, now: dt.datetime) -> lis
 
 def is_esketamine(session: TreatmentSession) -> bool:
     return session.route == Route.ESKETAMINE_NASAL.value
+
+
+# --- what the session reads from the apps it builds on -------------------------------------------
+
+
+def signed_order_for(appointment: Appointment) -> Order | None:
+    """The signed order the nurse may act on for ``appointment`` (the course's), or None."""
+    return signed_order(appointment.course) if appointment.course_id else None
+
+
+def assessment_completed_on(patient: Patient, code: str, day: dt.date) -> bool:
+    """Whether the patient completed instrument ``code`` on ``day`` (clinic time)."""
+    zone = patient.clinic.zone
+    since = dt.datetime.combine(day, dt.time.min, zone) - dt.timedelta(days=1)
+    return any(
+        r.completed_at.astimezone(zone).date() == day
+        for r in responses_current(patient, code).filter(completed_at__gte=since)
+    )

@@ -28,12 +28,13 @@ from ketacare.clinical.session_flow import (
     precheck_gate,
 )
 from ketacare.core.actions import Actor
-from ketacare.sessions import integration
+from ketacare.core.events import emit
 from ketacare.sessions.administration import (
     administration_record,
     administration_summary,
     uses_pump,
 )
+from ketacare.sessions.events import DOSING_ENDED, SESSION_SIGNED
 from ketacare.sessions.flowsheet import baseline_entry, session_alerts, vitals_record
 from ketacare.sessions.models import Addendum, RemsEnrolment, TreatmentSession
 from ketacare.sessions.protocol import protocol_for
@@ -46,6 +47,8 @@ from ketacare.sessions.records import (
     reading_of,
     step,
 )
+from ketacare.sessions.selectors import assessment_completed_on, signed_order_for
+from ketacare.treatment.consent import consent_is_current
 from ketacare.treatment.models import Appointment
 
 DRUG_NAMES = {
@@ -74,7 +77,7 @@ def session_open(
         raise SessionRefused(f"The appointment is {appointment.get_status_display().lower()}")
     if appointment.course_id is None:
         raise SessionRefused("The appointment belongs to no treatment course")
-    order = integration.signed_order_for(appointment)
+    order = signed_order_for(appointment)
     session = TreatmentSession.objects.create(
         clinic_id=appointment.clinic_id,
         patient_id=appointment.patient_id,
@@ -173,12 +176,12 @@ def _session_failures(session: TreatmentSession, at: dt.datetime) -> list[CheckF
     """What the gate needs beyond the clinical pre-checks: order, consent, REMS enrolment.
     None of these can be overridden."""
     out = []
-    order = integration.signed_order_for(session.appointment)
+    order = signed_order_for(session.appointment)
     if order is None:
         out.append(CheckFailure("order", "No signed order for this treatment", _ISSUE, False))
     elif order.route != session.route:
         out.append(CheckFailure("order", "The signed order is for another route", _ISSUE, False))
-    if not integration.consent_is_current(session.patient, session.route, at=at):
+    if not consent_is_current(session.patient, session.route, at=at):
         out.append(
             CheckFailure("consent", "No current signed consent for this route", _CONSENT, False)
         )
@@ -205,7 +208,7 @@ def session_prechecks(
     answers = {}
     for name, code in (("phq9_completed", "phq9"), ("cssrs_completed", "cssrs_screen")):
         given = getattr(entry, name)
-        found = integration.assessment_completed_on(session.patient, code, day)
+        found = assessment_completed_on(session.patient, code, day)
         answers[name] = "yes" if given == "unknown" and found else given
     base = baseline_entry(session)
     try:
@@ -245,7 +248,7 @@ def session_prechecks(
         + ("passed" if not failures else f"{len(failures)} failed"),
     )
     if not failures:
-        session.order = integration.signed_order_for(session.appointment)
+        session.order = signed_order_for(session.appointment)
         step(session, "pass_prechecks", origin=origin, at=now)
     return session.precheck_failures
 
@@ -267,7 +270,7 @@ def session_override(
         raise SessionRefused(str(refused)) from refused
     session.override_reason = done.override.reason
     session.override_by, session.override_at = origin.actor, now
-    session.order = integration.signed_order_for(session.appointment)
+    session.order = signed_order_for(session.appointment)
     step(
         session,
         "pass_prechecks",
@@ -344,7 +347,7 @@ def session_start_dosing(
     session = _locked(session)
     if session.state != "prechecks_passed":
         raise SessionRefused(f"Dosing starts after the pre-checks; the session is {session.state}")
-    order = integration.signed_order_for(session.appointment)
+    order = signed_order_for(session.appointment)
     if order is None or not order.is_actionable:
         raise SessionRefused("Only a signed order can be administered; there is none")
     if order.route != session.route:
@@ -445,9 +448,19 @@ def session_end_dosing(
     details = None
     if short_mg is not None:
         details = {"below_order_mg": short_mg, "given_mg": round(given.dose_mg, 2)}
-    return step(
+    session = step(
         session, "end_dosing", origin=origin, at=now, reason=reason or None, details=details
     )
+    ended = administration_summary(session, now=now)
+    emit(
+        DOSING_ENDED,
+        session=session,
+        given_mg=ended.dose_mg,
+        undelivered_mg=ended.undelivered_mg,
+        origin=origin,
+        at=now,
+    )
+    return session
 
 
 # --- discharge, signatures, endings ------------------------------------------------------------
@@ -563,7 +576,9 @@ def session_sign(*, session: TreatmentSession, origin: RequestOrigin, now: dt.da
     session = _locked(session)
     if unacknowledged_alerts(session).exists():
         raise SessionRefused("Acknowledge the open alerts of this session before signing")
-    return step(session, "sign", origin=origin, at=now)
+    session = step(session, "sign", origin=origin, at=now)
+    emit(SESSION_SIGNED, session=session, origin=origin, at=now)
+    return session
 
 
 @transaction.atomic

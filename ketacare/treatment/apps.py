@@ -13,6 +13,16 @@ class TreatmentConfig(AppConfig):
         ("Consent forms", "treatment:consents", Capability.CONSENT_MANAGE),
     ]
 
+    def ready(self):
+        from ketacare.assessments.treatments import provide_treatment_times
+        from ketacare.treatment.selectors import (
+            treatment_datetimes,
+            treatment_datetimes_by_patient,
+        )
+
+        # The measurement schedule reads treatment times through its port, never this app.
+        provide_treatment_times(each=treatment_datetimes, many=treatment_datetimes_by_patient)
+
     def chart_panel(self, request, patient):
         from ketacare.treatment.panels import chart_panel
 

@@ -323,3 +323,21 @@ def test_settings_stay_within_the_clinical_cores_bounds(client_for, clinic):
         "/assessments/settings/", {"link_ttl_hours": "0", "reminder_interval_hours": "24"}
     )
     assert page.status_code == 422
+
+
+def test_each_stored_response_is_emitted_with_its_score(patient, submit):
+    from ketacare.assessments.events import RESPONSE_RECORDED
+    from ketacare.core import events
+
+    heard = []
+
+    def hear(**payload):
+        heard.append(payload)
+
+    events.subscribe(RESPONSE_RECORDED, hear)
+    try:
+        result = submit(patient, "phq9", [1] * 8 + [0])
+    finally:
+        events.unsubscribe(RESPONSE_RECORDED, hear)
+    assert [h["response"].pk for h in heard] == [result.response.pk]
+    assert heard[0]["score"].total == 8 and heard[0]["alert"] is None

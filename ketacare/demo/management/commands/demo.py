@@ -11,11 +11,14 @@ from django.db import transaction
 from django.utils import timezone
 from rich.progress import Progress
 
+from ketacare.assessments import demo as assessments_demo
 from ketacare.audit.services import RequestOrigin, audit_record
 from ketacare.core.models import Chair, Clinic, DemoMarker, Organisation, StaffMembership, User
 from ketacare.demo import data
 from ketacare.patients.intake import CONDITION_NAMES, IntakeData
 from ketacare.patients.models import IntakeVersion, Patient
+from ketacare.sessions import demo as sessions_demo
+from ketacare.treatment import demo as treatment_demo
 
 DEMO_PASSWORD = "ketacare-demo"
 
@@ -79,11 +82,8 @@ class Command(BaseCommand):
                 object_type="demo",
                 summary=f"Demo clinic loaded: {patients} patients, seed {seed}",
             )
-            for module in ("assessments", "treatment", "sessions"):
-                try:
-                    loader = __import__(f"ketacare.{module}.demo", fromlist=["load"]).load
-                except ModuleNotFoundError:
-                    continue
+            # Each app's demo data, in layer order (a later app builds on the earlier ones').
+            for loader in (assessments_demo.load, treatment_demo.load, sessions_demo.load):
                 loader(rng=random.Random(seed), clinics=clinics)
         self.stdout.write(
             self.style.SUCCESS(f"Demo clinic loaded with {patients} patients (seed {seed}).")
