@@ -470,6 +470,7 @@ def acknowledge(request, session_id: int, alert_id: int, payload: AcknowledgeIn)
         note=payload.note,
         origin=act.origin,
         now=act.at,
+        slowed_to_ml_per_h=payload.rate_ml_per_h,
     )
     return AcknowledgedOut(id=alert.pk, status=alert.status, action_note=alert.action_note)
 

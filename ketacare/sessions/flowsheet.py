@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from decimal import Decimal
 
 from django.db import transaction
 
@@ -43,6 +44,7 @@ from ketacare.sessions.records import (
     SessionRefused,
     check_time,
     provenance_json,
+    pump_record,
     reading_of,
 )
 
@@ -253,20 +255,31 @@ def vitals_alert_acknowledge(
     note: str,
     origin: RequestOrigin,
     now: dt.datetime,
+    slowed_to_ml_per_h: Decimal | None = None,
 ) -> Alert:
     """The nurse acknowledges a session alert with what was done; a reading already back within
-    limits then resolves it."""
+    limits then resolves it. "Slowed the infusion" on a running pump records the new rate as a
+    rate change in the administration record, in the same transaction (a slowed pump that the
+    record does not know would make every delivered-dose figure wrong)."""
     if alert.source_type != SOURCE_TYPE or alert.source_id != str(session.pk):
         raise InvalidEntry("This alert does not belong to this session", "alert")
     if alert.status != Alert.Status.OPEN:
         raise SessionRefused(f"This alert is already {alert.get_status_display().lower()}")
+    actions = list(actions)
+    if slowed_to_ml_per_h is not None and "slowed" not in actions:
+        actions.append("slowed")
     unknown = [a for a in actions if a not in ACK_ACTIONS]
     if unknown:
         raise InvalidEntry(f"Unknown action: {', '.join(unknown)}", "actions")
     note = (note or "").strip()
     if not actions and not note:
         raise InvalidEntry("Say what was done: choose an action or write a note", "actions")
-    text = "; ".join([*(ACK_ACTIONS[a] for a in actions), *([note] if note else [])])
+    said = [ACK_ACTIONS[a] for a in actions]
+    if "slowed" in actions:
+        slowed = _record_slowed_rate(session, alert, slowed_to_ml_per_h, origin=origin, now=now)
+        if slowed is not None:
+            said[actions.index("slowed")] = f"Slowed the infusion to {slowed:g} mL/h"
+    text = "; ".join([*said, *([note] if note else [])])
     alert = alert_services.alert_acknowledge(
         alert=alert, action=Alert.Action.OTHER, note=text, origin=origin, at=now
     )
@@ -278,6 +291,45 @@ def vitals_alert_acknowledge(
         if entry is not None:
             alert = _resolve(alert, entry, origin=origin, at=now)
     return alert
+
+
+def _record_slowed_rate(
+    session: TreatmentSession,
+    alert: Alert,
+    rate_ml_per_h: Decimal | None,
+    *,
+    origin: RequestOrigin,
+    now: dt.datetime,
+) -> Decimal | None:
+    """Record the rate a running or paused pump was slowed to; None when no pump is running
+    (a discrete-dose route, or dosing already over: there is no rate to change)."""
+    from ketacare.sessions.administration import administration_record, uses_pump
+
+    events = list(session.administration.order_by("at", "pk"))
+    rates = [e.rate_ml_per_h for e in events if e.rate_ml_per_h is not None]
+    status = pump_record(events).status if events else "not_started"
+    if not uses_pump(session) or session.state != "dosing" or status not in ("running", "paused"):
+        return None
+    if rate_ml_per_h is None:
+        raise InvalidEntry(
+            "Give the rate you slowed the infusion to (mL/h), so the record shows what the pump "
+            "runs at",
+            "rate_ml_per_h",
+        )
+    if rates and rate_ml_per_h >= rates[-1]:
+        raise InvalidEntry(
+            f"A slowed infusion runs below the current {rates[-1]:g} mL/h", "rate_ml_per_h"
+        )
+    administration_record(
+        session=session,
+        kind="rate_change",
+        at=now,
+        origin=origin,
+        now=now,
+        rate_ml_per_h=rate_ml_per_h,
+        reason=f"Slowed for the alert: {alert.message}",
+    )
+    return rate_ml_per_h
 
 
 @transaction.atomic

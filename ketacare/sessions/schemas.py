@@ -84,6 +84,8 @@ class AdministrationIn(Schema):
 class AcknowledgeIn(Schema):
     actions: list[AckAction] = []  # type: ignore[valid-type]
     note: str = Field(default="", max_length=2000)
+    # With "slowed" on a running pump: the new rate, recorded as a rate change.
+    rate_ml_per_h: Decimal | None = Field(default=None, gt=0, max_digits=8, decimal_places=1)
 
 
 class ObservationIn(Schema):

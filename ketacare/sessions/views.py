@@ -19,7 +19,7 @@ from ketacare.alerts.models import Alert
 from ketacare.clinical.session_flow import ABORTABLE_STATES, CANCELLABLE_STATES
 from ketacare.core.access import require_capability
 from ketacare.core.actions import action, audit_read
-from ketacare.core.errors import DomainError, Invalid
+from ketacare.core.errors import DOMAIN_ERRORS, DomainError, Invalid, as_domain_error
 from ketacare.core.pages import flash_back, page_errors
 from ketacare.core.roles import Capability
 from ketacare.sessions import flowsheet, services
@@ -51,6 +51,7 @@ def _context(request, session, **extra) -> dict:
             start=session.dosing_started_at or session.checked_in_at,
         ),
         "ack_actions": ACK_ACTIONS.items(),
+        "pump_adjustable": ("running", "paused"),
         "crisis_choices": f.CRISIS_CHOICES,
         "answer_choices": f.ANSWER_CHOICES,
         "flags": {
@@ -319,16 +320,18 @@ def vitals(request, session):
             now=now,
             crisis_symptoms=symptoms,
         )
-    except DomainError as problem:
-        if not request.htmx:
-            raise
+    except DOMAIN_ERRORS as raised:
+        problem = as_domain_error(raised)
+        if not request.htmx and not isinstance(problem, Invalid):
+            raise  # a refusal (e.g. a locked record) is the whole screen's, shown at the top
+        # Shown inside "Record vitals" only: the other forms' errors stay out of it.
         return _render(
             request,
             session,
             status=problem.status,
-            template="sessions/_vitals_saved.html",
-            errors=problem.fields or {"form": problem.message},
-            values=request.POST,
+            template="sessions/_vitals_saved.html" if request.htmx else "sessions/session.html",
+            vitals_errors=problem.fields or {"form": problem.message},
+            vitals_values=request.POST,
         )
     if request.htmx:
         return _render(request, session, template="sessions/_vitals_saved.html")
@@ -343,6 +346,10 @@ def vitals(request, session):
 def acknowledge(request, session, alert_id: int):
     act = action(request)
     alert = get_object_or_404(Alert, pk=alert_id, clinic_id=session.clinic_id)
+    p = f.Parsed(request.POST)
+    slowed_to = p.decimal("rate_ml_per_h", "New rate")
+    if p.errors:
+        raise InvalidEntry(" ".join(p.errors.values()), "rate_ml_per_h")
     flowsheet.vitals_alert_acknowledge(
         session=session,
         alert=alert,
@@ -350,6 +357,7 @@ def acknowledge(request, session, alert_id: int):
         note=request.POST.get("note", ""),
         origin=act.origin,
         now=act.at,
+        slowed_to_ml_per_h=slowed_to,
     )
     if request.htmx:
         return _render(request, session, template="sessions/_live.html")

@@ -580,6 +580,19 @@ def test_overdue_is_strictly_after_the_due_time(now: float, overdue: bool):
     )
 
 
+@pytest.mark.parametrize("minutes_after_check_in", [0, 1, 30, 240])
+def test_first_vitals_are_due_but_not_overdue_at_check_in(minutes_after_check_in: int):
+    """The pre-dose reading is due before dosing, never late by the clock (issue: at check-in
+    the first reading showed "OVERDUE")."""
+    assert not is_overdue(
+        phase=Phase.PRE_DOSE,
+        last_reading_at=None,
+        phase_started_at=T0,
+        protocol=IV,
+        now=at(minutes_after_check_in),
+    )
+
+
 def test_predose_after_the_baseline_is_never_overdue():
     assert not is_overdue(
         phase=Phase.PRE_DOSE, last_reading_at=at(1), phase_started_at=T0, protocol=IV, now=at(90)

@@ -61,10 +61,17 @@ def is_overdue(
     protocol: MonitoringProtocol,
     now: datetime,
 ) -> bool:
-    """True when ``now`` is past the due time (strictly; no grace period in the reference)."""
+    """True when ``now`` is past the due time (strictly; no grace period in the reference).
+
+    The pre-dose reading is never overdue: it is due *before dosing* (S13; §2 [memory, verify]),
+    not by a clock time — the pre-check gate refuses dosing without it. At check-in it is due,
+    not late.
+    """
     require_aware("'now'", now)
     if last_reading_at is not None and last_reading_at > now:
         raise ClinicalRuleError("The last reading is later than 'now'")
+    if Phase(phase) is Phase.PRE_DOSE:
+        return False
     due = next_reading_due(
         phase=phase,
         last_reading_at=last_reading_at,
