@@ -24,6 +24,7 @@ from typing import Final
 
 from ketacare.clinical.common import ClinicalRuleError, ConfigurableDefault, Provenance, Route
 from ketacare.clinical.dosing import to_plain
+from ketacare.clinical.intake import Indication
 
 _REQUIRED: Final = Provenance((), verified=False, note="reference silent: the clinic must set this")
 
@@ -518,6 +519,28 @@ TEMPLATES: Final[dict[str, RegimenTemplate]] = {
         CRPS_CONTINUOUS_4_DAY,
     )
 }
+
+# Templates for chronic pain (CRPS, S41/S42) treat pain, not a mood disorder: they are offered
+# only for that indication, and only they are offered for it.
+PAIN_TEMPLATE_KEYS: Final[frozenset[str]] = frozenset(
+    {CRPS_DAILY_10.key, CRPS_CONTINUOUS_4_DAY.key}
+)
+PAIN_INDICATIONS: Final[frozenset[str]] = frozenset({Indication.CHRONIC_PAIN_CRPS.value})
+
+
+def template_serves(template: RegimenTemplate, indication: str, route: Route | str) -> bool:
+    """True when ``template`` may be planned for ``indication`` (an ``Indication`` value) on
+    ``route``: same route, and a pain template only for a pain indication (and vice versa)."""
+    if template.route is not Route(route):
+        return False
+    return (template.key in PAIN_TEMPLATE_KEYS) == (str(indication) in PAIN_INDICATIONS)
+
+
+def templates_for(
+    templates: Iterable[RegimenTemplate], *, indication: str, route: Route | str
+) -> list[RegimenTemplate]:
+    """The templates a screening for ``indication`` on ``route`` may offer, in order."""
+    return [t for t in templates if template_serves(t, indication, route)]
 
 
 # ---------------------------------------------------------------------------------------------

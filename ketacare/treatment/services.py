@@ -15,7 +15,7 @@ from ketacare.audit.services import RequestOrigin, audit_record, diff
 from ketacare.clinical.common import ClinicalRuleError, Route
 from ketacare.clinical.eligibility import evaluate
 from ketacare.clinical.intake import Indication
-from ketacare.clinical.regimens import CoursePhaseState, Phase, next_phase
+from ketacare.clinical.regimens import CoursePhaseState, Phase, next_phase, template_serves
 from ketacare.core.errors import NotFound
 from ketacare.core.models import Clinic
 from ketacare.patients.models import IntakeVersion, Patient
@@ -25,6 +25,7 @@ from ketacare.treatment.clinical_records import decision_record
 from ketacare.treatment.consent import consent_documents_ensure, consent_is_current
 from ketacare.treatment.errors import BookingConflict, TreatmentError, TreatmentInvalid
 from ketacare.treatment.models import (
+    INDICATION_LABELS,
     AftercarePlan,
     Appointment,
     ChecklistItem,
@@ -255,6 +256,11 @@ def course_create(
         raise TreatmentInvalid(
             f"The regimen {template.label} is for {template.route.value}, not {route.value}.",
             fields={"regimen_key": "Does not match the route."},
+        )
+    if not template_serves(template, indication.value, route):
+        raise TreatmentInvalid(
+            f"The regimen {template.label} is not for {INDICATION_LABELS[indication].lower()}.",
+            fields={"regimen_key": "Does not match the indication."},
         )
     Patient.objects.select_for_update().filter(pk=patient.pk).first()
     screening = selectors.latest_screening(patient, route.value, indication.value)

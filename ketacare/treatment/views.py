@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from ketacare.clinical.common import ROUTE_LABELS, Route
+from ketacare.clinical.regimens import templates_for
 from ketacare.core.access import require_capability
 from ketacare.core.actions import action, audit_read
 from ketacare.core.errors import DOMAIN_ERRORS, DomainError, as_domain_error
@@ -122,7 +123,9 @@ def screening_detail(request: HttpRequest, screening_id: int) -> HttpResponse:
     _audit_view(request, patient_id=result.patient_id, clinic_id=result.clinic_id, what="screening")
     intake = intake_current(result.patient)
     protocol = selectors.clinic_protocol(result.clinic)
-    templates = [t for t in protocol.templates.values() if t.route.value == result.route]
+    templates = templates_for(
+        protocol.templates.values(), indication=result.indication, route=result.route
+    )
     return render(
         request,
         "treatment/screening.html",
@@ -175,10 +178,17 @@ def course_new(request: HttpRequest, patient_id: int) -> HttpResponse:
             "screening": presenters.screening_dict(screening) if screening else None,
             "routes": ROUTE_CHOICES,
             "indications": INDICATION_CHOICES,
-            "templates": list(protocol.templates.values()),
+            "templates": _offered_templates(protocol, values["route"], values["indication"]),
         },
         status=refused_status if error else 200,
     )
+
+
+def _offered_templates(protocol, route: str, indication: str) -> list:
+    """The regimens a course for this route and indication may use (all until both are known)."""
+    if route not in Route._value2member_map_ or not indication:
+        return list(protocol.templates.values())
+    return templates_for(protocol.templates.values(), indication=indication, route=route)
 
 
 def _course_context(request: HttpRequest, course: TreatmentCourse) -> dict:

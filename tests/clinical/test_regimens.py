@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from ketacare.clinical.common import ClinicalRuleError
+from ketacare.clinical.common import ClinicalRuleError, Route
 from ketacare.clinical.regimens import (
     CRPS_CONTINUOUS_4_DAY,
     CRPS_DAILY_10,
@@ -354,3 +354,18 @@ def test_inconsistent_course_state_is_refused():
         CoursePhaseState(Phase.MAINTENANCE, paused_from=Phase.INDUCTION)
     with pytest.raises(ClinicalRuleError):
         CoursePhaseState(Phase.PAUSED, paused_from=Phase.COMPLETED)
+
+
+@pytest.mark.parametrize(
+    ("indication", "expected"),
+    [
+        ("depression", {"iv-depression"}),
+        ("suicidal_ideation", {"iv-depression"}),
+        ("chronic_pain_crps", {"crps-daily-10", "crps-continuous-4-day"}),
+    ],
+)
+def test_iv_templates_offered_for_an_indication(indication: str, expected: set[str]):
+    from ketacare.clinical.regimens import TEMPLATES, templates_for
+
+    offered = templates_for(TEMPLATES.values(), indication=indication, route=Route.RACEMIC_IV)
+    assert {t.key for t in offered} == expected

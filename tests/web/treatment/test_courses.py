@@ -70,6 +70,24 @@ def test_regimen_must_match_the_route(client_for, patient, protocol_ready, enter
     assert status == 422 and "regimen_key" in body["fields"]
 
 
+def test_a_depression_screening_offers_no_crps_regimen(
+    client_for, patient, protocol_ready, enter_intake
+):
+    doctor = client_for("prescriber")
+    enter_intake(patient)
+    status, screening = _screen(doctor, patient)
+    assert status == 201, screening
+    page = doctor.get(f"/treatment/screenings/{screening['id']}/").content.decode()
+    assert "IV ketamine infusion" in page or "iv-depression" in page
+    assert "crps-daily-10" not in page and "CRPS" not in page
+    new_course = doctor.get(
+        f"/treatment/patients/{patient.pk}/courses/new/?route=racemic_iv&indication=depression"
+    ).content.decode()
+    assert "crps-daily-10" not in new_course and "crps-continuous-4-day" not in new_course
+    status, body = _plan(doctor, patient, regimen_key="crps-daily-10")
+    assert status == 422 and body["fields"]["regimen_key"] == "Does not match the indication."
+
+
 def test_lifecycle_through_maintenance_booster_and_pause(client_for, eligible_course):
     doctor = client_for("prescriber")
     url = f"/api/v1/treatment/courses/{eligible_course.pk}/phase"
