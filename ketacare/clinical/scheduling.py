@@ -241,7 +241,34 @@ def _try_start(
         )
     if _overlapping(day.patient_busy, span):
         problems.append(Problem(Why.PATIENT_BUSY, "The patient has another appointment then."))
-    chairs = _chair_order(needs, calendar.chairs, chair_id or patient.chair_id)
+    chair_ok, chair = _chair_for(needs, day, span, chair_id, problems)
+    nurse_ok, nurse = True, None
+    if needs.needs_nurse or nurse_id is not None:
+        nurse = _nurse_for(needs, day, span, nurse_id, problems)
+        nurse_ok = nurse is not None
+    prescriber_id = None
+    if needs.prescriber_on_site:
+        on_site = [p for p in day.prescribers if _covered(p.working, span)]
+        if not on_site:
+            problems.append(
+                Problem(Why.NO_PRESCRIBER, "No prescriber is on site for the whole session.")
+            )
+        else:
+            prescriber_id = on_site[0].staff_id
+    if problems or not chair_ok or not nurse_ok:
+        return None, problems
+    return Slot(start, end, chair, nurse, prescriber_id), []
+
+
+def _chair_for(
+    needs: ResourceNeeds, day: _Day, span: Interval, chair_id: int | None, problems: list[Problem]
+) -> tuple[bool, int | None]:
+    """(found, chair): the chair asked for or the best free capable one; no chair for a visit
+    that needs none."""
+    if not needs.needs_chair and chair_id is None:
+        return True, None
+    calendar = day.calendar
+    chairs = _chair_order(needs, calendar.chairs, chair_id or day.patient.chair_id)
     if chair_id is not None:
         chosen = [c for c in calendar.chairs if c.chair_id == chair_id]
         able = ", ".join(c.name for c in chairs) or "none"
@@ -261,23 +288,11 @@ def _try_start(
         chairs = [c for c in chairs if c.chair_id == chair_id]
     elif not chairs:
         problems.append(Problem(Why.NO_CAPABLE_CHAIR, "No chair can take this route."))
-    free_chairs = [c for c in chairs if not _overlapping(day.chair_busy[c.chair_id], span)]
-    if chairs and not free_chairs:
+    free = [c for c in chairs if not _overlapping(day.chair_busy[c.chair_id], span)]
+    if chairs and not free:
         names = ", ".join(c.name for c in chairs)
         problems.append(Problem(Why.CHAIR_BUSY, f"{names}: booked or blocked then."))
-    nurse = _nurse_for(needs, day, span, nurse_id, problems)
-    prescriber_id = None
-    if needs.prescriber_on_site:
-        on_site = [p for p in day.prescribers if _covered(p.working, span)]
-        if not on_site:
-            problems.append(
-                Problem(Why.NO_PRESCRIBER, "No prescriber is on site for the whole session.")
-            )
-        else:
-            prescriber_id = on_site[0].staff_id
-    if problems or not free_chairs or nurse is None:
-        return None, problems
-    return Slot(start, end, free_chairs[0].chair_id, nurse, prescriber_id), []
+    return (True, free[0].chair_id) if free else (False, None)
 
 
 def _nurse_for(

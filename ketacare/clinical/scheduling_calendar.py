@@ -179,6 +179,6 @@ class PatientAvailability:
 class Slot:
     start: datetime
     end: datetime
-    chair_id: int
-    nurse_id: int
+    chair_id: int | None  # None only for a visit that needs no chair
+    nurse_id: int | None  # None only for a visit that needs no nurse
     prescriber_id: int | None = None

@@ -183,12 +183,14 @@ class ResourceNeeds:
     nurse working throughout (one-to-one for ``nurse_minutes`` from the start), a prescriber on
     site throughout when ``prescriber_on_site``, and a chair with ``capabilities``."""
 
-    route: Route
+    route: Route | None  # None: a visit that is not a treatment (consultation, follow-up)
     parts: tuple[Part, ...]
     nurse_minutes: int
     observation_minutes: int
     prescriber_on_site: bool
     capabilities: frozenset[ChairCapability]
+    needs_chair: bool = True
+    needs_nurse: bool = True
 
     @property
     def chair_minutes(self) -> int:
@@ -196,7 +198,25 @@ class ResourceNeeds:
 
     def describe(self) -> str:
         parts = " + ".join(f"{p.label} {p.minutes} min ({p.source})" for p in self.parts)
-        return f"{ROUTE_LABELS[self.route]}: {self.chair_minutes} min in the chair = {parts}"
+        name = ROUTE_LABELS[self.route] if self.route else "Visit"
+        return f"{name}: {self.chair_minutes} min in the chair = {parts}"
+
+
+def visit_needs(minutes: int, *, chair: bool, nurse: bool) -> ResourceNeeds:
+    """A visit that is not a treatment (consultation, follow-up): its booked length, and a chair
+    or room and a nurse only when it has them."""
+    if minutes <= 0:
+        raise ClinicalRuleError("A visit lasts at least a minute")
+    return ResourceNeeds(
+        route=None,
+        parts=(Part("visit", minutes, "as booked"),),
+        nurse_minutes=0,
+        observation_minutes=0,
+        prescriber_on_site=False,
+        capabilities=frozenset(),
+        needs_chair=chair,
+        needs_nurse=nurse,
+    )
 
 
 def resource_needs(

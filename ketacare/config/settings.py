@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "ketacare.treatment",
     "ketacare.sessions",
     "ketacare.pk",
+    "ketacare.scheduling",
     "ketacare.demo",
 ]
 
@@ -258,6 +259,12 @@ if PRODUCTION:
 # Read the client address from X-Forwarded-For only behind a proxy that overwrites it.
 TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
 INTAKE_LINK_TTL_HOURS = int(os.environ.get("INTAKE_LINK_TTL_HOURS", "72"))
+
+# Text-message reminders: the console backend prints them; a provider adapter sends them.
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "ketacare.scheduling.sms.ConsoleSmsBackend")
+SMS_FROM_NUMBER = os.environ.get("SMS_FROM_NUMBER", "")
+TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "")
+TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
 
 NINJA_PAGINATION_PER_PAGE = 25
 

@@ -56,6 +56,8 @@ class Capability(StrEnum):
     PLAN_EDIT = "plan.edit"
     ORDER_SIGN = "order.sign"
     APPOINTMENT_BOOK = "appointment.book"
+    SCHEDULE_VIEW = "schedule.view"  # the calendar and the day sheet
+    WAITLIST_PRIORITISE = "waitlist.prioritise"  # clinical priority on the waitlist
     SESSION_DOCUMENT = "session.document"  # nurse documentation during a session
     SESSION_OVERRIDE = "session.override"  # prescriber override of a failed gate
     SESSION_COSIGN = "session.cosign"
@@ -90,6 +92,8 @@ MATRIX: dict[Capability, frozenset[Role]] = {
     Capability.PLAN_EDIT: frozenset(_PRESCRIBING),
     Capability.ORDER_SIGN: frozenset(_PRESCRIBING),
     Capability.APPOINTMENT_BOOK: frozenset({Role.FRONT_DESK, *_ALL_CLINICAL}),
+    Capability.SCHEDULE_VIEW: frozenset({Role.FRONT_DESK, Role.CLINIC_ADMIN, *_ALL_CLINICAL}),
+    Capability.WAITLIST_PRIORITISE: frozenset(_PRESCRIBING),
     Capability.SESSION_DOCUMENT: frozenset(_ALL_CLINICAL),
     Capability.SESSION_OVERRIDE: frozenset(_PRESCRIBING),
     Capability.SESSION_COSIGN: frozenset(_PRESCRIBING),

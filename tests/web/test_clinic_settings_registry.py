@@ -44,9 +44,15 @@ DEFAULTS = (
 
 @pytest.fixture
 def section():
+    """The test section alone in the registry (apps' own sections are set aside meanwhile)."""
+    saved = (dict(registry._SETTINGS), dict(registry._SECTIONS))
+    registry._SETTINGS.clear()
+    registry._SECTIONS.clear()
     registry.register("testsection", "Test section", DEFAULTS, kinds={"count_threshold_mg": float})
     yield "testsection"
     registry.unregister("testsection")
+    registry._SETTINGS.update(saved[0])
+    registry._SECTIONS.update(saved[1])
 
 
 def put(client, values):

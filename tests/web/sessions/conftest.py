@@ -5,6 +5,7 @@ clinic protocol with every required value set (illustrative values, not recommen
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from decimal import Decimal
 
 import pytest
@@ -102,6 +103,8 @@ def make_booking(clinic, staff):
         TreatmentCourse,
     )
 
+    made = itertools.count()
+
     def make(
         patient,
         *,
@@ -169,7 +172,9 @@ def make_booking(clinic, staff):
                 clinician=staff["prescriber"],
                 clinician_signed_at=SIGNED_AT,
             )
-        start = starts_at or now
+        # Without a start, each further booking follows the last: the database refuses two
+        # bookings of one chair or one patient at overlapping times.
+        start = starts_at or now + dt.timedelta(hours=2 * next(made))
         return Appointment.objects.create(
             clinic=where,
             patient=patient,
