@@ -4,7 +4,8 @@
   settings registry, section ``scheduling``;
 - regimen templates, the IV infusion duration and preparation instructions: the treatment app's
   protocol;
-- the minimum observation time: the clinic's monitoring protocol as sessions apply it.
+- the minimum observation time: the clinic's monitoring protocol as sessions apply it (through
+  the port in ``ports.py``: scheduling sits below sessions).
 
 This is the one place that knows those homes; everything else asks ``scheduling_protocol``.
 """
@@ -34,7 +35,7 @@ from ketacare.clinical.scheduling_needs import (
 )
 from ketacare.clinical.scheduling_series import SeriesPattern, series_pattern
 from ketacare.core.models import Clinic
-from ketacare.sessions.protocol import protocol_for
+from ketacare.scheduling.ports import monitoring_protocol
 from ketacare.treatment.preparation import instructions_text
 from ketacare.treatment.protocol import ClinicProtocol
 from ketacare.treatment.selectors import clinic_protocol as treatment_protocol
@@ -64,7 +65,7 @@ class SchedulingProtocol:
         """One session's needs for ``route``; ClinicalRuleError names any unset setting."""
         route = Route(route)
         if route not in self._needs:
-            observation = protocol_for(self.clinic, route).minimum_observation_minutes.value
+            observation = monitoring_protocol(self.clinic, route).minimum_observation_minutes.value
             self._needs[route] = resource_needs(
                 route,
                 values=self.values,

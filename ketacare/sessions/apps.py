@@ -14,6 +14,13 @@ class TreatmentSessionsConfig(AppConfig):
         ("REMS forms", "sessions:rems_due", Capability.REMS_VIEW),
     ]
 
+    def ready(self):
+        from ketacare.scheduling.ports import provide_monitoring_protocol
+        from ketacare.sessions.protocol import protocol_for
+
+        # Scheduling sizes a session's chair time with the observation time applied here.
+        provide_monitoring_protocol(protocol_for)
+
     def chart_panel(self, request, patient):
         from ketacare.sessions.panels import chart_panel
 
