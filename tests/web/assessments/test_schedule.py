@@ -143,7 +143,7 @@ def test_occurrence_keys_are_stable_and_naive_times_refused():
 def test_default_rules_make_baseline_phq9_and_gad7_due_and_the_treatment_app_can_ask(
     patient, make_plan, submit, clinic
 ):
-    from ketacare.assessments.services import assessments_due_for
+    from ketacare.assessments.selectors import assessments_due_for
 
     now = timezone.now()
     make_plan(patient, started_at=now - 4 * D)
@@ -161,7 +161,7 @@ def test_default_rules_make_baseline_phq9_and_gad7_due_and_the_treatment_app_can
 
 @pytest.mark.django_db
 def test_no_plan_nothing_due(patient):
-    from ketacare.assessments.services import assessments_due_for
+    from ketacare.assessments.selectors import assessments_due_for
 
     assert assessments_due_for(patient, treatments=[timezone.now()], now=timezone.now()) == []
 
