@@ -185,13 +185,15 @@ def find_baseline(
 
     A score stamped at the very moment the first treatment starts counts as baseline: it cannot
     reflect the treatment. ``max_age`` (optional; the reference gives none) drops older scores.
+    Of scores stamped at the same moment the one given last (the later record) is baseline, as
+    the latest follow-up is, so the cohort engine can order by (time, record) both ways.
     """
     _require_aware(first_treatment_at, "first treatment time")
     _one_instrument(scores)
     before = [s for s in scores if s.at <= first_treatment_at]
     if max_age is not None:
         before = [s for s in before if first_treatment_at - s.at <= max_age]
-    return max(before, key=lambda s: s.at, default=None)
+    return max(reversed(before), key=lambda s: s.at, default=None)  # max keeps the first tie
 
 
 def follow_ups(
