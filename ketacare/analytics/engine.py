@@ -150,10 +150,7 @@ class CohortAnalytics:
         min_cell: int = SMALL_CELL_MIN,
     ) -> list[OutcomeSummary]:
         """Response and remission rates (Wilson 95 %) per group, with exclusions and definitions."""
-        definition = outcome_definition(
-            instrument, settings=settings, follow_up_days=follow_up_days
-        )
-        cohort = queries.Cohort.of(by, filters)
+        definition, cohort = _question(instrument, by, filters, settings, follow_up_days)
         rows = self.runner.rows(queries.outcome_counts_sql([definition], cohort))
         summaries = [
             summarize(_counts(row), definition, group=_group(row, cohort), min_cell=min_cell)
@@ -198,10 +195,7 @@ class CohortAnalytics:
         follow_up_days: int | None = None,
     ) -> list[Curve]:
         """Kaplan–Meier of days from the first treatment to the first response or remission."""
-        definition = outcome_definition(
-            instrument, settings=settings, follow_up_days=follow_up_days
-        )
-        cohort = queries.Cohort.of(by, filters)
+        definition, cohort = _question(instrument, by, filters, settings, follow_up_days)
         return self._curves(queries.time_to_response_sql([definition], cohort), cohort, definition)
 
     def durability(
@@ -215,10 +209,7 @@ class CohortAnalytics:
         boosters: bool = False,
     ) -> list[Curve]:
         """Kaplan–Meier of days from response to relapse (or a booster session, if asked)."""
-        definition = outcome_definition(
-            instrument, settings=settings, follow_up_days=follow_up_days
-        )
-        cohort = queries.Cohort.of(by, filters)
+        definition, cohort = _question(instrument, by, filters, settings, follow_up_days)
         sql = queries.durability_sql([definition], cohort, boosters=boosters)
         return self._curves(sql, cohort, definition)
 
@@ -314,6 +305,18 @@ class CohortAnalytics:
 def open_export(export_dir: Path | str, *, threads: int | None = None) -> CohortAnalytics:
     """The dashboard's figures on DuckDB over an export directory."""
     return CohortAnalytics(DuckDBRunner(export_dir, threads=threads))
+
+
+def _question(
+    instrument: str,
+    by: Sequence[str],
+    filters: Mapping[str, str | int] | None,
+    settings: OutcomeSettings | None,
+    follow_up_days: int | None,
+) -> tuple[OutcomeDefinition, queries.Cohort]:
+    """The rules and the cohort of an outcome figure, both validated before any SQL is built."""
+    definition = outcome_definition(instrument, settings=settings, follow_up_days=follow_up_days)
+    return definition, queries.Cohort.of(by, filters)
 
 
 MISORDERED = (
