@@ -6,10 +6,14 @@ end, in the caller (see ``ketacare.clinical.dosing.Rounding``), so rounding neve
 
 from __future__ import annotations
 
-import math
 from typing import Final
 
-from ketacare.clinical.common import ClinicalRuleError, ConfigurableDefault, Provenance
+from ketacare.clinical.common import (
+    ClinicalRuleError,
+    ConfigurableDefault,
+    Provenance,
+    positive_number,
+)
 
 SEXES: Final = ("female", "male")
 
@@ -36,15 +40,6 @@ ADJUSTED_BODY_WEIGHT_FACTOR: Final = ConfigurableDefault[float](
 )
 
 
-def _positive(name: str, value: float, unit: str) -> float:
-    """Refuse missing, non-finite, zero or negative body measurements."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ClinicalRuleError(f"{name} must be a number in {unit}, got {value!r}")
-    if not math.isfinite(value) or value <= 0:
-        raise ClinicalRuleError(f"{name} must be a positive number of {unit}, got {value}")
-    return float(value)
-
-
 def normalise_sex(sex: object) -> str:
     """Return "female" or "male"; anything else is refused because the Devine formula needs it."""
     text = sex.strip().lower() if isinstance(sex, str) else sex
@@ -59,14 +54,14 @@ def normalise_sex(sex: object) -> str:
 
 def bmi_kg_m2(*, weight_kg: float, height_cm: float) -> float:
     """Body-mass index: weight in kg divided by height in metres squared (unrounded)."""
-    weight = _positive("Weight", weight_kg, "kg")
-    height_m = _positive("Height", height_cm, "cm") / 100.0
+    weight = positive_number("Weight", weight_kg, "kg")
+    height_m = positive_number("Height", height_cm, "cm") / 100.0
     return weight / (height_m * height_m)
 
 
 def is_below_devine_base_height(height_cm: float) -> bool:
     """True when the height is under 5 ft (152.4 cm), where Devine is extrapolated downward."""
-    return _positive("Height", height_cm, "cm") < DEVINE_BASE_HEIGHT_CM
+    return positive_number("Height", height_cm, "cm") < DEVINE_BASE_HEIGHT_CM
 
 
 def ideal_body_weight_kg(*, height_cm: float, sex: str) -> float:
@@ -78,7 +73,7 @@ def ideal_body_weight_kg(*, height_cm: float, sex: str) -> float:
     silently altered: ``is_below_devine_base_height`` lets callers warn (``dosing`` does), and a
     height so short that the line reaches zero is refused.
     """
-    height = _positive("Height", height_cm, "cm")
+    height = positive_number("Height", height_cm, "cm")
     base_kg = DEVINE_BASE_KG[normalise_sex(sex)]
     ideal_kg = base_kg + DEVINE_KG_PER_CM * (height - DEVINE_BASE_HEIGHT_CM)  # source: S40
     if ideal_kg <= 0:
@@ -98,7 +93,7 @@ def adjusted_body_weight_kg(
     clinic may set another factor within 0–1. When actual weight is below ideal the result lies
     between the two, below ideal.
     """
-    actual = _positive("Weight", weight_kg, "kg")
-    ideal = _positive("Ideal body weight", ideal_kg, "kg")
+    actual = positive_number("Weight", weight_kg, "kg")
+    ideal = positive_number("Ideal body weight", ideal_kg, "kg")
     factor = ADJUSTED_BODY_WEIGHT_FACTOR.validate(float(factor))
     return ideal + factor * (actual - ideal)  # source: §1.3 [memory, verify]

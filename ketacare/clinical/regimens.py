@@ -23,7 +23,6 @@ from datetime import date, timedelta
 from typing import Final
 
 from ketacare.clinical.common import ClinicalRuleError, ConfigurableDefault, Provenance, Route
-from ketacare.clinical.dosing import to_plain
 from ketacare.clinical.intake import Indication
 
 _REQUIRED: Final = Provenance((), verified=False, note="reference silent: the clinic must set this")
@@ -170,11 +169,6 @@ class PlannedTreatment:
     sequence: int
     phase: Phase
     dose_description: str
-
-    def to_dict(self) -> dict[str, object]:
-        plain = to_plain(self)
-        assert isinstance(plain, dict)
-        return plain
 
 
 # ---------------------------------------------------------------------------------------------
@@ -745,11 +739,6 @@ class CoursePhaseState:
             raise ClinicalRuleError("A paused course, and only a paused course, has paused_from")
         if self.paused_from is not None and self.paused_from not in _ACTIVE:
             raise ClinicalRuleError(f"A course cannot be paused from {self.paused_from}")
-
-    def to_dict(self) -> dict[str, object]:
-        plain = to_plain(self)
-        assert isinstance(plain, dict)
-        return plain
 
 
 def allowed_phases(state: CoursePhaseState) -> frozenset[Phase]:

@@ -1,12 +1,16 @@
-"""The clinical core's screening results as the JSON this app stores and shows.
+"""The clinical core's results as the JSON this app stores and shows.
 
-The core returns frozen dataclasses; the shapes here are what ``ScreeningResult.decision`` holds
-and what the protocol page and API list, so a stored record keeps its meaning when the core's
-classes change.
+The core returns frozen dataclasses; the shapes here are what ``ScreeningResult.decision`` and an
+order's ``calculation`` hold and what the protocol page and API list, so a stored record keeps its
+meaning when the core's classes change.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import enum
+from collections.abc import Mapping
+from datetime import date, datetime
 from typing import Any
 
 from ketacare.clinical.common import Provenance
@@ -18,6 +22,22 @@ from ketacare.clinical.eligibility import (
     RuleInForce,
     describe_rules,
 )
+
+
+def plain(value: object) -> Any:
+    """JSON-ready form of a core result: dataclasses → dicts (every field, in order), enums →
+    their values, dates → ISO strings, tuples → lists."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, (tuple, list)):
+        return [plain(item) for item in value]
+    if isinstance(value, Mapping):
+        return {str(key): plain(item) for key, item in value.items()}
+    return value
 
 
 def provenance_record(provenance: Provenance) -> dict[str, Any]:

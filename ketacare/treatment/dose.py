@@ -11,6 +11,7 @@ from typing import Any
 from ketacare.clinical import dosing
 from ketacare.clinical.common import ClinicalRuleError, Route
 from ketacare.clinical.intake import Indication
+from ketacare.treatment.clinical_records import plain
 from ketacare.treatment.protocol import ClinicProtocol
 
 NO_SC_CALCULATION = (
@@ -76,12 +77,14 @@ def _titration(
     if previous is None:
         return None
     if route is Route.RACEMIC_IV and previous.dose_mg_per_kg and new_mg_per_kg:
-        return dosing.check_titration(
-            previous_dose_mg_per_kg=previous.dose_mg_per_kg,
-            new_dose_mg_per_kg=new_mg_per_kg,
-            reason=reason,
-            protocol=protocol.iv,
-        ).to_dict()
+        return plain(
+            dosing.check_titration(
+                previous_dose_mg_per_kg=previous.dose_mg_per_kg,
+                new_dose_mg_per_kg=new_mg_per_kg,
+                reason=reason,
+                protocol=protocol.iv,
+            )
+        )
     before = previous.dose_mg_per_kg if new_mg_per_kg is not None else previous.dose_mg
     after = new_mg_per_kg if new_mg_per_kg is not None else new_mg
     unit = "mg/kg" if new_mg_per_kg is not None else "mg"
@@ -185,7 +188,7 @@ def _iv(
         rate_ml_per_h=result.rate_ml_per_h,
         summary=summary,
         warnings=result.warnings,
-        calculation={"kind": "iv", "result": result.to_dict()},
+        calculation={"kind": "iv", "result": plain(result)},
     )
 
 
@@ -217,7 +220,7 @@ def _im(
         rate_ml_per_h=None,
         summary=summary,
         warnings=result.warnings,
-        calculation={"kind": "im", "result": result.to_dict()},
+        calculation={"kind": "im", "result": plain(result)},
     )
 
 
@@ -263,7 +266,7 @@ def _transmucosal(
         rate_ml_per_h=None,
         summary=summary,
         warnings=result.warnings,
-        calculation={"kind": "transmucosal", "result": result.to_dict()},
+        calculation={"kind": "transmucosal", "result": plain(result)},
     )
 
 
@@ -308,5 +311,5 @@ def _esketamine(
         rate_ml_per_h=None,
         summary=summary,
         warnings=result.warnings,
-        calculation={"kind": "esketamine", "result": result.to_dict()},
+        calculation={"kind": "esketamine", "result": plain(result)},
     )

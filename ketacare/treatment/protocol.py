@@ -29,7 +29,7 @@ from ketacare.clinical.eligibility import PARAMETERS, RULES, EligibilitySettings
 from ketacare.treatment.checklist import CHECKLIST_SETTINGS
 
 SEVERITY_PREFIX = "eligibility.severity."
-ESKETAMINE_28_MG_KEY = "dosing.esketamine.allow_28_mg_elderly_start"
+ESKETAMINE_28_MG_KEY = dosing.ESKETAMINE_28_MG_ELDERLY_START.key
 TRANSMUCOSAL_TEMPLATES = {
     "sublingual-clinic": dosing.SUBLINGUAL_CLINIC_PROTOCOL,
     "sublingual-home": dosing.SUBLINGUAL_HOME_PROTOCOL,
@@ -110,6 +110,8 @@ def _from_default(
 ) -> SettingSpec:
     if item.choices:
         kind = "choice"
+    elif isinstance(item.value, bool):
+        kind = "bool"
     elif item.key.startswith(("dosing.", "anthropometrics.")):
         kind = "float"
     else:
@@ -181,18 +183,8 @@ def _catalogue() -> tuple[SettingSpec, ...]:
                 optional=item.key == "dosing.iv.max_session_dose_mg",
             )
         )
-    specs.append(
-        SettingSpec(
-            key=ESKETAMINE_28_MG_KEY,
-            section="Dosing",
-            label="Esketamine: allow the EU/HK 28 mg start for patients aged 65 or over",
-            kind="bool",
-            default=False,
-            unit="",
-            provenance=Provenance(("S46",), note="US label starts all adults at 56 mg"),
-            needed_for="esketamine orders",
-        )
-    )
+    esketamine_28_mg = dosing.ESKETAMINE_28_MG_ELDERLY_START
+    specs.append(_from_default(esketamine_28_mg, "Dosing", "esketamine orders"))
     for template in regimens.TEMPLATES.values():
         for item in template.settings():
             specs.append(

@@ -13,7 +13,6 @@ import re
 from typing import Any
 
 from ketacare.clinical.common import Answer
-from ketacare.clinical.dosing import to_plain
 from ketacare.clinical.intake import (
     QUESTIONS,
     AntidepressantTrial,
@@ -23,6 +22,7 @@ from ketacare.clinical.intake import (
 )
 from ketacare.patients.models import Patient
 from ketacare.patients.selectors import age_on
+from ketacare.treatment.clinical_records import plain
 
 _ANSWER_FIELDS = tuple(
     f.name
@@ -83,9 +83,9 @@ def intake_facts(
 
 
 def facts_to_dict(facts: IntakeFacts) -> dict[str, Any]:
-    plain = to_plain(facts)
-    assert isinstance(plain, dict)
-    return plain
+    record = plain(facts)
+    assert isinstance(record, dict)
+    return record
 
 
 _ITEM = re.compile(r"^(antidepressant_trials|current_medications)\[(\d+)\](?:\.(\w+))?$")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
@@ -11,9 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ketacare.clinical.common import ClinicalRuleError
+from ketacare.clinical.common import ClinicalRuleError, Route
 from ketacare.clinical.dosing import (
+    CONFIGURABLE_DEFAULTS,
     DEFAULT_IV_PROTOCOL,
+    ESKETAMINE_28_MG_ELDERLY_START,
     IV_MAX_MG_PER_KG,
     ORAL_PROTOCOL,
     SETTINGS,
@@ -28,6 +29,7 @@ from ketacare.clinical.dosing import (
     Rounding,
     TitrationRefused,
     check_titration,
+    configurable_defaults,
     dosing_weight,
     esketamine_dose,
     im_dose,
@@ -108,11 +110,10 @@ def test_iv_dose_on_each_weight_basis(
 
 
 def test_result_always_states_basis_weight_and_mg_total():
-    data = _iv(weight_kg=70).to_dict()
-    assert data["basis"] == "actual"
-    assert data["dosing_weight_kg"] == 70.0
-    assert data["dose_mg"] == 35.0
-    json.dumps(data)  # serialisable as is
+    result = _iv(weight_kg=70)
+    assert result.basis is DosingWeightBasis.ACTUAL
+    assert result.dosing_weight_kg == 70.0
+    assert result.dose_mg == 35.0
 
 
 # --- IV: BMI ≥ 30 offers IBW -------------------------------------------------------------------
@@ -549,13 +550,14 @@ def test_esketamine_mdsi_starts_at_84_and_flags_a_56_mg_start():
         esketamine_dose(dose_mg=28, indication="mdsi", previous_dose_mg=None, age_years=80)
 
 
-def test_esketamine_result_serialises():
+def test_esketamine_devices_are_timed_from_the_first():
     result = esketamine_dose(
         dose_mg=56, indication="trd", previous_dose_mg=None, first_device_at=datetime(2025, 1, 6)
     )
-    data = result.to_dict()
-    assert data["schedule"][1]["at"] == "2025-01-06T00:05:00"
-    json.dumps(data)
+    assert [step.at for step in result.schedule] == [
+        datetime(2025, 1, 6, 0, 0),
+        datetime(2025, 1, 6, 0, 5),
+    ]
 
 
 # --- Titration -----------------------------------------------------------------------------------
@@ -602,3 +604,19 @@ def test_iv_maximum_default_is_1_mg_per_kg_citing_s1_s4():
     assert IV_MAX_MG_PER_KG.value == 1.0
     assert IV_MAX_MG_PER_KG.maximum == 1.0
     assert IV_MAX_MG_PER_KG.provenance.sources == ("S1", "S4")
+
+
+# --- Settings a clinic may change -----------------------------------------------------------------
+
+
+def test_every_dosing_setting_is_a_configurable_default_declared_once():
+    keys = [item.key for item in CONFIGURABLE_DEFAULTS]
+    assert len(keys) == len(set(keys))
+    assert set(SETTINGS) < set(CONFIGURABLE_DEFAULTS)
+    assert ESKETAMINE_28_MG_ELDERLY_START.value is False  # off unless the clinic enables it
+    assert EsketamineProtocol().allow_28_mg_elderly_start is False
+    by_route = {route: configurable_defaults(route) for route in Route}
+    assert set().union(*by_route.values()) == set(CONFIGURABLE_DEFAULTS)
+    assert IV_MAX_MG_PER_KG in by_route[Route.RACEMIC_IV]
+    assert IV_MAX_MG_PER_KG not in by_route[Route.RACEMIC_IM]
+    assert by_route[Route.ESKETAMINE_NASAL] == (ESKETAMINE_28_MG_ELDERLY_START,)

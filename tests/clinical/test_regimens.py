@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
 import pytest
@@ -279,15 +278,14 @@ def test_every_template_has_unique_setting_keys_and_required_ones_are_unverified
                 assert item.provenance.sources
 
 
-def test_planned_treatment_serialises():
-    data = plan_induction(IV_DEPRESSION, start=MON_6_JAN)[0].to_dict()
-    assert data == {
-        "scheduled_date": "2025-01-06",
-        "sequence": 1,
-        "phase": "induction",
-        "dose_description": "0.5 mg/kg IV over 40 min",
-    }
-    json.dumps(data)
+def test_planned_treatment_states_date_order_phase_and_dose():
+    first = plan_induction(IV_DEPRESSION, start=MON_6_JAN)[0]
+    assert (first.scheduled_date, first.sequence, first.phase, first.dose_description) == (
+        MON_6_JAN,
+        1,
+        Phase.INDUCTION,
+        "0.5 mg/kg IV over 40 min",
+    )
 
 
 # --- Course phases ------------------------------------------------------------------------------

@@ -1,16 +1,20 @@
-"""The screening decision and the rule table as the JSON the treatment app stores and shows."""
+"""The clinical core's results (screening, rule table, doses, plans) as the JSON the treatment
+app stores and shows."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from dataclasses import fields, replace
+from datetime import date, datetime
 
 import pytest
 
 from ketacare.clinical.common import Answer, Route, Severity
+from ketacare.clinical.dosing import BodyMeasurements, esketamine_dose, iv_dose
 from ketacare.clinical.eligibility import EligibilitySettings, default_rules, evaluate
 from ketacare.clinical.intake import Indication, IntakeFacts, Medication
-from ketacare.treatment.clinical_records import decision_record, rule_rows
+from ketacare.clinical.regimens import IV_DEPRESSION, plan_induction
+from ketacare.treatment.clinical_records import decision_record, plain, rule_rows
 
 TRD_KEY = "trd.required_adequate_trials"
 TRD2 = EligibilitySettings(values={TRD_KEY: 2})
@@ -90,3 +94,40 @@ def test_rule_rows_list_every_rule_with_source_and_values() -> None:
     assert by_id["esk.aneurysm"]["esketamine_label_contraindication"] is True
     assert by_id["esk.aneurysm"]["clinic_may_lower_to_caution"] is False
     assert by_id["psychosis.history"]["clinic_may_raise"] is True
+
+
+def test_a_dose_calculation_is_stored_with_every_field_in_json() -> None:
+    result = iv_dose(
+        body=BodyMeasurements(weight_kg=70),
+        dose_mg_per_kg=0.5,
+        concentration_mg_per_ml=10,
+        bag_volume_ml=100,
+        bag_volume_includes_drug=False,
+    )
+    data = plain(result)
+    assert json.loads(json.dumps(data)) == data
+    assert list(data) == [f.name for f in fields(result)]
+    assert (data["basis"], data["dosing_weight_kg"], data["dose_mg"]) == ("actual", 70.0, 35.0)
+    assert data["sources"] == ["S1", "S2", "S4", "S9"]
+
+
+def test_dates_enums_and_nested_results_become_json() -> None:
+    result = esketamine_dose(
+        dose_mg=56, indication="trd", previous_dose_mg=None, first_device_at=datetime(2025, 1, 6)
+    )
+    data = plain(result)
+    assert data["indication"] == "trd"
+    assert data["schedule"][1] == {
+        "device_number": 2,
+        "offset_minutes": 5,
+        "sprays": 2,
+        "at": "2025-01-06T00:05:00",
+    }
+    json.dumps(data)
+    planned = plan_induction(IV_DEPRESSION, start=date(2025, 1, 6))[0]
+    assert plain(planned) == {
+        "scheduled_date": "2025-01-06",
+        "sequence": 1,
+        "phase": "induction",
+        "dose_description": "0.5 mg/kg IV over 40 min",
+    }
