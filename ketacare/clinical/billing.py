@@ -309,6 +309,22 @@ def infusion_codes(*, minutes: int) -> list[tuple[str, int]]:
     return codes
 
 
+def billable_infusion_minutes(*, running_minutes: float) -> int:
+    """The whole minutes an infusion ran, from the pump record's running time (pauses excluded).
+
+    The reference (§9) gives no rounding rule: only completed minutes count, so a partial minute
+    never moves a session into a longer code (15.9 min stays an IV push). Refused when the
+    record shows no running time.
+    """
+    minutes = _number(running_minutes, "Infusion running time (minutes)")
+    if minutes < 1:
+        raise ClinicalRuleError(
+            f"The pump record shows {minutes:f} minutes of infusion: there is no infusion time to "
+            "bill; check the administration record"
+        )
+    return int(minutes)
+
+
 def esketamine_visit_code(*, dose_mg: Number) -> str:
     """G2082 for up to and including 56 mg of esketamine, G2083 above. source: S122, S123, S124"""
     dose = _number(dose_mg, "Esketamine dose (mg)")
