@@ -20,8 +20,7 @@ from ketacare.core.errors import Invalid, NotFound
 from ketacare.core.roles import Capability
 from ketacare.core.schemas import ERRORS, READ_ERRORS
 from ketacare.patients.selectors import patients_in_scope
-from ketacare.sessions import flowsheet, remsforms, services
-from ketacare.sessions.administration import administration_record
+from ketacare.sessions import selectors, services
 from ketacare.sessions.models import TreatmentSession
 from ketacare.sessions.protocol import protocol_for, protocol_update
 from ketacare.sessions.records import SessionRefused
@@ -63,6 +62,7 @@ from ketacare.sessions.selectors import (
     sessions_in_scope,
     today_board,
 )
+from ketacare.sessions.services import administration_record
 
 router = Router(tags=["sessions"])
 
@@ -102,7 +102,7 @@ def _session_out(session: TreatmentSession, *, now: dt.datetime) -> dict:
                 "id": r.entry.pk,
                 "taken_at": r.entry.taken_at,
                 "phase": r.entry.phase,
-                **{k: getattr(r.entry, k) for k in flowsheet.VITAL_FIELDS},
+                **{k: getattr(r.entry, k) for k in selectors.VITAL_FIELDS},
                 "findings": r.entry.findings,
             }
             for r in screen.rows
@@ -172,7 +172,7 @@ def board(request):
 def rems_due(request):
     act = action(request, Capability.REMS_VIEW)
     today = act.at.astimezone(act.clinic.zone).date()
-    forms = remsforms.forms_due(act.access, today=today)
+    forms = selectors.forms_due(act.access, today=today)
     audit_record(
         origin=act.origin,
         action="view",
@@ -240,7 +240,7 @@ def protocol_put(request, route: str, payload: ProtocolIn):
 def rems_enrolment(request, patient_id: int, payload: EnrolmentIn):
     act = action(request, Capability.SESSION_DOCUMENT)
     patient = get_object_or_404(patients_in_scope(act.access), pk=patient_id)
-    row = remsforms.rems_enrolment_set(
+    row = services.rems_enrolment_set(
         patient=patient,
         status=payload.status,
         enrolled_on=payload.enrolled_on,
@@ -307,7 +307,7 @@ def get_session(request, session_id: int):
 def rems_form(request, session_id: int):
     act = action(request, Capability.REMS_VIEW)
     session = session_get(act.access, session_id)
-    view = remsforms.form_view(session)
+    view = selectors.form_view(session)
     _audit_view(act, session, "the REMS Patient Monitoring Form")
     if view is None:
         raise NotFound("No REMS Patient Monitoring Form for this session.")
@@ -426,7 +426,7 @@ def end_dosing(request, session_id: int, payload: OptionalReasonIn | None = None
 def vitals(request, session_id: int, payload: VitalsIn):
     act, session = _documenting(request, session_id)
     now = act.at
-    entry, opened, resolved = flowsheet.vitals_record(
+    entry, opened, resolved = services.vitals_record(
         session=session,
         values=payload.dict(exclude={"taken_at", "crisis_symptoms"}),
         taken_at=payload.taken_at or now,
@@ -463,7 +463,7 @@ def acknowledge(request, session_id: int, alert_id: int, payload: AcknowledgeIn)
     act = action(request, Capability.ALERT_ACKNOWLEDGE)
     session = session_get(act.access, session_id)
     alert = get_object_or_404(Alert, pk=alert_id, clinic_id=session.clinic_id)
-    alert = flowsheet.vitals_alert_acknowledge(
+    alert = services.vitals_alert_acknowledge(
         session=session,
         alert=alert,
         actions=list(payload.actions),
@@ -479,7 +479,7 @@ def acknowledge(request, session_id: int, alert_id: int, payload: AcknowledgeIn)
 def observation(request, session_id: int, payload: ObservationIn):
     act, session = _documenting(request, session_id)
     now = act.at
-    row = flowsheet.observation_record(
+    row = services.observation_record(
         session=session,
         instrument=payload.instrument,
         answers=payload.answers,
@@ -502,7 +502,7 @@ def observation(request, session_id: int, payload: ObservationIn):
 def side_effect(request, session_id: int, payload: SideEffectIn):
     act, session = _documenting(request, session_id)
     now = act.at
-    row = flowsheet.side_effect_record(
+    row = services.side_effect_record(
         session=session,
         effect=payload.effect,
         severity=payload.severity,
@@ -533,7 +533,7 @@ def discharge(request, session_id: int, payload: DischargeIn):
     act, session = _documenting(request, session_id)
     services.session_discharge(
         session=session,
-        answers=payload.dict(include=set(services.DISCHARGE_ANSWERS)),
+        answers=payload.dict(include=set(selectors.DISCHARGE_ANSWERS)),
         instructions=payload.instructions,
         origin=act.origin,
         now=act.at,
@@ -590,7 +590,7 @@ def addendum(request, session_id: int, payload: AddendumIn):
 @router.put("/{session_id}/rems-form/answers", response={200: RemsFormOut, **ERRORS})
 def rems_answers(request, session_id: int, payload: RemsAnswersIn):
     act, session = _documenting(request, session_id)
-    remsforms.rems_answers_update(
+    services.rems_answers_update(
         session=session, answers=payload.answers, origin=act.origin, now=act.at
     )
     return rems_form(request, session_id)
@@ -599,7 +599,7 @@ def rems_answers(request, session_id: int, payload: RemsAnswersIn):
 @router.post("/{session_id}/rems-form/submitted", response={200: RemsSubmittedOut, **ERRORS})
 def rems_submitted(request, session_id: int, payload: SubmittedIn):
     act, session = _documenting(request, session_id)
-    record = remsforms.rems_form_submitted(
+    record = services.rems_form_submitted(
         session=session,
         submitted_on=payload.submitted_on,
         origin=act.origin,

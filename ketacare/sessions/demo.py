@@ -20,11 +20,11 @@ from ketacare.clinical.common import Route
 from ketacare.clinical.infusion import order_reached_at
 from ketacare.core.errors import DomainError
 from ketacare.sessions import services
-from ketacare.sessions.administration import administration_record, uses_pump
-from ketacare.sessions.flowsheet import vitals_record
 from ketacare.sessions.models import MonitoringSettings
 from ketacare.sessions.protocol import keys_set_elsewhere, protocol_for, protocol_update
 from ketacare.sessions.records import InvalidEntry, SessionRefused, pump_record
+from ketacare.sessions.selectors import uses_pump
+from ketacare.sessions.services import administration_record, vitals_record
 from ketacare.treatment.consent import consent_is_current
 from ketacare.treatment.models import Appointment
 from ketacare.treatment.services import protocol_setting_set
@@ -142,7 +142,7 @@ def _run(appointment, rng: random.Random, origin: RequestOrigin, now: dt.datetim
         return
     services.session_check_in(session=session, origin=origin, at=t)
     if session.route == Route.ESKETAMINE_NASAL.value:
-        from ketacare.sessions.remsforms import rems_enrolment_set
+        from ketacare.sessions.services import rems_enrolment_set
 
         rems_enrolment_set(
             patient=session.patient,

@@ -6,10 +6,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from ketacare.core.roles import Capability
-from ketacare.sessions.athome import at_home_course
 from ketacare.sessions.models import AtHomeSession, RemsEnrolment, TreatmentSession
-from ketacare.sessions.remsforms import forms_due
-from ketacare.sessions.selectors import ACTIVE_STATES
+from ketacare.sessions.selectors.rems import forms_due
+from ketacare.sessions.selectors.sessions import ACTIVE_STATES, at_home_course
 
 
 def chart_panel(request, patient) -> str | None:

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from ninja import Field, Schema
 from pydantic import field_validator
 
-from ketacare.sessions.flowsheet import ACK_ACTIONS
+from ketacare.sessions.selectors.flowsheet import ACK_ACTIONS
 
 YesNo = Literal["yes", "no", "unknown"]
 AckAction = Literal[tuple(ACK_ACTIONS)]  # type: ignore[valid-type]

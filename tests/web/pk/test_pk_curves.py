@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from ketacare.pk.curves import order_prediction, session_prediction
 from ketacare.sessions import services
-from ketacare.sessions.administration import administration_record
+from ketacare.sessions.services import administration_record
 from ketacare.treatment.models import Order
 from tests.web.sessions.test_bag_concentration import WORKED_ORDER
 from tests.web.sessions.test_lifecycle import at, ready_to_dose

@@ -203,7 +203,7 @@ def test_an_esketamine_session_through_the_api(client_for, esketamine_appointmen
 def test_a_later_esketamine_session_is_not_a_first_treatment(
     client_for, make_booking, esketamine_appointment, patient
 ):
-    from ketacare.sessions.services import first_treatment
+    from ketacare.sessions.selectors import first_treatment
 
     nurse = client_for("nurse")
     sid = post(nurse, "/api/v1/sessions", {"appointment_id": esketamine_appointment.pk})[1]["id"]
@@ -237,9 +237,8 @@ def test_a_complete_form_can_be_marked_submitted(client_for, esketamine_appointm
     from django.utils import timezone
 
     from ketacare.audit.services import RequestOrigin
-    from ketacare.sessions import remsforms, services
-    from ketacare.sessions.administration import administration_record
-    from ketacare.sessions.flowsheet import vitals_record
+    from ketacare.sessions import selectors, services
+    from ketacare.sessions.services import administration_record, vitals_record
 
     clinic = patient.clinic
     clinic.address_line1 = "1 Harbor Way"
@@ -247,7 +246,7 @@ def test_a_complete_form_can_be_marked_submitted(client_for, esketamine_appointm
     origin = RequestOrigin(actor=esketamine_appointment.nurse, actor_label="nurse")
     now = timezone.now()
     t0 = now - dt.timedelta(minutes=180)
-    remsforms.rems_enrolment_set(
+    services.rems_enrolment_set(
         patient=patient, status="enrolled", enrolled_on=dt.date(2025, 1, 2), origin=origin, now=t0
     )
     session = services.session_open(appointment=esketamine_appointment, origin=origin, at=t0)
@@ -289,7 +288,7 @@ def test_a_complete_form_can_be_marked_submitted(client_for, esketamine_appointm
         "maois",
         "opioids",
     )
-    remsforms.rems_answers_update(
+    services.rems_answers_update(
         session=session,
         origin=origin,
         now=end,
@@ -297,7 +296,7 @@ def test_a_complete_form_can_be_marked_submitted(client_for, esketamine_appointm
         | {"dissociation_occurred": "no", "respiratory_depression_occurred": "no"},
     )
     session.refresh_from_db()
-    view = remsforms.form_view(session)
+    view = selectors.form_view(session)
     assert view.missing == [] and view.problems == []
     assert view.form.bp_40_min_post_dose is not None  # the 50-min reading, >= 40 min after
     assert view.form.ready_to_leave_minutes == 90 and view.form.total_monitoring_minutes == 126

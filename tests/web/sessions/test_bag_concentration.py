@@ -13,8 +13,8 @@ from decimal import Decimal
 import pytest
 
 from ketacare.sessions import services
-from ketacare.sessions.administration import administration_summary
 from ketacare.sessions.records import InvalidEntry
+from ketacare.sessions.selectors import administration_summary
 from tests.web.sessions.test_lifecycle import at, ready_to_dose
 
 pytestmark = pytest.mark.django_db

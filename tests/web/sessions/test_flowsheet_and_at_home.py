@@ -9,7 +9,7 @@ import pytest
 
 from ketacare.alerts.models import Alert
 from ketacare.audit.services import RequestOrigin
-from ketacare.sessions import athome, flowsheet, services
+from ketacare.sessions import services
 from ketacare.sessions.chart import vitals_chart
 from ketacare.sessions.protocol import protocol_for
 from ketacare.sessions.records import InvalidEntry
@@ -54,7 +54,7 @@ def reading(session, origin, minute, **values):
         "spo2_percent": 97,
         "respiratory_rate_per_min": 14,
     }
-    return flowsheet.vitals_record(
+    return services.vitals_record(
         session=session, values=base | values, taken_at=at(minute), origin=origin, now=at(minute)
     )
 
@@ -137,9 +137,9 @@ def log(patient, **overrides):
         "dose_taken_mg": "200",
         "phq9_answers": [1] * 8 + [0],
     } | overrides
-    return athome.at_home_log(
+    return services.at_home_log(
         patient=patient,
-        entry=athome.AtHomeEntry(**entry),
+        entry=services.AtHomeEntry(**entry),
         origin=RequestOrigin.system("portal"),
         now=at(100),
     )

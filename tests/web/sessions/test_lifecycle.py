@@ -8,10 +8,11 @@ from decimal import Decimal
 import pytest
 
 from ketacare.alerts.models import Alert
-from ketacare.sessions import flowsheet, services
-from ketacare.sessions.administration import administration_record, administration_summary
+from ketacare.sessions import services
 from ketacare.sessions.models import SessionEvent, SessionLocked, VitalsEntry
 from ketacare.sessions.records import InvalidEntry, SessionRefused
+from ketacare.sessions.selectors import administration_summary
+from ketacare.sessions.services import administration_record
 from tests.web.sessions.conftest import DISCHARGE_OK, PRECHECKS_OK
 
 pytestmark = pytest.mark.django_db
@@ -51,7 +52,7 @@ def ready_to_dose(appointment, origin):
 
 
 def vitals(session, origin, minute, sys_, dia, hr=80, spo2=97):
-    return flowsheet.vitals_record(
+    return services.vitals_record(
         session=session,
         values={
             "systolic_mmhg": sys_,
@@ -210,7 +211,7 @@ def test_a_hypertensive_reading_opens_an_alert_that_resolves_after_acknowledgeme
     assert resolved == []
     alert.refresh_from_db()
     assert alert.status == Alert.Status.OPEN
-    done = flowsheet.vitals_alert_acknowledge(
+    done = services.vitals_alert_acknowledge(
         session=session,
         alert=alert,
         actions=["slowed", "prescriber_called"],
@@ -226,7 +227,7 @@ def test_an_acknowledged_alert_resolves_with_the_next_normal_reading(appointment
     session = ready_to_dose(appointment, nurse_origin)
     services.session_start_dosing(session=session, lot_number="L", origin=nurse_origin, now=at(0))
     (alert,) = vitals(session, nurse_origin, 10, 130, 85, hr=118)[1]
-    flowsheet.vitals_alert_acknowledge(
+    services.vitals_alert_acknowledge(
         session=session,
         alert=alert,
         actions=["rechecked"],
@@ -345,7 +346,7 @@ def test_a_signed_session_is_immutable(appointment, nurse_origin, prescriber_ori
         reading.delete()
     session.refresh_from_db()
     with pytest.raises(SessionRefused):
-        flowsheet.side_effect_record(
+        services.side_effect_record(
             session=session,
             effect="nausea",
             severity="mild",
@@ -389,7 +390,7 @@ def test_abort_stops_a_running_pump(appointment, nurse_origin):
 
 def test_a_serious_adverse_event_is_flagged_for_reporting(appointment, nurse_origin):
     session = ready_to_dose(appointment, nurse_origin)
-    flowsheet.side_effect_record(
+    services.side_effect_record(
         session=session,
         effect="vomiting",
         severity="severe",
@@ -405,7 +406,7 @@ def test_a_serious_adverse_event_is_flagged_for_reporting(appointment, nurse_ori
 
 def test_cadss6_is_scored_by_the_instrument(appointment, nurse_origin):
     session = checked_in(appointment, nurse_origin)
-    row = flowsheet.observation_record(
+    row = services.observation_record(
         session=session,
         instrument="cadss6",
         answers=[1, 2, 0, 0, 3, 1],
@@ -415,7 +416,7 @@ def test_cadss6_is_scored_by_the_instrument(appointment, nurse_origin):
     )
     assert row.total == 7
     with pytest.raises(InvalidEntry):
-        flowsheet.observation_record(
+        services.observation_record(
             session=session,
             instrument="cadss6",
             answers=[5] * 6,

@@ -1,9 +1,7 @@
 """Every lifecycle write of a treatment session: one transaction, audited, rules from the core.
 
 scheduled → checked in → pre-checks passed → dosing → recovery → discharged → signed → co-signed
-(``session_flow.transition``); cancel before dosing, abort after, each with a reason.
-Administration lives in ``.administration``, the flowsheet in ``.flowsheet``.
-"""
+(``session_flow.transition``); cancel before dosing, abort after, each with a reason."""
 
 from __future__ import annotations
 
@@ -13,11 +11,10 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from ketacare.alerts.models import Alert
 from ketacare.audit.services import RequestOrigin, audit_record
 from ketacare.clinical.common import Answer, ClinicalRuleError, Provenance, Route
 from ketacare.clinical.infusion import PumpContents, pump_contents
-from ketacare.clinical.monitoring import DischargeFacts, discharge_check
+from ketacare.clinical.monitoring import discharge_check
 from ketacare.clinical.rems import enrolment_gate
 from ketacare.clinical.session_flow import (
     OVERRIDE_ROLES,
@@ -29,14 +26,8 @@ from ketacare.clinical.session_flow import (
 )
 from ketacare.core.actions import Actor
 from ketacare.core.events import emit
-from ketacare.sessions.administration import (
-    administration_record,
-    administration_summary,
-    uses_pump,
-)
 from ketacare.sessions.events import DOSING_ENDED, SESSION_SIGNED
-from ketacare.sessions.flowsheet import baseline_entry, session_alerts, vitals_record
-from ketacare.sessions.models import Addendum, RemsEnrolment, TreatmentSession
+from ketacare.sessions.models import Addendum, TreatmentSession
 from ketacare.sessions.protocol import protocol_for
 from ketacare.sessions.records import (
     InvalidEntry,
@@ -47,19 +38,48 @@ from ketacare.sessions.records import (
     reading_of,
     step,
 )
-from ketacare.sessions.selectors import assessment_completed_on, signed_order_for
+from ketacare.sessions.selectors.administration import (
+    administration_summary,
+    first_dose_at,
+    uses_pump,
+)
+from ketacare.sessions.selectors.discharge import (
+    DISCHARGE_ANSWERS,
+    discharge_facts,
+)
+from ketacare.sessions.selectors.flowsheet import (
+    baseline_entry,
+    unacknowledged_alerts,
+)
+from ketacare.sessions.selectors.rems import (
+    first_treatment,
+    rems_enrolled,
+)
+from ketacare.sessions.selectors.sessions import (
+    assessment_completed_on,
+    signed_order_for,
+)
+from ketacare.sessions.services.administration import (
+    administration_record,
+)
+from ketacare.sessions.services.flowsheet import (
+    vitals_record,
+)
 from ketacare.treatment.consent import consent_is_current
 from ketacare.treatment.models import Appointment
 
 DRUG_NAMES = {
     Route.ESKETAMINE_NASAL.value: "Esketamine nasal spray (SPRAVATO)",
 }
+
+
 DEFAULT_DRUG = "Ketamine hydrochloride"
+
+
 _ISSUE = Provenance(("project issue",), False, "clinic practice named in the issues")
+
+
 _CONSENT = Provenance(("project issue",), True, "no treatment starts without current consent")
-
-
-# --- creation and check-in ----------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -111,9 +131,6 @@ def _locked(session: TreatmentSession) -> TreatmentSession:
     return TreatmentSession.objects.select_for_update().get(pk=session.pk)
 
 
-# --- pre-checks ---------------------------------------------------------------------------------
-
-
 @dataclass
 class PrecheckInput:
     """What the nurse documents; answers are "yes", "no" or "unknown"."""
@@ -145,31 +162,6 @@ def _failure(d: dict) -> CheckFailure:
     return CheckFailure(
         d["id"], d["reason"], Provenance(tuple(p["sources"]), p["verified"]), d["overridable"]
     )
-
-
-def first_treatment(session: TreatmentSession) -> bool:
-    """No earlier session of this route reached dosing for the patient."""
-    earlier = TreatmentSession.objects.filter(
-        patient_id=session.patient_id, route=session.route, dosing_started_at__isnull=False
-    ).exclude(pk=session.pk)
-    if session.dosing_started_at is not None:
-        earlier = earlier.filter(dosing_started_at__lt=session.dosing_started_at)
-    return not earlier.exists()
-
-
-def rems_enrolled(session: TreatmentSession) -> bool | None:
-    """The patient's SPRAVATO REMS enrolment: True, False, or None when not documented.
-
-    Enrolment recorded on the course by the treatment app (``rems_enrolled_on``) counts as well
-    as the patient's RemsEnrolment here; "not enrolled" can only come from the latter.
-    """
-    course_enrolled_on = (
-        getattr(session.course, "rems_enrolled_on", None) if session.course_id else None
-    )
-    if course_enrolled_on is not None:
-        return True
-    row = RemsEnrolment.objects.filter(patient_id=session.patient_id).first()
-    return None if row is None else row.status == RemsEnrolment.Status.ENROLLED
 
 
 def _session_failures(session: TreatmentSession, at: dt.datetime) -> list[CheckFailure]:
@@ -279,9 +271,6 @@ def session_override(
         details={"override": done.override.reason, "failures": [f.id for f in gate.failures]},
     )
     return session
-
-
-# --- dosing ----------------------------------------------------------------------------------
 
 
 def _bag_from_order(order) -> dict[str, Decimal | None]:
@@ -461,50 +450,6 @@ def session_end_dosing(
         at=now,
     )
     return session
-
-
-# --- discharge, signatures, endings ------------------------------------------------------------
-
-DISCHARGE_ANSWERS = (
-    "mental_status_at_baseline",
-    "walking_steadily",
-    "nausea_controlled",
-    "escort_present",
-    "sedation_resolved",
-    "dissociation_resolved",
-    "respiratory_depression_resolved",
-)
-
-
-def unacknowledged_alerts(session: TreatmentSession):
-    return session_alerts(session).filter(status=Alert.Status.OPEN)
-
-
-def first_dose_at(session: TreatmentSession) -> dt.datetime | None:
-    first = session.administration.order_by("at", "pk").first()
-    return first.at if first else session.dosing_started_at
-
-
-def discharge_facts(
-    session: TreatmentSession, answers: dict[str, str], *, at: dt.datetime
-) -> DischargeFacts:
-    base = baseline_entry(session)
-    latest = (
-        session.vitals.filter(phase="post_dose", systolic_mmhg__isnull=False)
-        .order_by("-taken_at", "-pk")
-        .first()
-    )
-    try:
-        return DischargeFacts(
-            assessed_at=at,
-            first_dose_at=first_dose_at(session),
-            dosing_ended_at=session.dosing_ended_at,
-            baseline=reading_of(base) if base else None,
-            latest=reading_of(latest) if latest else None,
-            **{k: answers.get(k, "unknown") for k in DISCHARGE_ANSWERS},
-        )
-    except ClinicalRuleError as bad:
-        raise InvalidEntry(str(bad)) from bad
 
 
 @transaction.atomic

@@ -1,18 +1,9 @@
-"""The flowsheet: vital signs and the alerts they raise, observations, side effects.
-
-``monitoring.evaluate_vitals`` decides what a reading means and ``monitoring.alert_resolved``
-whether a later one is back within limits; this module stores, opens and closes alerts.
-
-Alert episodes: an out-of-range value opens one VITALS alert per code; further out-of-range
-readings do not open another while that one is still unacknowledged. A reading back within
-limits resolves acknowledged alerts at once; an unacknowledged one stays open (a person must see
-it) and is resolved as it is acknowledged.
-"""
+"""Writing the flowsheet: vital signs and the alerts they open or resolve, observations, side
+effects. ``monitoring.evaluate_vitals`` decides what a reading means."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db import transaction
@@ -20,15 +11,13 @@ from django.db import transaction
 from ketacare.alerts import services as alert_services
 from ketacare.alerts.models import Alert
 from ketacare.audit.services import RequestOrigin, audit_record
-from ketacare.clinical.common import ClinicalRuleError, Provenance
+from ketacare.clinical.common import ClinicalRuleError
 from ketacare.clinical.instruments import score
 from ketacare.clinical.monitoring import (
     AlertLevel,
-    MonitoringProtocol,
     Phase,
     VitalAlert,
     VitalsReading,
-    alert_resolved,
     evaluate_vitals,
 )
 from ketacare.clinical.session_flow import SideEffectObservation, phase_for_state
@@ -47,75 +36,17 @@ from ketacare.sessions.records import (
     pump_record,
     reading_of,
 )
-
-SOURCE_TYPE = "treatment_session"
-VITAL_FIELDS = (
-    "systolic_mmhg",
-    "diastolic_mmhg",
-    "heart_rate_bpm",
-    "spo2_percent",
-    "respiratory_rate_per_min",
-    "moaas_level",
+from ketacare.sessions.selectors.flowsheet import (
+    ACK_ACTIONS,
+    DOCUMENTING_STATES,
+    RECORDING_STATES,
+    SOURCE_TYPE,
+    VITAL_FIELDS,
+    _finding_json,
+    back_within,
+    baseline_entry,
+    session_alerts,
 )
-# What the nurse did, for the acknowledgement; stored as the alert's note (action "other").
-ACK_ACTIONS = {
-    "rechecked": "Rechecked the vital signs",
-    "slowed": "Slowed the infusion",
-    "paused": "Paused the infusion / gave no further dose",
-    "prescriber_called": "Called the prescriber",
-    "emergency": "Started the clinic's emergency protocol",
-    "observed": "Stayed with the patient and observed",
-}
-RECORDING_STATES = ("checked_in", "prechecks_passed", "dosing", "recovery")
-DOCUMENTING_STATES = (*RECORDING_STATES, "discharged")
-
-
-def session_alerts(session: TreatmentSession, *, kinds: Iterable[str] | None = None):
-    alerts = Alert.objects.filter(source_type=SOURCE_TYPE, source_id=str(session.pk))
-    return alerts.filter(kind__in=list(kinds)) if kinds else alerts
-
-
-def baseline_entry(session: TreatmentSession, *, before: dt.datetime | None = None):
-    """The latest pre-dose reading with a blood pressure: the session's baseline."""
-    rows = session.vitals.filter(phase=Phase.PRE_DOSE.value, systolic_mmhg__isnull=False)
-    if before is not None:
-        rows = rows.filter(taken_at__lte=before)
-    return rows.order_by("-taken_at", "-pk").first()
-
-
-def _finding_json(a: VitalAlert) -> dict:
-    return {
-        "code": a.code,
-        "level": a.level.value,
-        "message": a.message,
-        "recommended_action": a.recommended_action,
-        "provenance": provenance_json(a.provenance),
-    }
-
-
-def _vital_alert(alert: Alert) -> VitalAlert:
-    """The clinical-core alert a stored Alert was opened from."""
-    d = alert.details
-    return VitalAlert(
-        code=alert.code,
-        level=AlertLevel(d["level"]),
-        message=alert.message,
-        recommended_action=alert.recommended_action,
-        provenance=Provenance(tuple(d["provenance"]["sources"]), d["provenance"]["verified"]),
-        reading_taken_at=dt.datetime.fromisoformat(d["reading_taken_at"]),
-        phase=Phase(d["phase"]),
-    )
-
-
-def back_within(alert: Alert, later: Iterable[VitalsEntry], protocol: MonitoringProtocol):
-    """The first later reading that shows the alert's value back within limits, or None."""
-    opened = _vital_alert(alert)
-    for entry in later:
-        if entry.taken_at > opened.reading_taken_at and alert_resolved(
-            opened, reading_of(entry), protocol
-        ):
-            return entry
-    return None
 
 
 def _resolve(alert: Alert, entry: VitalsEntry, *, origin: RequestOrigin, at: dt.datetime):
@@ -303,7 +234,8 @@ def _record_slowed_rate(
 ) -> Decimal | None:
     """Record the rate a running or paused pump was slowed to; None when no pump is running
     (a discrete-dose route, or dosing already over: there is no rate to change)."""
-    from ketacare.sessions.administration import administration_record, uses_pump
+    from ketacare.sessions.selectors.administration import uses_pump
+    from ketacare.sessions.services.administration import administration_record
 
     events = list(session.administration.order_by("at", "pk"))
     rates = [e.rate_ml_per_h for e in events if e.rate_ml_per_h is not None]

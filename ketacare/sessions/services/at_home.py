@@ -1,11 +1,4 @@
-"""At-home sessions (sublingual programmes): the patient's own log, and what worries the team.
-
-Worrying entries open one AT_HOME alert for the care team, listing every concern with its reason:
-- home BP judged by ``monitoring.evaluate_vitals`` against the clinic's protocol for the route;
-- no sitter present (the programme's safety condition; project rule from the issue);
-- a severe side effect (the patient's own grading);
-- PHQ-9 item 9 above 0, flagged by ``instruments.score("phq9")`` (source: S20).
-"""
+"""At-home sessions (sublingual/oral): the patient's log and the alerts it raises."""
 
 from __future__ import annotations
 
@@ -18,7 +11,7 @@ from django.db import transaction
 from ketacare.alerts import services as alert_services
 from ketacare.alerts.models import Alert
 from ketacare.audit.services import RequestOrigin, audit_record
-from ketacare.clinical.common import ClinicalRuleError, Route
+from ketacare.clinical.common import ClinicalRuleError
 from ketacare.clinical.instruments import score
 from ketacare.clinical.monitoring import AlertLevel, Phase, VitalsReading, evaluate_vitals
 from ketacare.clinical.session_flow import SideEffect, SideEffectSeverity
@@ -26,9 +19,9 @@ from ketacare.patients.models import Patient
 from ketacare.sessions.models import AtHomeSession
 from ketacare.sessions.protocol import protocol_for
 from ketacare.sessions.records import InvalidEntry, check_time
-from ketacare.treatment.models import TreatmentCourse
-
-AT_HOME_ROUTES = (Route.RACEMIC_SUBLINGUAL.value, Route.RACEMIC_ORAL.value)
+from ketacare.sessions.selectors.sessions import (
+    at_home_course,
+)
 
 
 @dataclass
@@ -41,16 +34,6 @@ class AtHomeEntry:
     systolic_mmhg: int | None = None
     diastolic_mmhg: int | None = None
     side_effects: list[dict] = field(default_factory=list)  # {"effect": ..., "severity": ...}
-
-
-def at_home_course(patient: Patient) -> TreatmentCourse | None:
-    """The patient's current course whose route may be taken at home, if any."""
-    return (
-        TreatmentCourse.objects.filter(patient=patient, route__in=AT_HOME_ROUTES)
-        .exclude(phase__in=["completed", "paused", "planned"])
-        .order_by("-created_at")
-        .first()
-    )
 
 
 def _concerns(

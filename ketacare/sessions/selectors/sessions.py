@@ -1,8 +1,4 @@
-"""Reads the session pages and the API share, always scoped to the clinic in use.
-
-``session_screen`` gathers everything the nurse's screen shows once, then the page only renders.
-The schedule (``next_reading_due``, ``is_overdue``) and the alert checks are the clinical core's.
-"""
+"""The session and its screen, the today board, at-home logs: reads the pages and the API share."""
 
 from __future__ import annotations
 
@@ -16,20 +12,34 @@ from ketacare.alerts.models import Alert
 from ketacare.assessments.selectors import responses_current
 from ketacare.clinical.common import ClinicalRuleError, Route
 from ketacare.clinical.instruments import score
-from ketacare.clinical.monitoring import MonitoringProtocol, Phase, is_overdue, next_reading_due
-from ketacare.clinical.session_flow import phase_for_state
+from ketacare.clinical.monitoring import (
+    MonitoringProtocol,
+    Phase,
+    is_overdue,
+    next_reading_due,
+)
+from ketacare.clinical.session_flow import (
+    phase_for_state,
+)
 from ketacare.core.access import Access
 from ketacare.core.models import Chair
 from ketacare.patients.models import Patient
-from ketacare.sessions.administration import (
+from ketacare.sessions.models import (
+    AtHomeSession,
+    TreatmentSession,
+    VitalsEntry,
+)
+from ketacare.sessions.protocol import protocol_for
+from ketacare.sessions.selectors.administration import (
     AdministrationSummary,
     administration_summary,
     uses_pump,
 )
-from ketacare.sessions.flowsheet import back_within, session_alerts
-from ketacare.sessions.models import AtHomeSession, TreatmentSession, VitalsEntry
-from ketacare.sessions.protocol import protocol_for
-from ketacare.treatment.models import Appointment, Order
+from ketacare.sessions.selectors.flowsheet import (
+    back_within,
+    session_alerts,
+)
+from ketacare.treatment.models import Appointment, Order, TreatmentCourse
 from ketacare.treatment.selectors import signed_order
 
 ACTIVE_STATES = ("checked_in", "prechecks_passed", "dosing", "recovery")
@@ -65,9 +75,6 @@ def at_home_in_scope(access: Access) -> QuerySet[AtHomeSession]:
     if access.clinic is None:
         return AtHomeSession.objects.none()
     return AtHomeSession.objects.filter(clinic_id=access.clinic.pk).select_related("patient")
-
-
-# --- schedule -----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -113,9 +120,6 @@ def reading_schedule(
     except ClinicalRuleError as missing:
         return Schedule(phase, None, False, str(missing))
     return Schedule(phase, due, late)
-
-
-# --- the nurse's screen -------------------------------------------------------------------------
 
 
 @dataclass
@@ -186,9 +190,6 @@ def session_screen(session: TreatmentSession, *, now: dt.datetime) -> SessionScr
         pump=uses_pump(session),
         events=list(session.events.select_related("recorded_by")),
     )
-
-
-# --- the today board ----------------------------------------------------------------------------
 
 
 @dataclass
@@ -281,9 +282,6 @@ def is_esketamine(session: TreatmentSession) -> bool:
     return session.route == Route.ESKETAMINE_NASAL.value
 
 
-# --- what the session reads from the apps it builds on -------------------------------------------
-
-
 def signed_order_for(appointment: Appointment) -> Order | None:
     """The signed order the nurse may act on for ``appointment`` (the course's), or None."""
     return signed_order(appointment.course) if appointment.course_id else None
@@ -296,4 +294,17 @@ def assessment_completed_on(patient: Patient, code: str, day: dt.date) -> bool:
     return any(
         r.completed_at.astimezone(zone).date() == day
         for r in responses_current(patient, code).filter(completed_at__gte=since)
+    )
+
+
+AT_HOME_ROUTES = (Route.RACEMIC_SUBLINGUAL.value, Route.RACEMIC_ORAL.value)
+
+
+def at_home_course(patient: Patient) -> TreatmentCourse | None:
+    """The patient's current course whose route may be taken at home, if any."""
+    return (
+        TreatmentCourse.objects.filter(patient=patient, route__in=AT_HOME_ROUTES)
+        .exclude(phase__in=["completed", "paused", "planned"])
+        .order_by("-created_at")
+        .first()
     )

@@ -1,8 +1,7 @@
 """The nurse's session screen and its actions: parse the post, call a service, render.
 
 Every action redirects back to the screen (or returns the live partial to htmx); a refusal
-re-renders the screen with the reason (409), bad input with the field errors (422).
-"""
+re-renders the screen with the reason (409), bad input with the field errors (422)."""
 
 from __future__ import annotations
 
@@ -22,20 +21,24 @@ from ketacare.core.actions import action, audit_read
 from ketacare.core.errors import DOMAIN_ERRORS, DomainError, Invalid, as_domain_error
 from ketacare.core.pages import flash_back, page_errors
 from ketacare.core.roles import Capability
-from ketacare.sessions import flowsheet, services
 from ketacare.sessions import forms as f
-from ketacare.sessions.administration import administration_record, administration_summary
+from ketacare.sessions import services
 from ketacare.sessions.chart import vitals_chart
-from ketacare.sessions.flowsheet import ACK_ACTIONS, DOCUMENTING_STATES, RECORDING_STATES
 from ketacare.sessions.records import InvalidEntry
-from ketacare.sessions.remsforms import form_view
 from ketacare.sessions.selectors import (
+    ACK_ACTIONS,
+    DOCUMENTING_STATES,
+    RECORDING_STATES,
+    administration_summary,
     appointment_get,
+    first_treatment,
+    form_view,
     is_esketamine,
+    rems_enrolled,
     session_get,
     session_screen,
 )
-from ketacare.sessions.services import first_treatment, rems_enrolled
+from ketacare.sessions.services import administration_record
 
 
 def _context(request, session, **extra) -> dict:
@@ -129,9 +132,6 @@ def _back(session, anchor: str = "") -> HttpResponse:
     )
 
 
-# --- pages ----------------------------------------------------------------------------------------
-
-
 @require_GET
 @require_capability(Capability.CHART_VIEW)
 def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
@@ -193,9 +193,7 @@ def prechecks(request, session):
     )
     if p.errors:
         return _render(request, session, status=422, errors=p.errors, values=request.POST)
-    failures = services.session_prechecks(
-        session=session, entry=entry, origin=act.origin, now=now
-    )
+    failures = services.session_prechecks(session=session, entry=entry, origin=act.origin, now=now)
     if failures:
         session.refresh_from_db()
         return _render(
@@ -312,7 +310,7 @@ def vitals(request, session):
     try:
         if p.errors:
             raise InvalidEntry(" ".join(p.errors.values()), next(iter(p.errors)))
-        _, opened, _ = flowsheet.vitals_record(
+        _, opened, _ = services.vitals_record(
             session=session,
             values=values,
             taken_at=now,
@@ -350,7 +348,7 @@ def acknowledge(request, session, alert_id: int):
     slowed_to = p.decimal("rate_ml_per_h", "New rate")
     if p.errors:
         raise InvalidEntry(" ".join(p.errors.values()), "rate_ml_per_h")
-    flowsheet.vitals_alert_acknowledge(
+    services.vitals_alert_acknowledge(
         session=session,
         alert=alert,
         actions=request.POST.getlist("actions"),
@@ -375,7 +373,7 @@ def observation(request, session):
     if p.errors or any(a is None for a in answers):
         raise InvalidEntry("Rate all six CADSS-6 items (0–4)", "cadss")
     now = act.at
-    flowsheet.observation_record(
+    services.observation_record(
         session=session,
         instrument="cadss6",
         answers=answers,
@@ -392,7 +390,7 @@ def observation(request, session):
 def side_effect(request, session):
     act = action(request)
     now = act.at
-    row = flowsheet.side_effect_record(
+    row = services.side_effect_record(
         session=session,
         effect=request.POST.get("effect", ""),
         severity=request.POST.get("severity", ""),

@@ -1,0 +1,142 @@
+"""Writing the REMS Patient Monitoring Form's answers, its submission, and REMS enrolment."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+from django.db import transaction
+
+from ketacare.audit.services import RequestOrigin, audit_record
+from ketacare.clinical.rems import (
+    form_problems,
+    missing_fields,
+    ready_to_submit,
+)
+from ketacare.sessions.models import RemsEnrolment, RemsFormRecord, TreatmentSession
+from ketacare.sessions.records import InvalidEntry, SessionRefused
+from ketacare.sessions.selectors.rems import (
+    ANSWER_KEYS,
+    ESKETAMINE,
+    _answer,
+    form_for,
+)
+
+
+@transaction.atomic
+def rems_answers_update(
+    *,
+    session: TreatmentSession,
+    answers: dict[str, str],
+    origin: RequestOrigin,
+    now: dt.datetime,
+) -> RemsFormRecord:
+    """Store the nurse's answers for the form (empty = use the session record)."""
+    if session.route != ESKETAMINE:
+        raise SessionRefused("The REMS form is for esketamine sessions")
+    unknown = set(answers) - set(ANSWER_KEYS)
+    if unknown:
+        raise InvalidEntry(f"Unknown REMS answers: {', '.join(sorted(unknown))}", "answers")
+    record, _ = RemsFormRecord.objects.select_for_update().get_or_create(
+        session=session, defaults={"updated_at": now}
+    )
+    if record.submitted_on:
+        raise SessionRefused("This form has been submitted and can no longer change")
+    clean = {}
+    for key, value in answers.items():
+        try:
+            clean[key] = _answer(value or None).value if value else ""
+        except ValueError as bad:
+            raise InvalidEntry(str(bad), key) from bad
+    before = dict(record.answers)
+    record.answers = {**record.answers, **clean}
+    record.updated_at = now
+    record.save()
+    audit_record(
+        origin=origin,
+        action="update",
+        object_type="rems_form",
+        object_id=record.pk,
+        clinic_id=session.clinic_id,
+        patient_id=session.patient_id,
+        summary="REMS Patient Monitoring Form answers updated",
+        changes={
+            k: {"before": before.get(k), "after": v} for k, v in clean.items() if before.get(k) != v
+        },
+        at=now,
+    )
+    return record
+
+
+@transaction.atomic
+def rems_form_submitted(
+    *, session: TreatmentSession, submitted_on: dt.date, origin: RequestOrigin, now: dt.datetime
+) -> RemsFormRecord:
+    """Mark the form submitted to the REMS; only a complete form without problems."""
+    form = form_for(session)
+    if form is None:
+        raise SessionRefused("There is no REMS form for this session")
+    form = replace(form, submitted_on=None)
+    if not ready_to_submit(form):
+        missing = ", ".join(missing_fields(form)) or "none"
+        problems = "; ".join(form_problems(form)) or "none"
+        raise SessionRefused(f"The form is not ready. Missing: {missing}. Problems: {problems}")
+    if form.treatment_date and submitted_on < form.treatment_date:
+        raise InvalidEntry("Submitted before the treatment date", "submitted_on")
+    record, _ = RemsFormRecord.objects.select_for_update().get_or_create(
+        session=session, defaults={"updated_at": now}
+    )
+    if record.submitted_on:
+        raise SessionRefused("This form was already marked submitted")
+    record.submitted_on, record.submitted_by, record.updated_at = submitted_on, origin.actor, now
+    record.save()
+    audit_record(
+        origin=origin,
+        action="update",
+        object_type="rems_form",
+        object_id=record.pk,
+        clinic_id=session.clinic_id,
+        patient_id=session.patient_id,
+        summary=f"REMS Patient Monitoring Form submitted on {submitted_on.isoformat()}",
+        at=now,
+    )
+    return record
+
+
+@transaction.atomic
+def rems_enrolment_set(
+    *,
+    patient,
+    status: str,
+    origin: RequestOrigin,
+    now: dt.datetime,
+    enrolled_on: dt.date | None = None,
+    note: str = "",
+) -> RemsEnrolment:
+    """Record the patient's SPRAVATO REMS enrolment status (source: S15, S58)."""
+    if status not in RemsEnrolment.Status.values:
+        raise InvalidEntry("Choose enrolled or not enrolled", "status")
+    if status == RemsEnrolment.Status.ENROLLED and enrolled_on is None:
+        raise InvalidEntry("Give the enrolment date", "enrolled_on")
+    row, created = RemsEnrolment.objects.get_or_create(
+        patient=patient, defaults={"status": status, "updated_at": now}
+    )
+    before = {"status": None if created else row.status, "enrolled_on": row.enrolled_on}
+    row.status, row.enrolled_on, row.note = status, enrolled_on, (note or "").strip()
+    row.updated_at, row.updated_by = now, origin.actor
+    row.save()
+    audit_record(
+        origin=origin,
+        action="update",
+        object_type="rems_enrolment",
+        object_id=row.pk,
+        clinic_id=patient.clinic_id,
+        patient_id=patient.pk,
+        summary=f"REMS enrolment: {row.get_status_display().lower()}",
+        changes={
+            "status": {"before": before["status"], "after": status},
+            "enrolled_on": {"before": before["enrolled_on"], "after": enrolled_on},
+        },
+        at=now,
+    )
+    return row
