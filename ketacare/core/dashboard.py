@@ -6,7 +6,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from ketacare.alerts.selectors import alerts_open_for_clinic
-from ketacare.core.panels import dashboard_panels
+from ketacare.core.panels import dashboard_panels, dashboard_pinned_panels
 from ketacare.core.roles import Capability
 from ketacare.patients.models import IntakeVersion, Patient
 
@@ -18,6 +18,7 @@ def dashboard_context(request) -> dict:
         "clinic": clinic,
         "today": timezone.localdate(),
         "panels": dashboard_panels(request),
+        "pinned": dashboard_pinned_panels(request),
     }
     if access.can(Capability.ALERT_VIEW):
         context["alerts"] = list(alerts_open_for_clinic(clinic)[:20])

@@ -7,7 +7,9 @@ shared templates. An AppConfig may define any of:
 - ``dashboard_panel(self, request) -> str | None`` — HTML shown on the clinic dashboard;
 - ``order_panel(self, request, order)`` and ``session_panel(self, request, session)`` — HTML
   under a treatment order and on the treatment session page, placed by the
-  ``{% extension_panels "order_panel" order %}`` template tag.
+  ``{% extension_panels "order_panel" order %}`` template tag;
+- ``dashboard_pinned(self, request) -> str | None`` — HTML pinned above everything else on the
+  dashboard (what nobody on duty may miss, e.g. an unacknowledged suicide-risk alert).
 
 Each returns already-rendered HTML (``render_to_string(..., request=request)``) or None.
 """
@@ -40,3 +42,7 @@ def portal_panels(request, patient) -> list[SafeString]:
 
 def dashboard_panels(request) -> list[SafeString]:
     return collect("dashboard_panel", request)
+
+
+def dashboard_pinned_panels(request) -> list[SafeString]:
+    return collect("dashboard_pinned", request)

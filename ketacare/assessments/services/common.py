@@ -21,7 +21,10 @@ logger = logging.getLogger(__name__)
 SAFETY_FLAGS: dict[str, str] = {
     "suicide_risk_high": Alert.Level.CRITICAL,  # C-SSRS high: immediate evaluation [S69]
     "suicide_risk_moderate": Alert.Level.WARNING,  # C-SSRS moderate [S76]
-    "suicidal_ideation": Alert.Level.WARNING,  # PHQ-9 item 9 >= 1 [S20]; QIDS-SR16 item 12 >= 1
+    # PHQ-9 item 9 >= 1 [S20] (QIDS-SR16 item 12 >= 1): same-day suicide-risk assessment, the
+    # highest level there is short of an emergency; pinned on every on-duty dashboard until
+    # acknowledged (ketacare.alerts.panels).
+    "suicidal_ideation": Alert.Level.CRITICAL,
     "madrs_suicidal_thoughts": Alert.Level.WARNING,  # only when the clinic sets a cutoff
 }
 SAFETY_ACTION = (

@@ -54,7 +54,8 @@ def test_phq9_item9_opens_a_safety_alert_told_to_prescriber_and_clinicians_on_du
     result = submit(patient, "phq9", PHQ9_ITEM9_POSITIVE)
     alert = result.alert
     assert alert is not None and alert.kind == Alert.Kind.SAFETY
-    assert alert.status == Alert.Status.OPEN and alert.level == Alert.Level.WARNING
+    # The highest level short of an emergency (issue: it opened as a warning among vitals ones).
+    assert alert.status == Alert.Status.OPEN and alert.level == Alert.Level.CRITICAL
     assert alert.code == "phq9_suicidal_ideation"
     assert "item 9 is 2" in alert.message
     assert alert.details["reasons"][0]["sources"] == "S20"
@@ -67,6 +68,26 @@ def test_phq9_item9_opens_a_safety_alert_told_to_prescriber_and_clinicians_on_du
     alert.refresh_from_db()
     assert sorted(alert.notified_to) == ["nurse@example.org", "prescriber@example.org"]
     assert AuditEntry.objects.filter(object_type="alert", action="create", object_id=alert.pk)
+
+
+def test_phq9_item9_alert_is_pinned_on_every_on_duty_dashboard_until_acknowledged(
+    patient, submit, client_for
+):
+    alert = submit(patient, "phq9", PHQ9_ITEM9_POSITIVE).alert
+    for role in ("nurse", "prescriber", "medical_director"):
+        page = client_for(role).get("/").content.decode()
+        pinned = page.index("Suicide-risk alert to acknowledge now")
+        assert pinned < page.index("<h1"), role  # above everything else
+        assert f"/alerts/{alert.pk}/" in page
+    assert "Suicide-risk alert" not in client_for("front_desk").get("/").content.decode()
+    director = client_for("medical_director")
+    acknowledged = director.post(
+        f"/alerts/{alert.pk}/acknowledge/", {"action": "same_day_assessment", "note": "Seen"}
+    )
+    assert acknowledged.status_code in (200, 302)
+    alert.refresh_from_db()
+    assert alert.status == Alert.Status.ACKNOWLEDGED
+    assert "to acknowledge now" not in client_for("nurse").get("/").content.decode()
 
 
 def test_qids_item12_opens_a_safety_alert(patient, submit):
