@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from ketacare.alerts.models import Alert
+from ketacare.assessments.selectors import form_spec as cadss_form_spec
 from ketacare.clinical.session_flow import ABORTABLE_STATES, CANCELLABLE_STATES
 from ketacare.core.access import require_capability
 from ketacare.core.actions import action, audit_read
@@ -91,6 +92,8 @@ def _render(request, session, *, status=200, template="sessions/session.html", *
             "instructions_default": f.discharge_instructions_default(session.clinic),
             "side_effects": list(session.side_effects.select_related("recorded_by")),
             "observations": list(session.observations.all()),
+            # CADSS-6 items with the clinic's loaded wording (their CADSS numbers until then).
+            "cadss": cadss_form_spec(session.clinic, "cadss6"),
             "addenda": list(session.addenda.select_related("created_by")),
             "admin_events": list(session.administration.all()),
             "esketamine": is_esketamine(session),

@@ -120,3 +120,29 @@ def test_slowed_through_the_api_records_the_new_rate(client_for, dosing):
     assert answer.status_code == 200, answer.content
     assert "75 mL/h" in answer.json()["action_note"]
     assert AdministrationEvent.objects.get(session=dosing, kind="rate_change").rate_ml_per_h == 75
+
+
+def test_cadss6_items_show_the_clinic_wording(client_for, nurse, checked_in, clinic):
+    import json
+
+    url = f"/sessions/{checked_in.pk}/"
+    before = nurse.get(url).content.decode()
+    assert "CADSS item 22" in before and "has not loaded the licensed CADSS wording" in before
+    wording = {
+        "instrument": "cadss6",
+        "language": "en",
+        "source": "Licensed CADSS wording (test)",
+        "items": [f"Official CADSS-6 item {n}" for n in range(1, 7)],
+        "options": [{"value": v, "label": f"Official anchor {v}"} for v in range(5)],
+    }
+    loaded = client_for("medical_director").post(
+        "/assessments/wording/", {"document": json.dumps(wording)}
+    )
+    assert loaded.status_code == 302
+    page = nurse.get(url).content.decode()
+    for n in range(1, 7):
+        assert f"Official CADSS-6 item {n}" in page
+    assert "Official anchor 4" in page and "Licensed CADSS wording (test)" in page
+    answers = {f"cadss_{n}": "1" for n in range(1, 7)}
+    assert nurse.post(url + "observations/", answers).status_code == 302
+    assert "total <strong>6</strong>/24" in nurse.get(url).content.decode()
