@@ -3,6 +3,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# The server and the links it e-mails read the same port.
+export PORT
 DEMO_PATIENTS ?= 200
 PIP := $(BIN)/python -m pip -q --disable-pip-version-check
 export PIP_NO_INPUT := 1

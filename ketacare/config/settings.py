@@ -245,8 +245,12 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Ketacare <no-reply@localhost>")
 
-# Links e-mailed to patients (intake, questionnaires) are built on this origin.
-PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "" if PRODUCTION else "http://127.0.0.1:8000")
+# Links e-mailed to patients and staff (intake, questionnaires, invitations) are built on this
+# origin: in development the address `make run` serves (its PORT), in production the public one.
+PORT = os.environ.get("PORT", "8000")
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL") or (
+    "" if PRODUCTION else f"http://127.0.0.1:{PORT}"
+)
 if PRODUCTION:
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("Production refuses to start without ALLOWED_HOSTS.")

@@ -19,6 +19,14 @@ INVALID = "This link is not valid. Please ask the clinic for a new one."
 EXPIRED = "This link has expired. Please ask the clinic for a new one."
 
 
+def public_url(path: str) -> str:
+    """``path`` on the address the application is served at (``PUBLIC_BASE_URL``; in
+    development ``http://127.0.0.1:$PORT``), for links in e-mails."""
+    from django.conf import settings
+
+    return settings.PUBLIC_BASE_URL.rstrip("/") + "/" + path.lstrip("/")
+
+
 def link_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

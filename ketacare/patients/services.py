@@ -11,7 +11,7 @@ from django.db.models import Max
 
 from ketacare.audit.services import RequestOrigin, audit_record, diff, snapshot
 from ketacare.core.errors import Refused
-from ketacare.core.links import find_usable_link, new_link_token, use_link
+from ketacare.core.links import find_usable_link, new_link_token, public_url, use_link
 from ketacare.core.models import Clinic
 from ketacare.patients.intake import IntakeData
 from ketacare.patients.models import IntakeLink, IntakeVersion, Patient
@@ -157,7 +157,7 @@ def intake_sign(
 
 
 def _intake_url(token: str) -> str:
-    return f"{settings.PUBLIC_BASE_URL.rstrip('/')}/intake/{token}/"
+    return public_url(f"/intake/{token}/")
 
 
 @transaction.atomic
