@@ -8,6 +8,10 @@ shared templates. An AppConfig may define any of:
 - ``order_panel(self, request, order)`` and ``session_panel(self, request, session)`` — HTML
   under a treatment order and on the treatment session page, placed by the
   ``{% extension_panels "order_panel" order %}`` template tag;
+- ``dosing_start_panel(self, request, session)`` — the session page's step that starts dosing,
+  in place of its own form (e.g. drawing the dose up from the controlled-substance ledger);
+- ``waste_prompt(self, request, session)`` — in place of the session page's "waste to record"
+  prompt (e.g. what the ledger still holds open for the session, leading to its record);
 - ``dashboard_pinned(self, request) -> str | None`` — HTML pinned above everything else on the
   dashboard (what nobody on duty may miss, e.g. an unacknowledged suicide-risk alert).
 
