@@ -25,8 +25,8 @@ from ketacare.sessions.protocol import keys_set_elsewhere, protocol_for, protoco
 from ketacare.sessions.records import InvalidEntry, SessionRefused, pump_record
 from ketacare.sessions.selectors import uses_pump
 from ketacare.sessions.services import administration_record, vitals_record
-from ketacare.treatment.consent import consent_is_current
 from ketacare.treatment.models import Appointment
+from ketacare.treatment.selectors import consent_is_current
 from ketacare.treatment.services import protocol_setting_set
 
 # Illustrative only (demo data); never defaults for a real clinic.

@@ -16,7 +16,7 @@ from ketacare.core.models import Chair, User
 from ketacare.core.roles import Capability
 from ketacare.core.schemas import ERRORS, READ_ERRORS
 from ketacare.patients.selectors import patient_get
-from ketacare.treatment import booking, consent, presenters, selectors, services
+from ketacare.treatment import presenters, selectors, services
 from ketacare.treatment.models import AftercarePlan, ConsentDocument, ConsentSignature
 from ketacare.treatment.schemas import (
     AftercareIn,
@@ -225,7 +225,7 @@ def move_course(request, course_id: int, payload: PhaseIn):
 def preview_dose(request, course_id: int, payload: DoseIn):
     act = action(request, Capability.PLAN_EDIT)
     course = selectors.course_get(act.access, course_id)
-    outcome = services.dose_preview(
+    outcome = selectors.dose_preview(
         course=course,
         inputs=payload.inputs(),
         titration_reason=payload.titration_reason,
@@ -390,14 +390,14 @@ def book_series(request, course_id: int, payload: SeriesIn):
     act = action(request, Capability.APPOINTMENT_BOOK)
     course = selectors.course_get(act.access, course_id)
     chair = _chair(act.access, payload.chair_id)
-    booked = booking.course_book_series(
+    booked = services.course_book_series(
         course=course,
         phase=payload.phase,
         start=payload.start,
         time=payload.time,
         weekdays=tuple(payload.weekdays) if payload.weekdays else None,
         until=payload.until,
-        duration_minutes=payload.duration_minutes or booking.default_duration_minutes(course),
+        duration_minutes=payload.duration_minutes or selectors.default_duration_minutes(course),
         chair=chair,
         nurse=_nurse(act.access, payload.nurse_id),
         origin=act.origin,
@@ -414,7 +414,7 @@ def book_one(request, payload: AppointmentIn):
     starts_at = payload.starts_at
     if timezone.is_naive(starts_at):
         starts_at = starts_at.replace(tzinfo=act.clinic.zone)
-    appointment = booking.appointment_book(
+    appointment = services.appointment_book(
         patient=patient,
         course=course,
         kind=payload.kind,
@@ -464,7 +464,7 @@ def patient_appointments(request, patient_id: int):
 def cancel_appointment(request, appointment_id: int, payload: ReasonIn):
     act = action(request, Capability.APPOINTMENT_BOOK)
     appointment = selectors.appointment_get(act.access, appointment_id)
-    appointment = booking.appointment_cancel(
+    appointment = services.appointment_cancel(
         appointment=appointment,
         reason=payload.reason,
         origin=act.origin,
@@ -479,7 +479,7 @@ def cancel_appointment(request, appointment_id: int, payload: ReasonIn):
 @router.get("/consent-documents", response={200: list[ConsentDocumentOut], **READ_ERRORS})
 def list_consent_documents(request):
     act = action(request, Capability.CONSENT_MANAGE)
-    consent.consent_documents_ensure(
+    services.consent_documents_ensure(
         clinic=act.clinic, on=act.at.astimezone(act.clinic.zone).date(), origin=act.origin
     )
     return list(ConsentDocument.objects.filter(clinic=act.clinic).order_by("route", "-version"))
@@ -488,7 +488,7 @@ def list_consent_documents(request):
 @router.post("/consent-documents", response={201: ConsentDocumentOut, **ERRORS})
 def publish_consent(request, payload: ConsentDocumentIn):
     act = action(request, Capability.PROTOCOL_EDIT)
-    document = consent.consent_document_publish(
+    document = services.consent_document_publish(
         clinic=act.clinic,
         route=payload.route,
         title=payload.title,
@@ -508,7 +508,7 @@ def patient_consents(request, patient_id: int):
     now = act.at
     rows = []
     for route in Route:
-        document = consent.consent_document_current(patient.clinic, route, at=now)
+        document = selectors.consent_document_current(patient.clinic, route, at=now)
         signature = (
             ConsentSignature.objects.filter(
                 document=document, patient=patient, revoked_at__isnull=True
@@ -523,7 +523,7 @@ def patient_consents(request, patient_id: int):
                 "route": route.value,
                 "document_id": document.pk if document else None,
                 "version": document.version if document else None,
-                "current": consent.consent_is_current(patient, route, at=now),
+                "current": selectors.consent_is_current(patient, route, at=now),
                 "signature_id": signature.pk if signature else None,
                 "patient_signed_at": signature.patient_signed_at if signature else None,
                 "clinician_signed_at": signature.clinician_signed_at if signature else None,
@@ -547,7 +547,7 @@ def _signature(access, signature_id: int) -> ConsentSignature:
 def countersign(request, signature_id: int):
     act = action(request, Capability.CONSENT_MANAGE)
     signature = _signature(act.access, signature_id)
-    signature = consent.consent_countersign(signature=signature, origin=act.origin, at=act.at)
+    signature = services.consent_countersign(signature=signature, origin=act.origin, at=act.at)
     return CountersignedOut(id=signature.pk, clinician_signed_at=signature.clinician_signed_at)
 
 
@@ -555,7 +555,7 @@ def countersign(request, signature_id: int):
 def revoke(request, signature_id: int, payload: ReasonIn):
     act = action(request, Capability.CONSENT_MANAGE)
     signature = _signature(act.access, signature_id)
-    signature = consent.consent_revoke(
+    signature = services.consent_revoke(
         signature=signature, reason=payload.reason, origin=act.origin, at=act.at
     )
     return RevokedOut(id=signature.pk, revoked_at=signature.revoked_at)

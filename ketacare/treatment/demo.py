@@ -21,7 +21,7 @@ from ketacare.core.errors import DomainError
 from ketacare.core.models import Chair, Clinic, StaffMembership, User
 from ketacare.core.roles import Role
 from ketacare.patients.models import IntakeVersion, Patient
-from ketacare.treatment import booking, consent, services
+from ketacare.treatment import selectors, services
 from ketacare.treatment.dose import DoseInput
 from ketacare.treatment.models import TreatmentCourse
 
@@ -112,8 +112,8 @@ def _prepare(course: TreatmentCourse, prescriber: User, nurse: User | None, now)
         inputs = DoseInput(dose_mg_per_kg=0.5, concentration_mg_per_ml=10, bag_volume_ml=100)
     order = services.order_draft(course=course, inputs=inputs, origin=doctor, at=now)
     services.order_sign(order=order, origin=doctor, at=now)
-    document = consent.consent_document_current(course.clinic, course.route, at=now)
-    signature = consent.consent_patient_sign(
+    document = selectors.consent_document_current(course.clinic, course.route, at=now)
+    signature = services.consent_patient_sign(
         patient=course.patient,
         document=document,
         typed_name=course.patient.full_name,
@@ -122,7 +122,7 @@ def _prepare(course: TreatmentCourse, prescriber: User, nurse: User | None, now)
         at=now,
     )
     countersigner = nurse or prescriber
-    consent.consent_countersign(
+    services.consent_countersign(
         signature=signature,
         origin=RequestOrigin(actor=countersigner, actor_label=countersigner.username),
         at=now,
@@ -136,12 +136,12 @@ def _prepare(course: TreatmentCourse, prescriber: User, nurse: User | None, now)
 def _book(
     course: TreatmentCourse, chair: Chair, nurse: User | None, slot: dt.time, origin, day_start
 ) -> None:
-    booking.course_book_series(
+    services.course_book_series(
         course=course,
         phase="induction",
         start=day_start.date(),
         time=slot,
-        duration_minutes=booking.default_duration_minutes(course),
+        duration_minutes=selectors.default_duration_minutes(course),
         chair=chair,
         nurse=nurse,
         origin=origin,
@@ -161,7 +161,7 @@ def load(*, rng: random.Random, clinics: list[Clinic]) -> None:
             .first()
         )
         system = RequestOrigin.system("ketacare demo")
-        consent.consent_documents_ensure(
+        services.consent_documents_ensure(
             clinic=clinic, on=now.astimezone(clinic.zone).date(), origin=system
         )
         services.protocol_setting_set(

@@ -32,7 +32,7 @@ def chart_panel(request, patient) -> str | None:
 
 
 def portal_panel(request, patient) -> str | None:
-    from ketacare.treatment.portal_views import consents_to_sign
+    from ketacare.treatment.selectors import consents_to_sign
 
     now = timezone.now()
     courses = list(selectors.courses_for(patient).exclude(phase=TreatmentCourse.Phase.COMPLETED))

@@ -59,7 +59,6 @@ from ketacare.sessions.selectors.sessions import (
     session_get,
     session_screen,
     sessions_in_scope,
-    signed_order_for,
     today_appointments_without_chair,
     today_board,
 )
@@ -108,7 +107,6 @@ __all__ = [
     "session_get",
     "session_screen",
     "sessions_in_scope",
-    "signed_order_for",
     "today_appointments_without_chair",
     "today_board",
     "unacknowledged_alerts",

@@ -39,8 +39,7 @@ from ketacare.sessions.selectors.flowsheet import (
     back_within,
     session_alerts,
 )
-from ketacare.treatment.models import Appointment, Order, TreatmentCourse
-from ketacare.treatment.selectors import signed_order
+from ketacare.treatment.models import Appointment, TreatmentCourse
 
 ACTIVE_STATES = ("checked_in", "prechecks_passed", "dosing", "recovery")
 
@@ -282,9 +281,6 @@ def is_esketamine(session: TreatmentSession) -> bool:
     return session.route == Route.ESKETAMINE_NASAL.value
 
 
-def signed_order_for(appointment: Appointment) -> Order | None:
-    """The signed order the nurse may act on for ``appointment`` (the course's), or None."""
-    return signed_order(appointment.course) if appointment.course_id else None
 
 
 def assessment_completed_on(patient: Patient, code: str, day: dt.date) -> bool:

@@ -55,18 +55,15 @@ from ketacare.sessions.selectors.rems import (
     first_treatment,
     rems_enrolled,
 )
-from ketacare.sessions.selectors.sessions import (
-    assessment_completed_on,
-    signed_order_for,
-)
+from ketacare.sessions.selectors.sessions import assessment_completed_on
 from ketacare.sessions.services.administration import (
     administration_record,
 )
 from ketacare.sessions.services.flowsheet import (
     vitals_record,
 )
-from ketacare.treatment.consent import consent_is_current
 from ketacare.treatment.models import Appointment
+from ketacare.treatment.selectors import consent_is_current, signed_order_for
 
 DRUG_NAMES = {
     Route.ESKETAMINE_NASAL.value: "Esketamine nasal spray (SPRAVATO)",

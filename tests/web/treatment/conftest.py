@@ -116,7 +116,7 @@ def world(eligible_course, staff, patient, clinic):
     import datetime as dt
 
     from ketacare.audit.services import RequestOrigin
-    from ketacare.treatment import booking, consent, services
+    from ketacare.treatment import selectors, services
     from ketacare.treatment.dose import DoseInput
 
     origin = RequestOrigin(actor=staff["prescriber"], actor_label="prescriber")
@@ -125,7 +125,7 @@ def world(eligible_course, staff, patient, clinic):
         course=eligible_course, inputs=DoseInput(**IV_ORDER), origin=origin, at=now
     )
     chair = clinic.chairs.first()
-    appointment = booking.appointment_book(
+    appointment = services.appointment_book(
         patient=patient,
         course=eligible_course,
         starts_at=now + dt.timedelta(days=2),
@@ -135,9 +135,9 @@ def world(eligible_course, staff, patient, clinic):
         origin=origin,
         at=now,
     )
-    consent.consent_documents_ensure(clinic=clinic, on=now.date(), origin=origin)
-    document = consent.consent_document_current(clinic, "racemic_iv", at=now)
-    signature = consent.consent_patient_sign(
+    services.consent_documents_ensure(clinic=clinic, on=now.date(), origin=origin)
+    document = selectors.consent_document_current(clinic, "racemic_iv", at=now)
+    signature = services.consent_patient_sign(
         patient=patient,
         document=document,
         typed_name=patient.full_name,

@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from ketacare.audit.services import RequestOrigin
 from ketacare.core.models import User
-from ketacare.treatment.consent import consent_document_current, consent_document_publish
 from ketacare.treatment.models import ConsentDocument, ConsentSignature
-from ketacare.treatment.services import consent_is_current
+from ketacare.treatment.selectors import consent_document_current, consent_is_current
+from ketacare.treatment.services import consent_document_publish
 from tests.web.treatment.conftest import call
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from ketacare.audit.models import AuditEntry
 from ketacare.treatment.models import Order, OrderImmutable
-from ketacare.treatment.services import signed_order_for
+from ketacare.treatment.selectors import signed_order_for
 from tests.web.treatment.conftest import IV_ORDER, call
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""The protocol page and the consent forms (the medical director's pages)."""
+"""Consent forms: the clinic's documents per route, publishing a version, countersigning."""
 
 from __future__ import annotations
 
@@ -12,76 +12,25 @@ from django.views.decorators.http import require_POST
 from ketacare.clinical.common import Route
 from ketacare.core.access import require_capability
 from ketacare.core.actions import action
-from ketacare.core.errors import DomainError
 from ketacare.core.pages import flash_back, page_errors
 from ketacare.core.roles import Capability
-from ketacare.treatment import consent, presenters, selectors, services
+from ketacare.treatment import selectors, services
 from ketacare.treatment.models import (
     ROUTE_CHOICES,
     ConsentDocument,
     ConsentSignature,
 )
 
-# --- protocol ---------------------------------------------------------------------------------
-
-
-@require_capability(Capability.PROTOCOL_VIEW)
-def protocol_page(request: HttpRequest) -> HttpResponse:
-    protocol = selectors.clinic_protocol(request.access.clinic)
-    rows = presenters.protocol_rows(protocol)
-    sections: dict[str, list] = {}
-    for row in rows:
-        if row["section"] != "Eligibility rule severity":
-            sections.setdefault(row["section"], []).append(row)
-    return render(
-        request,
-        "treatment/protocol.html",
-        {
-            "sections": sections,
-            "unset": [row for row in rows if row["unset"]],
-            "rules": presenters.rules_rows(protocol),
-            "overrides": protocol.overrides,
-        },
-    )
-
-
-@require_POST
-@require_capability(Capability.PROTOCOL_EDIT)
-def protocol_set(request: HttpRequest) -> HttpResponse:
-    act = action(request)
-    key = request.POST.get("key", "")
-    try:
-        if request.POST.get("action") == "reset":
-            services.protocol_setting_reset(
-                clinic=request.access.clinic, key=key, origin=act.origin, at=act.at
-            )
-            messages.success(request, f"{key} returned to its default.")
-        else:
-            services.protocol_setting_set(
-                clinic=request.access.clinic,
-                key=key,
-                value=request.POST.get("value", ""),
-                origin=act.origin,
-                at=act.at,
-            )
-            messages.success(request, f"{key} saved.")
-    except DomainError as refused:
-        messages.error(request, f"Not saved: {refused}")
-    return redirect(f"{reverse('treatment:protocol')}#{key}")
-
-
-# --- consent forms ----------------------------------------------------------------------------
-
 
 @require_capability(Capability.CONSENT_MANAGE)
 def consent_documents(request: HttpRequest) -> HttpResponse:
     act = action(request)
     clinic = request.access.clinic
-    consent.consent_documents_ensure(clinic=clinic, on=timezone.localdate(), origin=act.origin)
+    services.consent_documents_ensure(clinic=clinic, on=timezone.localdate(), origin=act.origin)
     now = timezone.now()
     current = []
     for route in Route:
-        document = consent.consent_document_current(clinic, route, at=now)
+        document = selectors.consent_document_current(clinic, route, at=now)
         if document:
             current.append(document)
     awaiting = (
@@ -103,7 +52,7 @@ def consent_documents(request: HttpRequest) -> HttpResponse:
 @page_errors(flash_back(lambda request: reverse("treatment:consents")))
 def consent_publish(request: HttpRequest) -> HttpResponse:
     act = action(request)
-    document = consent.consent_document_publish(
+    document = services.consent_document_publish(
         clinic=request.access.clinic,
         route=request.POST.get("route", ""),
         title=request.POST.get("title", ""),
@@ -140,6 +89,6 @@ def consent_countersign(request: HttpRequest, signature_id: int) -> HttpResponse
     signature = get_object_or_404(
         ConsentSignature, pk=signature_id, patient__clinic=request.access.clinic
     )
-    consent.consent_countersign(signature=signature, origin=act.origin, at=act.at)
+    services.consent_countersign(signature=signature, origin=act.origin, at=act.at)
     messages.success(request, "Consent countersigned.")
     return redirect(_back_to_patient(request, signature_id))

@@ -1,4 +1,4 @@
-"""Booking pages: a course's treatments, cancellations, the day's schedule."""
+"""Booking a regimen's treatments, cancelling an appointment, the clinic's schedule."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from ketacare.core.actions import action
 from ketacare.core.errors import DomainError
 from ketacare.core.pages import flash_back, page_errors
 from ketacare.core.roles import Capability
-from ketacare.treatment import booking, forms, selectors
+from ketacare.treatment import forms, selectors, services
 
 WEEKDAYS = (
     (0, "Mon"),
@@ -30,9 +30,6 @@ WEEKDAYS = (
 )
 
 
-# --- booking ----------------------------------------------------------------------------------
-
-
 @require_capability(Capability.APPOINTMENT_BOOK)
 def book(request: HttpRequest, course_id: int) -> HttpResponse:
     act = action(request)
@@ -43,7 +40,7 @@ def book(request: HttpRequest, course_id: int) -> HttpResponse:
         "phase": "induction",
         "start": (today + dt.timedelta(days=1)).isoformat(),
         "time": "09:00",
-        "duration_minutes": booking.default_duration_minutes(course),
+        "duration_minutes": selectors.default_duration_minutes(course),
         "weekdays": [],
     }
     error, errors, refused_status = "", {}, 200
@@ -63,14 +60,14 @@ def book(request: HttpRequest, course_id: int) -> HttpResponse:
         nurse = selectors.nurses_at(clinic).filter(pk=nurse_id).first() if nurse_id else None
         if not errors:
             try:
-                booked = booking.course_book_series(
+                booked = services.course_book_series(
                     course=course,
                     phase=request.POST.get("phase", "induction"),
                     start=start,
                     time=time,
                     weekdays=chosen,
                     until=until,
-                    duration_minutes=duration or booking.default_duration_minutes(course),
+                    duration_minutes=duration or selectors.default_duration_minutes(course),
                     chair=chair,
                     nurse=nurse,
                     origin=act.origin,
@@ -118,7 +115,7 @@ def _after_cancel(request: HttpRequest, appointment_id: int) -> str:
 @page_errors(flash_back(_after_cancel))
 def appointment_cancel(request: HttpRequest, appointment_id: int) -> HttpResponse:
     act = action(request)
-    booking.appointment_cancel(
+    services.appointment_cancel(
         appointment=selectors.appointment_get(request.access, appointment_id),
         reason=request.POST.get("reason", ""),
         origin=act.origin,

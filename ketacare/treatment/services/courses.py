@@ -1,8 +1,5 @@
-"""Every write of the treatment app: one transaction each, audited, decisions from clinical/.
-
-The session app calls ``consent_is_current(patient, route, at=...)`` and
-``signed_order_for(appointment)``; the assessments app reads ``selectors.treatment_datetimes``.
-"""
+"""Courses: planning on a screening, moving through the regimen's phases, the checklist, REMS
+enrolment and the aftercare plan."""
 
 from __future__ import annotations
 
@@ -13,217 +10,21 @@ from django.db import transaction
 
 from ketacare.audit.services import RequestOrigin, audit_record, diff
 from ketacare.clinical.common import ClinicalRuleError, Route
-from ketacare.clinical.eligibility import evaluate
 from ketacare.clinical.intake import Indication
 from ketacare.clinical.regimens import CoursePhaseState, Phase, next_phase, template_serves
-from ketacare.core.errors import NotFound
-from ketacare.core.models import Clinic
 from ketacare.patients.models import IntakeVersion, Patient
 from ketacare.patients.selectors import intake_current
 from ketacare.treatment import checklist, selectors
-from ketacare.treatment.clinical_records import decision_record
-from ketacare.treatment.consent import consent_documents_ensure, consent_is_current
-from ketacare.treatment.errors import BookingConflict, TreatmentError, TreatmentInvalid
+from ketacare.treatment.errors import TreatmentError, TreatmentInvalid
 from ketacare.treatment.models import (
     INDICATION_LABELS,
     AftercarePlan,
-    Appointment,
     ChecklistItem,
-    Order,
-    ProtocolSetting,
-    ScreeningResult,
     TreatmentCourse,
 )
-from ketacare.treatment.orders import dose_preview, order_cancel, order_draft, order_sign
-from ketacare.treatment.protocol import SPECS, build_protocol, display_value
-from ketacare.treatment.screening import facts_to_dict, intake_facts
-
-__all__ = [
-    "BookingConflict",
-    "ClinicalRuleError",
-    "TreatmentError",
-    "consent_is_current",
-    "dose_preview",
-    "order_cancel",
-    "order_draft",
-    "order_sign",
-    "signed_order_for",
-]
-
-
-# --- what the session app calls ---------------------------------------------------------------
-
-
-def signed_order_for(appointment: Appointment) -> Order | None:
-    """The signed order that authorises the appointment's treatment, or None.
-
-    None when the appointment is not a treatment, has no course, or its course has no signed
-    order (a draft, cancelled or superseded order never authorises anything).
-    """
-    if appointment.kind != Appointment.Kind.TREATMENT or appointment.course_id is None:
-        return None
-    return Order.objects.filter(course_id=appointment.course_id, status=Order.Status.SIGNED).first()
-
-
-# --- protocol ---------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def protocol_setting_set(
-    *, clinic: Clinic, key: str, value: object, origin: RequestOrigin, at: dt.datetime
-) -> ProtocolSetting | None:
-    """Set one protocol value for the clinic, refused unless the clinical core accepts it.
-
-    Setting a rule's severity back to its default removes the override.
-    """
-    spec = SPECS.get(key)
-    if spec is None:
-        raise NotFound(f"Unknown protocol setting {key!r}.")
-    try:
-        parsed = spec.parse(value)
-    except ClinicalRuleError as refused:
-        raise TreatmentInvalid(str(refused), fields={"value": str(refused)}) from None
-    if not spec.editable and parsed != spec.default:
-        raise TreatmentInvalid(f"{spec.label} is fixed by its source and cannot change.")
-    rows = {
-        row.key: row for row in ProtocolSetting.objects.select_for_update().filter(clinic=clinic)
-    }
-    overrides = {k: row.value for k, row in rows.items()}
-    before = overrides.get(key, spec.default)
-    if parsed == spec.default and key.startswith("eligibility.severity."):
-        overrides.pop(key, None)
-    else:
-        overrides[key] = parsed
-    try:
-        build_protocol(overrides)
-    except ClinicalRuleError as refused:
-        raise TreatmentInvalid(str(refused), fields={"value": str(refused)}) from None
-    row = rows.get(key)
-    if key not in overrides:
-        if row is not None:
-            row.delete()
-        row = None
-    elif row is None:
-        row = ProtocolSetting.objects.create(
-            clinic=clinic, key=key, value=parsed, updated_at=at, updated_by=origin.actor
-        )
-    else:
-        row.value, row.updated_at, row.updated_by = parsed, at, origin.actor
-        row.save(update_fields=["value", "updated_at", "updated_by"])
-    if before != parsed:
-        audit_record(
-            origin=origin,
-            action="update",
-            object_type="protocol_setting",
-            object_id=key,
-            clinic_id=clinic.pk,
-            summary=f"Protocol: {spec.label[:150]} {display_value(spec, before)} → "
-            f"{display_value(spec, parsed)}",
-            changes={key: {"before": before, "after": parsed}},
-            at=at,
-        )
-    return row
-
-
-@transaction.atomic
-def protocol_setting_reset(
-    *, clinic: Clinic, key: str, origin: RequestOrigin, at: dt.datetime
-) -> None:
-    """Return one value to the reference default (or to unset, where the reference is silent)."""
-    spec = SPECS.get(key)
-    if spec is None:
-        raise NotFound(f"Unknown protocol setting {key!r}.")
-    rows = {
-        row.key: row for row in ProtocolSetting.objects.select_for_update().filter(clinic=clinic)
-    }
-    row = rows.get(key)
-    if row is None:
-        return
-    overrides = {k: r.value for k, r in rows.items() if k != key}
-    try:
-        build_protocol(overrides)
-    except ClinicalRuleError as refused:
-        raise TreatmentInvalid(str(refused)) from None
-    before = row.value
-    row.delete()
-    audit_record(
-        origin=origin,
-        action="update",
-        object_type="protocol_setting",
-        object_id=key,
-        clinic_id=clinic.pk,
-        summary=f"Protocol: {spec.label[:150]} reset to the default "
-        f"({display_value(spec, spec.default)})",
-        changes={key: {"before": before, "after": spec.default}},
-        at=at,
-    )
-
-
-# --- screening --------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def screening_run(
-    *,
-    patient: Patient,
-    route: Route | str,
-    indication: Indication | str,
-    origin: RequestOrigin,
-    at: dt.datetime,
-) -> ScreeningResult:
-    """Screen the patient's current intake for ``route`` and ``indication`` and keep the result."""
-    try:
-        route, indication = Route(route), Indication(indication)
-    except ValueError as bad:
-        raise TreatmentInvalid(str(bad)) from None
-    intake = intake_current(patient)
-    if intake is None:
-        raise TreatmentError("No intake has been entered for this patient: enter it first.")
-    protocol = selectors.clinic_protocol(patient.clinic)
-    local_day = at.astimezone(patient.clinic.zone).date()
-    try:
-        facts = intake_facts(patient, intake.data, indication=indication, on=local_day)
-        decision = evaluate(facts, route=route, settings=protocol.eligibility)
-    except ClinicalRuleError as refused:
-        raise TreatmentInvalid(f"The intake cannot be screened: {refused}") from None
-    result = ScreeningResult.objects.create(
-        clinic=patient.clinic,
-        patient=patient,
-        intake_version=intake,
-        intake_number=intake.number,
-        route=route.value,
-        indication=indication.value,
-        outcome=str(decision.outcome),
-        summary=decision.summary,
-        decision=decision_record(decision),
-        facts=facts_to_dict(facts),
-        protocol={
-            "values": dict(decision.settings_in_force),
-            "severities": {k: str(v) for k, v in protocol.eligibility.severities.items()},
-        },
-        screened_at=at,
-        screened_by=origin.actor,
-    )
-    audit_record(
-        origin=origin,
-        action="create",
-        object_type="screening",
-        object_id=result.pk,
-        clinic_id=patient.clinic_id,
-        patient_id=patient.pk,
-        summary=f"Screened for {result.route_label} ({indication.value}) on intake "
-        f"v{intake.number}: {result.outcome_label}",
-        changes={
-            "outcome": result.outcome,
-            "rule_ids": sorted(decision.rule_ids),
-            "intake_version": intake.number,
-        },
-        at=at,
-    )
-    return result
-
-
-# --- courses ----------------------------------------------------------------------------------
+from ketacare.treatment.services.consent import (
+    consent_documents_ensure,
+)
 
 
 @transaction.atomic
@@ -374,9 +175,6 @@ def course_move(
         at=at,
     )
     return course
-
-
-# --- checklist, REMS, aftercare ---------------------------------------------------------------
 
 
 @transaction.atomic

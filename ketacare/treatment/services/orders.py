@@ -1,9 +1,5 @@
-"""Orders: a dose computed by the clinical core, kept as a draft, signed by a prescriber.
-
-A draft is never actionable. Signing recomputes the dose first and refuses if the protocol or the
-patient's weight changed since the draft; a signed order never changes and is superseded by the
-next signed order of the course, or withdrawn with a reason.
-"""
+"""Orders: a draft computed by the core, signed by a prescriber (recomputed first), cancelled with
+a reason."""
 
 from __future__ import annotations
 
@@ -14,42 +10,13 @@ from django.db import transaction
 
 from ketacare.audit.services import RequestOrigin, audit_record
 from ketacare.clinical.common import ClinicalRuleError
-from ketacare.patients.selectors import age_on
 from ketacare.treatment import selectors
-from ketacare.treatment.dose import DoseInput, DoseOutcome, PreviousDose, compute_dose
+from ketacare.treatment.dose import DoseInput
 from ketacare.treatment.errors import TreatmentError, TreatmentInvalid
 from ketacare.treatment.models import Order, TreatmentCourse
-
-# --- orders -----------------------------------------------------------------------------------
-
-
-def _previous(course: TreatmentCourse) -> PreviousDose | None:
-    order = selectors.last_dosed_order(course)
-    if order is None:
-        return None
-    return PreviousDose(
-        dose_mg=float(order.dose_mg),
-        dose_mg_per_kg=None if order.dose_mg_per_kg is None else float(order.dose_mg_per_kg),
-    )
-
-
-def dose_preview(
-    *, course: TreatmentCourse, inputs: DoseInput, titration_reason: str, at: dt.datetime
-) -> DoseOutcome:
-    """Compute the dose for the course without saving (raises the core's refusals)."""
-    body = selectors.body_for_dosing(course.patient)
-    protocol = selectors.clinic_protocol(course.clinic)
-    return compute_dose(
-        route=course.route,
-        regimen_key=course.regimen_key,
-        indication=course.indication,
-        body=body.measurements,
-        age_years=age_on(course.patient.date_of_birth, at.astimezone(course.clinic.zone).date()),
-        protocol=protocol,
-        inputs=inputs,
-        previous=_previous(course),
-        titration_reason=titration_reason,
-    )
+from ketacare.treatment.selectors.dosing import (
+    dose_preview,
+)
 
 
 def _decimal(value: float | None, places: int) -> Decimal | None:

@@ -1,4 +1,5 @@
-"""Reads shared by the treatment pages, the API, and other apps (sessions, assessments)."""
+"""Reads of screenings, courses, orders and appointments, clinic-scoped; the clinic's protocol
+and the course checklist."""
 
 from __future__ import annotations
 
@@ -18,7 +19,6 @@ from ketacare.core.roles import Role
 from ketacare.patients.models import IntakeVersion, Patient
 from ketacare.patients.selectors import intake_current
 from ketacare.treatment import checklist
-from ketacare.treatment.consent import consent_is_current
 from ketacare.treatment.models import (
     Appointment,
     ChecklistItem,
@@ -28,11 +28,11 @@ from ketacare.treatment.models import (
     TreatmentCourse,
 )
 from ketacare.treatment.protocol import ClinicProtocol, build_protocol
+from ketacare.treatment.selectors.consent import (
+    consent_is_current,
+)
 
 ACTIVE_APPOINTMENT = (Appointment.Status.BOOKED, Appointment.Status.COMPLETED)
-
-
-# --- protocol ---------------------------------------------------------------------------------
 
 
 def protocol_overrides(clinic: Clinic) -> dict[str, object]:
@@ -47,9 +47,6 @@ def clinic_protocol(clinic: Clinic) -> ClinicProtocol:
 def monitoring_protocol(clinic: Clinic, route: Route | str) -> MonitoringProtocol:
     """The monitoring protocol for ``route`` with the clinic's fasting times (for sessions)."""
     return clinic_protocol(clinic).monitoring[Route(route)]
-
-
-# --- scoped lookups ---------------------------------------------------------------------------
 
 
 def _clinic_id(access: Access) -> int:
@@ -92,9 +89,6 @@ def appointment_get(access: Access, appointment_id: int) -> Appointment:
         )
     except Appointment.DoesNotExist as missing:
         raise Http404("No such appointment at this clinic.") from missing
-
-
-# --- patient reads ----------------------------------------------------------------------------
 
 
 def screenings_for(patient: Patient) -> QuerySet[ScreeningResult]:
@@ -226,9 +220,6 @@ def chairs_at(clinic: Clinic) -> QuerySet[Chair]:
     return Chair.objects.filter(clinic=clinic, active=True).order_by("name")
 
 
-# --- checklist --------------------------------------------------------------------------------
-
-
 def baseline_scores_recorded(patient: Patient, *, before: dt.datetime | None = None) -> bool | None:
     """Whether the assessments app holds a score for the patient (before ``before`` if given).
 
@@ -334,9 +325,6 @@ def course_checklist(course: TreatmentCourse, *, at: dt.datetime) -> list[Checkl
     return entries
 
 
-# --- outcomes ---------------------------------------------------------------------------------
-
-
 def first_treatment_at(course: TreatmentCourse) -> dt.datetime | None:
     first = (
         course.appointments.filter(kind=Appointment.Kind.TREATMENT, status__in=ACTIVE_APPOINTMENT)
@@ -377,3 +365,14 @@ def booster_grounds(course: TreatmentCourse, reason: str) -> tuple[bool, str]:
     if detected:
         return True, reason.strip() or why
     return bool(reason.strip()), reason.strip()
+
+
+def signed_order_for(appointment: Appointment) -> Order | None:
+    """The signed order that authorises the appointment's treatment, or None.
+
+    None when the appointment is not a treatment, has no course, or its course has no signed
+    order (a draft, cancelled or superseded order never authorises anything).
+    """
+    if appointment.kind != Appointment.Kind.TREATMENT or appointment.course_id is None:
+        return None
+    return Order.objects.filter(course_id=appointment.course_id, status=Order.Status.SIGNED).first()

@@ -1,5 +1,4 @@
-"""The patient's side: the plan, the calendar with preparation instructions, aftercare, and
-signing consent (typed name + a ticked box)."""
+"""The patient's portal: the treatment plan and signing the current consent."""
 
 from __future__ import annotations
 
@@ -13,11 +12,10 @@ from ketacare.core.access import require_patient
 from ketacare.core.actions import action
 from ketacare.core.errors import DomainError
 from ketacare.patients.models import Patient
-from ketacare.treatment import consent, selectors
+from ketacare.treatment import selectors, services
 from ketacare.treatment.models import (
     AftercarePlan,
     ConsentDocument,
-    ConsentSignature,
     TreatmentCourse,
 )
 from ketacare.treatment.preparation import instructions
@@ -25,27 +23,6 @@ from ketacare.treatment.preparation import instructions
 
 def _patient(request: HttpRequest) -> Patient:
     return Patient.objects.select_related("clinic").get(pk=request.access.patient_id)
-
-
-def consents_to_sign(patient: Patient, *, at) -> list[ConsentDocument]:
-    """Current consent versions for the routes of the patient's open courses, not yet signed."""
-    documents = []
-    routes = (
-        TreatmentCourse.objects.filter(patient=patient)
-        .exclude(phase=TreatmentCourse.Phase.COMPLETED)
-        .values_list("route", flat=True)
-        .distinct()
-    )
-    for route in routes:
-        document = consent.consent_document_current(patient.clinic, route, at=at)
-        if document is None:
-            continue
-        signed = ConsentSignature.objects.filter(
-            document=document, patient=patient, revoked_at__isnull=True
-        ).exists()
-        if not signed:
-            documents.append(document)
-    return documents
 
 
 def plan_context(patient: Patient, *, at) -> dict:
@@ -60,7 +37,7 @@ def plan_context(patient: Patient, *, at) -> dict:
                 "template": template,
                 "signed": selectors.signed_order(course),
                 "aftercare": AftercarePlan.objects.filter(course=course).first(),
-                "consent_current": consent.consent_is_current(patient, course.route, at=at),
+                "consent_current": selectors.consent_is_current(patient, course.route, at=at),
                 "preparation": instructions(course.route, protocol.monitoring[Route(course.route)]),
             }
         )
@@ -68,7 +45,7 @@ def plan_context(patient: Patient, *, at) -> dict:
         "patient": patient,
         "courses": courses,
         "appointments": selectors.upcoming_appointments(patient, now=at),
-        "to_sign": consents_to_sign(patient, at=at),
+        "to_sign": selectors.consents_to_sign(patient, at=at),
     }
 
 
@@ -100,7 +77,7 @@ def sign_consent(request: HttpRequest, document_id: int) -> HttpResponse:
     if request.method == "POST":
         typed = request.POST.get("typed_name", "")
         try:
-            consent.consent_patient_sign(
+            services.consent_patient_sign(
                 patient=patient,
                 document=document,
                 typed_name=typed,

@@ -1,15 +1,12 @@
-"""Versioned consent per route: publish, sign (patient), countersign (clinician), revoke.
-
-A consent is current for a patient and route when the clinic's latest version in force for that
-route carries the patient's signature and a clinician's countersignature, neither revoked.
-"""
+"""Consent documents (versioned per route), the patient's signature and the clinician's
+countersignature, revocation."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 
 from ketacare.audit.services import RequestOrigin, audit_record
 from ketacare.clinical.common import ROUTE_LABELS, Route
@@ -18,47 +15,13 @@ from ketacare.patients.models import Patient
 from ketacare.treatment.consent_texts import default_consent
 from ketacare.treatment.errors import TreatmentError, TreatmentInvalid
 from ketacare.treatment.models import ConsentDocument, ConsentSignature
+from ketacare.treatment.selectors.consent import (
+    consent_document_current,
+)
 
 
 def _normalise_name(text: str) -> str:
     return " ".join(text.lower().split())
-
-
-def consent_document_current(clinic: Clinic, route: Route | str, *, at: dt.datetime):
-    """The clinic's latest consent version for ``route`` in force at ``at``, or None."""
-    return (
-        ConsentDocument.objects.filter(
-            clinic=clinic, route=Route(route).value, effective_from__lte=at.date()
-        )
-        .filter(Q(retired_at__isnull=True) | Q(retired_at__gt=at))
-        .order_by("-version")
-        .first()
-    )
-
-
-def consent_signature_current(patient: Patient, route: Route | str, *, at: dt.datetime):
-    """The complete, unrevoked signature of the current version, or None."""
-    document = consent_document_current(patient.clinic, route, at=at)
-    if document is None:
-        return None
-    return (
-        ConsentSignature.objects.filter(
-            document=document,
-            patient=patient,
-            patient_signed_at__lte=at,
-            clinician_signed_at__isnull=False,
-            clinician_signed_at__lte=at,
-        )
-        .filter(Q(revoked_at__isnull=True) | Q(revoked_at__gt=at))
-        .order_by("-clinician_signed_at")
-        .first()
-    )
-
-
-def consent_is_current(patient: Patient, route: Route | str, *, at: dt.datetime) -> bool:
-    """True when the latest consent version for ``route`` is signed by the patient and
-    countersigned by a clinician, both by ``at``, and not revoked. No treatment starts without."""
-    return consent_signature_current(patient, route, at=at) is not None
 
 
 @transaction.atomic

@@ -1,0 +1,2 @@
+"""Treatment pages, one module per page group: ``patient`` (overview and screening), ``courses``,
+``orders``, ``booking``, ``consent``, ``protocol``, ``portal``."""
