@@ -58,6 +58,7 @@ class DuckDBRunner:
                 + ", ".join(missing)
             )
         self.connection = duckdb.connect(":memory:")
+        self.connection.execute("SET enable_progress_bar = false")
         if threads is not None:
             self.connection.execute(f"SET threads = {int(threads)}")
         for table in TABLES:

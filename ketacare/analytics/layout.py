@@ -35,7 +35,7 @@ def _field(name: str, kind: pa.DataType, description: str, *, nullable: bool = F
     return pa.field(name, kind, nullable=nullable, metadata={"description": description})
 
 
-MINUTES = "minutes after the patient's (unexported) reference point"
+MINUTES = "in minutes from the reference point"
 
 PATIENTS = pa.schema(
     [
@@ -233,8 +233,11 @@ def data_dictionary_markdown() -> str:
     lines = [
         "# Ketacare de-identified export: data dictionary",
         "",
-        "One directory per table, Parquet files inside. Ids are random surrogates; times are",
-        f'whole {MINUTES}; ages are bands (90 or older: "90+"); no free text.',
+        "One directory per table, Parquet files inside. Ids are random surrogates. Times are",
+        "whole minutes from a per-patient reference point that is not exported (`*_min`",
+        "columns): intervals within a patient are exact, calendar dates cannot be recovered.",
+        'Ages are bands (90 or older: "90+"). No names, contacts, MRNs, addresses below the',
+        "state, device or licence numbers, and no free text.",
     ]
     for name, schema in TABLES.items():
         lines += [

@@ -249,28 +249,31 @@ relapses AS (
     return f"""{_cohort_ctes(cohort)},
 {_rules_cte(definitions)},
 scored AS (
-  SELECT o.patient_id, r.instrument_no, o.observation_id, o.at_min, o.score, c.t0,
-         r.fall_pct, r.remission_max, r.baseline_max_age_min
+  SELECT o.patient_id, r.instrument_no, o.observation_id, o.at_min, o.score, c.t0
   FROM observations o
   JOIN cohort c ON o.patient_id = c.patient_id
   JOIN rules r ON r.instrument = o.instrument
   WHERE o.instrument IN ({codes}) {_window_filter(definitions)}
 ),
 baselines AS (
-  SELECT patient_id, instrument_no, MAX_BY(score, observation_id) AS baseline_score,
-         MAX(observation_id) AS baseline_id,
-         CASE WHEN MAX_BY(at_min, observation_id) <> MAX(at_min) THEN 1 ELSE 0 END AS misordered
-  FROM scored
-  WHERE at_min <= t0 AND (baseline_max_age_min < 0 OR at_min >= t0 - baseline_max_age_min)
-  GROUP BY patient_id, instrument_no
+  SELECT s.patient_id, s.instrument_no, MAX_BY(s.score, s.observation_id) AS baseline_score,
+         MAX(s.observation_id) AS baseline_id,
+         CASE WHEN MAX_BY(s.at_min, s.observation_id) <> MAX(s.at_min) THEN 1 ELSE 0 END
+           AS misordered
+  FROM scored s
+  JOIN rules r ON r.instrument_no = s.instrument_no
+  WHERE s.at_min <= s.t0
+    AND (r.baseline_max_age_min < 0 OR s.at_min >= s.t0 - r.baseline_max_age_min)
+  GROUP BY s.patient_id, s.instrument_no
 ),
 follow AS (
   SELECT s.patient_id, s.instrument_no, s.observation_id, s.at_min, s.score,
          CASE WHEN b.baseline_score > 0 AND (
-                (b.baseline_score - s.score) * 100 >= s.fall_pct * b.baseline_score
-                OR s.score <= s.remission_max)
+                (b.baseline_score - s.score) * 100 >= r.fall_pct * b.baseline_score
+                OR s.score <= r.remission_max)
               THEN 1 ELSE 0 END AS benefit
   FROM scored s
+  JOIN rules r ON r.instrument_no = s.instrument_no
   LEFT JOIN baselines b ON b.patient_id = s.patient_id AND b.instrument_no = s.instrument_no
   WHERE s.at_min > s.t0
 ),
@@ -285,7 +288,6 @@ progress AS (
          MAX(observation_id) FILTER (WHERE {kept}) AS last_kept_id,
          CASE WHEN MAX(observation_id) - MIN(observation_id) + 1 <> COUNT(*)
                 OR MAX_BY(at_min, observation_id) <> MAX(at_min)
-                OR MIN_BY(at_min, observation_id) <> MIN(at_min)
               THEN 1 ELSE 0 END AS misordered
   FROM follow
   GROUP BY patient_id, instrument_no

@@ -30,14 +30,17 @@ def local_session(*, cores: int = 2) -> Any:
         raise ClinicalRuleError(
             "PySpark is not installed: pip install 'ketacare[spark]' (it needs Java 17 or later)"
         ) from missing
-    return (
+    session = (
         SparkSession.builder.master(f"local[{cores}]")
         .appName("ketacare-analytics")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.shuffle.partitions", str(cores * 2))
         .config("spark.sql.session.timeZone", "UTC")
         .getOrCreate()
     )
+    session.sparkContext.setLogLevel("ERROR")
+    return session
 
 
 class SparkRunner:
