@@ -15,8 +15,10 @@ from ketacare.core.roles import PRESCRIBER_CREDENTIALS, Credential, Role
 
 
 def validate_time_zone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
-        raise ValidationError(f"{value!r} is not a known time zone (e.g. America/New_York).")
+    from ketacare.core.time_zones import is_time_zone, unknown_time_zone_message
+
+    if not is_time_zone(value):
+        raise ValidationError(unknown_time_zone_message(value))
 
 
 class User(AbstractUser):
