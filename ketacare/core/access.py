@@ -24,6 +24,7 @@ class Access:
     clinic_ids: frozenset[int] = frozenset()
     clinics: tuple[Clinic, ...] = field(default_factory=tuple)
     patient_id: int | None = None  # set when the user is a patient in the portal
+    time_zone: str | None = None  # the clinic's: every time shown to this person is in it
 
     @property
     def is_staff_member(self) -> bool:
@@ -57,9 +58,11 @@ def access_for(user: Any, *, clinic_id: int | None = None) -> Access:
     memberships = list(
         StaffMembership.objects.filter(user=user, active=True).select_related("clinic")
     )
-    patient_id = getattr(getattr(user, "patient_profile", None), "pk", None)
+    patient = getattr(user, "patient_profile", None)
+    patient_id = getattr(patient, "pk", None)
+    patient_zone = patient.clinic.time_zone if patient is not None else None
     if not memberships:
-        return Access(user=user, patient_id=patient_id)
+        return Access(user=user, patient_id=patient_id, time_zone=patient_zone)
     network_orgs = {m.organisation_id for m in memberships if m.clinic_id is None}
     clinic_filter = {m.clinic_id for m in memberships if m.clinic_id is not None}
     clinics = tuple(
@@ -68,7 +71,7 @@ def access_for(user: Any, *, clinic_id: int | None = None) -> Access:
     )
     clinics = tuple(sorted(set(clinics), key=lambda c: c.name))
     if not clinics:
-        return Access(user=user, patient_id=patient_id)
+        return Access(user=user, patient_id=patient_id, time_zone=patient_zone)
     by_id = {c.pk: c for c in clinics}
     current = by_id.get(clinic_id) if clinic_id else None
     current = current or clinics[0]
@@ -85,6 +88,7 @@ def access_for(user: Any, *, clinic_id: int | None = None) -> Access:
         clinic_ids=frozenset(by_id),
         clinics=clinics,
         patient_id=patient_id,
+        time_zone=current.time_zone,
     )
 
 

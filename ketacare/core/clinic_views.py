@@ -13,6 +13,7 @@ from ketacare.audit.services import RequestOrigin, audit_record, diff, snapshot
 from ketacare.core.access import require_capability
 from ketacare.core.models import Chair, Clinic, StaffMembership
 from ketacare.core.roles import Capability
+from ketacare.core.time_zones import time_zone_choices
 
 CLINIC_FIELDS = (
     "name",
@@ -29,6 +30,15 @@ CLINIC_FIELDS = (
 
 
 class ClinicForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(
+        choices=time_zone_choices,
+        help_text="Every time Ketacare shows for this clinic (pages, alerts, e-mails) is in it.",
+        error_messages={
+            "required": "Choose the clinic's time zone.",
+            "invalid_choice": "%(value)s is not a known IANA time zone: choose one from the list.",
+        },
+    )
+
     class Meta:
         model = Clinic
         fields = CLINIC_FIELDS

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 from ketacare.core.access import access_for
@@ -69,7 +70,15 @@ class ClinicContextMiddleware:
             and needs_second_factor(request)
         ):
             return redirect(f"{reverse('two_factor')}?next={request.path}")
-        return self.get_response(request)
+        # One time zone per clinic, for every time a page shows (header, dashboard, schedule,
+        # alerts, audit log): the clinic in use for staff, their clinic's for patients.
+        zone = request.access.time_zone if user.is_authenticated else None
+        if zone:
+            timezone.activate(zone)
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
 
 
 def needs_second_factor(request) -> bool:

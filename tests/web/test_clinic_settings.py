@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from ketacare.audit.models import AuditEntry
@@ -39,9 +41,34 @@ def test_unknown_time_zone_is_refused_and_nothing_changes(client_for, clinic):
         "/clinic/settings/", _settings(clinic, time_zone="Mars/Olympus")
     )
     assert response.status_code == 422
-    assert b"not a known time zone" in response.content
+    assert b"not a known IANA time zone: choose one from the list" in response.content
     clinic.refresh_from_db()
     assert clinic.time_zone == "America/New_York"
+
+
+def test_time_zone_is_chosen_from_a_list_and_used_on_every_page(client_for, clinic, patient):
+    admin = client_for("clinic_admin")
+    page = admin.get("/clinic/settings/").content.decode()
+    assert '<select name="time_zone"' in page
+    assert '<option value="Asia/Tokyo">Asia / Tokyo</option>' in page
+    assert '<option value="America/New_York" selected>' in page
+    clinic.time_zone = "Asia/Tokyo"
+    clinic.save()
+    header = admin.get("/").content.decode()
+    assert "Times are in Asia/Tokyo" in header and "JST" in header
+    # The audit log shows an entry made at 03:00 UTC at noon in Tokyo.
+    from ketacare.audit.services import RequestOrigin, audit_record
+
+    audit_record(
+        origin=RequestOrigin.system("test"),
+        action="update",
+        object_type="clinic",
+        clinic_id=clinic.pk,
+        summary="zone check",
+        at=dt.datetime(2026, 3, 2, 3, 0, tzinfo=dt.UTC),
+    )
+    log = client_for("medical_director").get("/audit/").content.decode()
+    assert "2026-03-02 12:00:00" in log
 
 
 def test_chairs_are_added_closed_and_reopened(client_for, clinic):
