@@ -322,8 +322,10 @@ def _nurse_for(
 def _outside_hours(needs: ResourceNeeds, day: _Day, span: Interval) -> Problem:
     local = span.start.astimezone(day.calendar.zone)
     if day.day in day.calendar.closures:
-        return Problem(Why.CLOSED, f"The clinic is closed on {local:%a %d %b}: "
-                       f"{day.calendar.closures[day.day]}.")  # fmt: skip
+        return Problem(
+            Why.CLOSED,
+            f"The clinic is closed on {local:%a %d %b}: {day.calendar.closures[day.day]}.",
+        )
     if not day.opening:
         return Problem(Why.CLOSED, f"The clinic is not open on {local:%A}s.")
     hours = ", ".join(

@@ -112,9 +112,14 @@ def _route_settings(route: Route) -> list[ConfigurableDefault]:
 
 
 NURSE_CONCURRENT_SESSIONS: Final = ConfigurableDefault[int](
-    "nurse_concurrent_sessions", "Sessions one nurse may have in progress at once", None, "",
-    _CLINIC, 1, 12,
-)  # fmt: skip
+    "nurse_concurrent_sessions",
+    "Sessions one nurse may have in progress at once",
+    None,
+    "",
+    _CLINIC,
+    1,
+    12,
+)
 SLOT_STEP_MINUTES: Final = ConfigurableDefault[int](
     "slot_step_minutes", "Start times offered every", 15, "min", _OPERATIONAL, 5, 120
 )
@@ -122,17 +127,32 @@ SEARCH_DAYS: Final = ConfigurableDefault[int](
     "search_days", "Slot finding looks this many days ahead", 60, "days", _OPERATIONAL, 7, 366
 )
 LATE_CANCEL_HOURS: Final = ConfigurableDefault[int](
-    "late_cancel_hours", "A cancellation is late when made less than this before", 24, "h",
-    _OPERATIONAL, 0, 168,
-)  # fmt: skip
+    "late_cancel_hours",
+    "A cancellation is late when made less than this before",
+    24,
+    "h",
+    _OPERATIONAL,
+    0,
+    168,
+)
 FIRST_REMINDER_HOURS: Final = ConfigurableDefault[int](
-    "first_reminder_hours", "First reminder before the appointment (0: none)", 48, "h",
-    _OPERATIONAL, 0, 336,
-)  # fmt: skip
+    "first_reminder_hours",
+    "First reminder before the appointment (0: none)",
+    48,
+    "h",
+    _OPERATIONAL,
+    0,
+    336,
+)
 SECOND_REMINDER_HOURS: Final = ConfigurableDefault[int](
-    "second_reminder_hours", "Second reminder before the appointment (0: none)", 2, "h",
-    _OPERATIONAL, 0, 336,
-)  # fmt: skip
+    "second_reminder_hours",
+    "Second reminder before the appointment (0: none)",
+    2,
+    "h",
+    _OPERATIONAL,
+    0,
+    336,
+)
 OFFER_EXPIRY_HOURS: Final = ConfigurableDefault[int](
     "offer_expiry_hours", "A waitlist offer expires after", 12, "h", _OPERATIONAL, 1, 168
 )

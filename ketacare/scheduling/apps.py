@@ -18,7 +18,9 @@ class SchedulingConfig(AppConfig):
     def ready(self) -> None:
         from ketacare.clinic_settings.registry import register
         from ketacare.clinical.scheduling_needs import SECTION, SETTING_KINDS, SETTINGS
-        from ketacare.scheduling import signals
+        from ketacare.core.events import subscribe
+        from ketacare.scheduling import events, signals
+        from ketacare.scheduling.waitlist import offer_freed_slot_later
 
         register(
             SECTION,
@@ -29,3 +31,21 @@ class SchedulingConfig(AppConfig):
             kinds=SETTING_KINDS,
         )
         signals.connect()
+        # A freed slot goes to the waitlist once the change has committed.
+        subscribe(events.APPOINTMENT_CANCELLED, offer_freed_slot_later)
+        subscribe(events.APPOINTMENT_MOVED, offer_freed_slot_later)
+
+    def chart_panel(self, request, patient):
+        from ketacare.scheduling.panels import chart_panel
+
+        return chart_panel(request, patient)
+
+    def portal_panel(self, request, patient):
+        from ketacare.scheduling.panels import portal_panel
+
+        return portal_panel(request, patient)
+
+    def dashboard_panel(self, request):
+        from ketacare.scheduling.panels import dashboard_panel
+
+        return dashboard_panel(request)

@@ -126,8 +126,14 @@ def closure_add(
         created_at=at,
         created_by=origin.actor,
     )
-    _audit(origin, clinic.pk, "closure", closure.pk,
-           f"Closed {starts_on:%Y-%m-%d} to {ends_on:%Y-%m-%d}: {closure.reason}", at)  # fmt: skip
+    _audit(
+        origin,
+        clinic.pk,
+        "closure",
+        closure.pk,
+        f"Closed {starts_on:%Y-%m-%d} to {ends_on:%Y-%m-%d}: {closure.reason}",
+        at,
+    )
     return closure
 
 
@@ -199,9 +205,15 @@ def time_off_add(
     )
     name = user.get_full_name() or user.username
     zone = clinic.zone
-    _audit(origin, clinic.pk, "time_off", off.pk,
-           f"{name} off {starts_at.astimezone(zone):%Y-%m-%d %H:%M} to "
-           f"{ends_at.astimezone(zone):%Y-%m-%d %H:%M}", at)  # fmt: skip
+    _audit(
+        origin,
+        clinic.pk,
+        "time_off",
+        off.pk,
+        f"{name} off {starts_at.astimezone(zone):%Y-%m-%d %H:%M} to "
+        f"{ends_at.astimezone(zone):%Y-%m-%d %H:%M}",
+        at,
+    )
     return off
 
 
@@ -290,6 +302,13 @@ def preferences_set(
             "updated_at": at,
         },
     )
-    _audit(origin, patient.clinic_id, "scheduling_preferences", patient.pk,
-           "Scheduling preferences saved", at, patient_id=patient.pk)  # fmt: skip
+    _audit(
+        origin,
+        patient.clinic_id,
+        "scheduling_preferences",
+        patient.pk,
+        "Scheduling preferences saved",
+        at,
+        patient_id=patient.pk,
+    )
     return prefs

@@ -36,6 +36,7 @@ from ketacare.scheduling.models import (
     PatientPreferences,
     StaffHours,
     TimeOff,
+    WaitlistEntry,
 )
 from ketacare.scheduling.protocol import SchedulingProtocol
 from ketacare.treatment.models import Appointment, TreatmentCourse
@@ -46,10 +47,13 @@ PRESCRIBER_ROLES = (Role.PRESCRIBER, Role.MEDICAL_DIRECTOR)
 
 def day_bounds(clinic: Clinic, first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """Midnight at the start of ``first`` to midnight after ``last``, in the clinic's zone."""
-    zone = clinic.zone
+    return day_bounds_zone(clinic.zone, first, last)
+
+
+def day_bounds_zone(zone, first: dt.date, last: dt.date | None = None):
     return (
         dt.datetime.combine(first, dt.time.min, tzinfo=zone),
-        dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=zone),
+        dt.datetime.combine((last or first) + dt.timedelta(days=1), dt.time.min, tzinfo=zone),
     )
 
 
@@ -92,7 +96,8 @@ def chair_capabilities(chair: Chair) -> frozenset[str]:
     return frozenset(setup.capabilities) if setup is not None else frozenset()
 
 
-def _staff(clinic: Clinic) -> tuple[list, list]:
+def staff_of(clinic: Clinic) -> tuple[list, list]:
+    """The clinic's nurses and prescribers (medical directors count as prescribers)."""
     memberships = (
         StaffMembership.objects.filter(
             clinic=clinic, active=True, role__in=(Role.NURSE, *PRESCRIBER_ROLES)
@@ -147,7 +152,7 @@ def calendar_for(
             alone = span.end if nurse_minutes is None else add_minutes(span.start, nurse_minutes)
             sessions[nurse_id].append(Commitment(span, alone))
 
-    nurses, prescribers = _staff(clinic)
+    nurses, prescribers = staff_of(clinic)
     people = [u.pk for u in nurses + prescribers]
     own_hours: dict[int, list] = defaultdict(list)
     for row in StaffHours.objects.filter(clinic=clinic, user_id__in=people).values_list(
@@ -293,3 +298,12 @@ def visit_needs(appointment: Appointment) -> ResourceNeeds:
     return needs_of_visit(
         minutes, chair=appointment.chair_id is not None, nurse=appointment.nurse_id is not None
     )
+
+
+def waitlist_entry_get(access: Access, entry_id: int) -> WaitlistEntry:
+    try:
+        return WaitlistEntry.objects.select_related("patient", "course", "appointment").get(
+            pk=entry_id, clinic=_clinic(access)
+        )
+    except WaitlistEntry.DoesNotExist:
+        raise NotFound("No such waitlist entry at this clinic.") from None

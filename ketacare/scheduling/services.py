@@ -23,7 +23,7 @@ from ketacare.core.events import emit
 from ketacare.core.models import Clinic
 from ketacare.scheduling import events, selectors
 from ketacare.scheduling.finding import check_course
-from ketacare.scheduling.models import Booking, ScheduleLock, Series
+from ketacare.scheduling.models import Booking, ChangeRequest, ScheduleLock, Series
 from ketacare.scheduling.protocol import SchedulingProtocol, scheduling_protocol
 from ketacare.treatment.models import Appointment, TreatmentCourse
 
@@ -63,6 +63,12 @@ def refuse(problems: Sequence[Problem], *, prefix: str = "", field: str = "start
     if any(p.why in INPUT_PROBLEMS for p in problems):
         raise Invalid(message, fields={field: message}, details=details)
     raise Refused(message, details=details)
+
+
+def _change_requests_handled(appointment: Appointment, origin: RequestOrigin, at) -> None:
+    ChangeRequest.objects.filter(appointment=appointment, handled_at__isnull=True).update(
+        handled_at=at, handled_by=origin.actor
+    )
 
 
 def _audit(
@@ -262,9 +268,14 @@ def appointment_move(
     )
     chair = chair_id or appointment.chair_id
     slot, problems = check_slot(
-        needs, calendar, patient, start=start, now=at, chair_id=chair,
+        needs,
+        calendar,
+        patient,
+        start=start,
+        now=at,
+        chair_id=chair,
         nurse_id=nurse_id or appointment.nurse_id,
-    )  # fmt: skip
+    )
     if slot is None and nurse_id is None and appointment.nurse_id:
         # The booked nurse is not free then: any nurse who is will do.
         slot, problems = check_slot(needs, calendar, patient, start=start, now=at, chair_id=chair)
@@ -280,6 +291,7 @@ def appointment_move(
     booking.moved_at, booking.confirmed_at = at, None
     booking.prescriber_id = slot.prescriber_id
     booking.save(update_fields=["moved_at", "confirmed_at", "prescriber"])
+    _change_requests_handled(appointment, origin, at)
     zone = clinic.zone
     _audit(
         origin,
@@ -323,6 +335,7 @@ def appointment_cancel(
         late,
     )
     booking.save(update_fields=["cancelled_at", "cancel_reason", "late_cancel"])
+    _change_requests_handled(appointment, origin, at)
     lateness = f" (late: under {protocol.late_cancel_hours} h before)" if late else ""
     _audit(
         origin,

@@ -8,7 +8,6 @@ class TreatmentConfig(AppConfig):
     label = "treatment"
     verbose_name = "Eligibility, consent and treatment plans"
     nav = [
-        ("Schedule", "treatment:schedule", Capability.APPOINTMENT_BOOK),
         ("Protocol", "treatment:protocol", Capability.PROTOCOL_VIEW),
         ("Consent forms", "treatment:consents", Capability.CONSENT_MANAGE),
     ]

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from tests.browser.conftest import PASSWORD, sign_in
 from tests.conftest import intake_payload
+from tests.web.scheduling.conftest import configure_scheduling
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -49,6 +50,9 @@ def hypertensive_patient(make_patient, clinic, staff):
         patient=patient, data=IntakeData(**data), source="staff", origin=origin, at=timezone.now()
     )
     intake_sign(version=version, origin=origin, at=timezone.now())
+    configure_scheduling(
+        clinic, RequestOrigin(actor=staff["medical_director"], actor_label="director")
+    )
     user = User.objects.create_user(username="robin", password=PASSWORD)
     patient.portal_user = user
     patient.save(update_fields=["portal_user"])
@@ -116,14 +120,12 @@ def test_screen_block_reenter_plan_sign_and_patient_sees_the_plan(
     doctor.get_by_text("Order signed").wait_for()
     assert "Actionable" in doctor.locator("main").inner_text()
 
-    # Book the induction series.
+    # Book the induction series: the earliest complete set of slots, in one step.
     doctor.get_by_role("link", name="Book treatments").click()
-    doctor.get_by_label("First date").fill(_next_monday().isoformat())
-    doctor.get_by_label("Time").fill("09:00")
-    doctor.get_by_label("Chair", exact=True).select_option(label="Chair 1")
-    doctor.get_by_label("Nurse").select_option(label=staff["nurse"].get_full_name())
-    doctor.get_by_role("button", name="Book").click()
-    doctor.get_by_text("Booked 6 treatments").wait_for()
+    doctor.get_by_label("From").fill(_next_monday().isoformat())
+    doctor.get_by_role("button", name="Find slots").click()
+    doctor.get_by_role("button", name="Book proposal 1").click()
+    doctor.get_by_text("Booked 6 sessions").wait_for()
 
     # The patient signs the consent and sees the plan and the instructions.
     portal = new_page()

@@ -43,8 +43,9 @@ def span(day: date, start: str, end: str, days: int = 0) -> Interval:
 
 def iv_needs() -> ResourceNeeds:
     """20 check-in + 40 infusion + 30 observation + 10 discharge = 100 minutes."""
-    return resource_needs("racemic_iv", values=IV_VALUES, observation_minutes=30,
-                          iv_infusion_minutes=40)  # fmt: skip
+    return resource_needs(
+        "racemic_iv", values=IV_VALUES, observation_minutes=30, iv_infusion_minutes=40
+    )
 
 
 def esketamine_needs() -> ResourceNeeds:

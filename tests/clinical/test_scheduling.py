@@ -122,68 +122,122 @@ CASES = [
     ("empty clinic: Monday at opening", {}, {}, None, "Mon 08:00 Chair A", None),
     (
         "chair A booked: chair B at opening",
-        {"chairs": (("Chair A", PUMP, (span(MON, "07:00", "12:00"),)),
-                    ("Chair B", PUMP, ()))},
-        {}, None, "Mon 08:00 Chair B", None,
+        {"chairs": (("Chair A", PUMP, (span(MON, "07:00", "12:00"),)), ("Chair B", PUMP, ()))},
+        {},
+        None,
+        "Mon 08:00 Chair B",
+        None,
     ),
     (
         "the only pump chair booked until 10:00",
-        {"chairs": (("Chair A", PUMP, (span(MON, "08:00", "10:00"),)),
-                    ("Chair B", frozenset(), ()))},
-        {}, None, "Mon 10:00 Chair A", None,
+        {
+            "chairs": (
+                ("Chair A", PUMP, (span(MON, "08:00", "10:00"),)),
+                ("Chair B", frozenset(), ()),
+            )
+        },
+        {},
+        None,
+        "Mon 10:00 Chair A",
+        None,
     ),
     (
         "the nurse is off on Monday",
         {"nurses": (("Nina", None, (span(MON, "00:00", "23:59"),), ()),)},
-        {}, None, "Tue 08:00 Chair A", None,
+        {},
+        None,
+        "Tue 08:00 Chair A",
+        None,
     ),
     (
         "one patient per nurse: wait for her 08:00 session to end",
         {"nurses": (("Nina", None, (), (nurse_session(MON, "08:00"),)),)},
-        {}, None, "Mon 09:45 Chair A", None,
+        {},
+        None,
+        "Mon 09:45 Chair A",
+        None,
     ),
     (
         "two patients per nurse: start after her one-to-one half hour",
         {"nurses": (("Nina", None, (), (nurse_session(MON, "08:00"),)),), "capacity": 2},
-        {}, None, "Mon 08:30 Chair A", None,
+        {},
+        None,
+        "Mon 08:30 Chair A",
+        None,
     ),
     (
-        "closed on Monday (holiday)", {"closed": (MON,)}, {}, None, "Tue 08:00 Chair A", None,
+        "closed on Monday (holiday)",
+        {"closed": (MON,)},
+        {},
+        None,
+        "Tue 08:00 Chair A",
+        None,
     ),
     (
         "patient prefers Wednesday afternoons",
-        {}, {"weekdays": frozenset({2}), "earliest": time(13)}, None, "Wed 13:00 Chair A", None,
+        {},
+        {"weekdays": frozenset({2}), "earliest": time(13)},
+        None,
+        "Wed 13:00 Chair A",
+        None,
     ),
     (
         "patient has a morning appointment elsewhere in the clinic",
-        {}, {"busy": (span(MON, "07:30", "11:50"),)}, None, "Mon 12:00 Chair A", None,
+        {},
+        {"busy": (span(MON, "07:30", "11:50"),)},
+        None,
+        "Mon 12:00 Chair A",
+        None,
     ),
     (
         "now is Monday 10:07: the next start on the grid",
-        {}, {}, at(MON, "10:07"), "Mon 10:15 Chair A", None,
+        {},
+        {},
+        at(MON, "10:07"),
+        "Mon 10:15 Chair A",
+        None,
     ),
     (
         "a session must end by closing: 16:15 is the last start on the grid",
-        {}, {"earliest": time(16, 15)}, None, "Mon 16:15 Chair A", None,
+        {},
+        {"earliest": time(16, 15)},
+        None,
+        "Mon 16:15 Chair A",
+        None,
     ),
     (
         "patient only after 16:30: nothing ends by closing",
-        {}, {"earliest": time(16, 30)}, None, None, Why.PATIENT_PREFERENCE,
+        {},
+        {"earliest": time(16, 30)},
+        None,
+        None,
+        Why.PATIENT_PREFERENCE,
     ),
     (
         "no chair has an IV pump",
-        {"chairs": (("Chair A", frozenset(), ()),)}, {}, None, None, Why.NO_CAPABLE_CHAIR,
+        {"chairs": (("Chair A", frozenset(), ()),)},
+        {},
+        None,
+        None,
+        Why.NO_CAPABLE_CHAIR,
     ),
     (
         "the clinic opens for less than a session",
-        {"hours": {d: [(time(8), time(9))] for d in range(7)}}, {}, None, None,
+        {"hours": {d: [(time(8), time(9))] for d in range(7)}},
+        {},
+        None,
+        None,
         Why.OUTSIDE_HOURS,
     ),
     (
         "no nurse at all",
-        {"nurses": ()}, {}, None, None, Why.NO_NURSE,
+        {"nurses": ()},
+        {},
+        None,
+        None,
+        Why.NO_NURSE,
     ),
-]  # fmt: skip
+]
 
 
 def _label(slot, calendar) -> str:
@@ -282,9 +336,13 @@ def test_proposals_offer_a_choice_of_days():
 def test_a_start_that_cannot_be_used_says_what_to_change(start, chair, why, message):
     calendar = clinic(chairs=(("Chair A", PUMP, ()), ("Chair B", frozenset(), ())))
     slot, problems = check_slot(
-        iv_needs(), calendar, PatientAvailability(), start=start, now=at(MON, "12:00"),
+        iv_needs(),
+        calendar,
+        PatientAvailability(),
+        start=start,
+        now=at(MON, "12:00"),
         chair_id=chair,
-    )  # fmt: skip
+    )
     assert slot is None
     assert problems[0].why is why
     assert message in problems[0].message
@@ -313,9 +371,7 @@ bookings = st.lists(
 
 
 @given(bookings=bookings, capacity=st.integers(1, 3), first=st.integers(0, 6))
-def test_proposals_never_overlap_a_booking_and_stay_inside_opening_hours(
-    bookings, capacity, first
-):
+def test_proposals_never_overlap_a_booking_and_stay_inside_opening_hours(bookings, capacity, first):
     busy: dict[int, list[Interval]] = {0: [], 1: []}
     for chair, offset, quarter, length in bookings:
         start = add_minutes(at(MON, "00:00", offset), quarter * 15)

@@ -236,9 +236,7 @@ patterns = st.builds(
     weekdays=st.frozensets(st.integers(0, 4), min_size=1),
     blocked=st.lists(st.integers(0, 27), max_size=8),
 )
-def test_every_proposal_keeps_the_spacing_rules_and_avoids_the_bookings(
-    pattern, weekdays, blocked
-):
+def test_every_proposal_keeps_the_spacing_rules_and_avoids_the_bookings(pattern, weekdays, blocked):
     busy = tuple(span(MON, "07:00", "19:00", d) for d in blocked)
     calendar = clinic(chairs=(("Chair A", frozenset({"iv_pump"}), busy),))
     patient = PatientAvailability(weekdays=weekdays)

@@ -46,7 +46,7 @@ SQLITE = [
                     "NEW.chair_id IS NOT NULL AND"),
     _sqlite_trigger("occupancy_no_patient_overlap_insert", "INSERT", "patient_id"),
     _sqlite_trigger("occupancy_no_patient_overlap_update", "UPDATE", "patient_id"),
-]  # fmt: skip
+]
 SQLITE_REVERSE = [
     f"DROP TRIGGER IF EXISTS {name}"
     for name in (

@@ -39,30 +39,26 @@ def director_origin(staff):
     return RequestOrigin(actor=staff["medical_director"], actor_label="director")
 
 
-@pytest.fixture
-def ready(clinic, staff, director_origin):
-    """The clinic configured for scheduling; returns its chairs by name."""
+def configure_scheduling(clinic, origin) -> dict:
+    """Opening hours, chair capabilities and the clinic's scheduling values; chairs by name."""
     from ketacare.clinic_settings.services import clinic_settings_update
     from ketacare.scheduling import resources
     from ketacare.sessions.protocol import protocol_update
 
     now = timezone.now()
-    clinic_settings_update(clinic=clinic, values=SCHEDULING_VALUES, origin=director_origin, at=now)
+    clinic_settings_update(clinic=clinic, values=SCHEDULING_VALUES, origin=origin, at=now)
     protocol_update(
         clinic=clinic,
         route="racemic_iv",
         values={"minimum_observation_minutes": 30},
-        origin=director_origin,
+        origin=origin,
         at=now,
     )
     for weekday in range(5):
         resources.opening_hours_set(
-            clinic=clinic,
-            weekday=weekday,
-            hours=[(dt.time(8), dt.time(18))],
-            origin=director_origin,
+            clinic=clinic, weekday=weekday, hours=[(dt.time(8), dt.time(18))], origin=origin,
             at=now,
-        )
+        )  # fmt: skip
     chairs = {chair.name: chair for chair in clinic.chairs.all()}
     setups = {
         "Chair 1": ["iv_pump", "esketamine_observation"],
@@ -71,9 +67,15 @@ def ready(clinic, staff, director_origin):
     }
     for name, capabilities in setups.items():
         resources.chair_capabilities_set(
-            chair=chairs[name], capabilities=capabilities, origin=director_origin, at=now
+            chair=chairs[name], capabilities=capabilities, origin=origin, at=now
         )
     return chairs
+
+
+@pytest.fixture
+def ready(clinic, staff, director_origin):
+    """The clinic configured for scheduling; returns its chairs by name."""
+    return configure_scheduling(clinic, director_origin)
 
 
 def monday_in(weeks: int = 1) -> dt.date:

@@ -111,10 +111,12 @@ def test_a_booked_series_spacing_is_checked_on_booking(client_for, ready, eligib
     monday = monday_in()
     days = [0, 1, 2, 4, 7, 9]  # Monday and Tuesday: consecutive
     slots = [
-        {"start": at(monday + dt.timedelta(days=d), "09:00", clinic.zone).isoformat(),
-         "chair_id": ready["Chair 2"].pk}
+        {
+            "start": at(monday + dt.timedelta(days=d), "09:00", clinic.zone).isoformat(),
+            "chair_id": ready["Chair 2"].pk,
+        }
         for d in days
-    ]  # fmt: skip
+    ]
     status, refused = call(
         client_for("nurse"),
         "post",

@@ -148,18 +148,7 @@ def test_a_cancelled_slot_can_be_booked_again(client_for, world, clinic, make_pa
     assert call(client, "post", "/api/v1/treatment/appointments", body)[0] == 201
 
 
-def test_booking_page_shows_the_conflict(client_for, world, clinic):
-    appointment = world["appointment"]
-    local = appointment.starts_at.astimezone(clinic.zone)
-    response = client_for("front_desk").post(
-        f"/treatment/courses/{world['cid']}/book/",
-        {
-            "phase": "induction",
-            "start": local.date().isoformat(),
-            "time": local.strftime("%H:%M"),
-            "duration_minutes": "60",
-            "chair": str(world["chair"]),
-        },
-    )
-    assert response.status_code == 409
-    assert b"was not booked" in response.content
+def test_the_retired_booking_page_leads_to_slot_finding(client_for, world):
+    response = client_for("front_desk").get(f"/treatment/courses/{world['cid']}/book/")
+    assert response.status_code == 302
+    assert response["Location"] == f"/scheduling/courses/{world['cid']}/book/"

@@ -3,14 +3,12 @@ as an htmx partial), booking, the protocol page, the chart and dashboard panels.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from pathlib import Path
 
 import pytest
-from django.utils import timezone
 
-from ketacare.treatment.models import AftercarePlan, Appointment, Order, TreatmentCourse
+from ketacare.treatment.models import AftercarePlan, Order, TreatmentCourse
 from tests.web.treatment.conftest import CONTROLLED, UNCONTROLLED
 
 pytestmark = pytest.mark.django_db
@@ -85,31 +83,12 @@ def test_dose_calculator_previews_saves_and_refuses(client_for, eligible_course)
     assert Order.objects.get().status == "draft"
 
 
-def test_booking_page_books_the_series_and_requires_a_chair(client_for, eligible_course, clinic):
+def test_the_retired_booking_and_schedule_pages_lead_to_scheduling(client_for, eligible_course):
     desk = client_for("front_desk")
-    url = f"/treatment/courses/{eligible_course.pk}/book/"
-    assert b"Minutes in the chair" in desk.get(url).content
-    start = (timezone.localdate() + dt.timedelta(days=3)).isoformat()
-    missing = desk.post(
-        url, {"phase": "induction", "start": start, "time": "09:00", "duration_minutes": "120"}
-    )
-    assert missing.status_code == 422 and b"Choose a chair" in missing.content
-    done = desk.post(
-        url,
-        {
-            "phase": "induction",
-            "start": start,
-            "time": "09:00",
-            "duration_minutes": "120",
-            "chair": clinic.chairs.first().pk,
-        },
-        follow=True,
-    )
-    assert b"Booked 6 treatments" in done.content
-    assert Appointment.objects.filter(course=eligible_course).count() == 6
-    day = dt.date.fromisoformat(start)
-    schedule = desk.get(f"/treatment/schedule/?day={day.isoformat()}").content.decode()
-    assert eligible_course.patient.display_name in schedule
+    book = desk.get(f"/treatment/courses/{eligible_course.pk}/book/")
+    assert book["Location"] == f"/scheduling/courses/{eligible_course.pk}/book/"
+    schedule = desk.get("/treatment/schedule/?day=2026-03-02")
+    assert schedule["Location"] == "/scheduling/?day=2026-03-02"
 
 
 def test_aftercare_page_saves_the_plan(client_for, eligible_course):
