@@ -45,12 +45,15 @@ ROLE_SUMMARIES: dict[Role, str] = {
         "at every clinic of the network."
     ),
     Role.BILLING: (
-        "Sees the registry's demographics, insurance and billing; no clinical chart and no "
-        "changes to patient records."
+        "Sees the registry's demographics and insurance; reviews and posts the charges signed "
+        "sessions produce, records payments, refunds and sliding-scale assessments, issues "
+        "statements and superbills and tracks esketamine prior authorisations; no clinical "
+        "chart and no changes to patient records."
     ),
     Role.CLINIC_ADMIN: (
         "Runs the clinic: its settings, chairs and staff, patient registration, insurance, "
-        "billing and the REMS view; no clinical chart."
+        "billing with its fee schedule and sliding-scale policy, and the REMS view; no clinical "
+        "chart."
     ),
 }
 
@@ -82,7 +85,18 @@ CAPABILITY_SUMMARIES: dict[Capability, str] = {
     Capability.SESSION_OVERRIDE: "Override a failed session gate, with a reason",
     Capability.SESSION_COSIGN: "Co-sign session documentation",
     Capability.REMS_VIEW: "See REMS records",
-    Capability.BILLING_VIEW: "See billing",
+    Capability.BILLING_VIEW: (
+        "See patient accounts, charges, statements, superbills, authorisations and the fee "
+        "schedule"
+    ),
+    Capability.CHARGE_POST: "Review, correct, post and void charges; add a charge",
+    Capability.PAYMENT_RECORD: "Record payments, deposits and package sales; the daily close",
+    Capability.PAYMENT_REFUND: "Refund a payment; write off a balance",
+    Capability.SLIDING_SCALE_ASSESS: "Record household size and income with the proof seen",
+    Capability.PRIOR_AUTH_MANAGE: "Record esketamine prior authorisations and payer decisions",
+    Capability.FEE_SCHEDULE_EDIT: (
+        "Set prices, packages, sliding-scale bands and billing details (clinic policy)"
+    ),
 }
 
 INTRODUCTION = """\

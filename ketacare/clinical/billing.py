@@ -250,6 +250,18 @@ class SlidingScaleFee:
     explanation: str
 
 
+def sliding_scale_band(
+    *, fpl: FplAssessment | float | Decimal, table: SlidingScaleTable
+) -> tuple[SlidingScaleBand, Decimal]:
+    """The band of ``fpl`` (an assessment, or a bare FPL%) and the FPL% that chose it: rounded
+    to 2 decimals, half-up, so the figure a statement prints is the one that chose the band."""
+    raw = fpl.percent if isinstance(fpl, FplAssessment) else fpl
+    percent = _number(raw, "FPL percentage").quantize(CENT, ROUND_HALF_UP)
+    if percent < 0:
+        raise ClinicalRuleError(f"An FPL percentage cannot be negative (got {percent})")
+    return table.band_for(percent), percent
+
+
 def sliding_scale_fee(
     *, price: Decimal, fpl: FplAssessment | float, table: SlidingScaleTable
 ) -> SlidingScaleFee:
@@ -259,11 +271,7 @@ def sliding_scale_fee(
     statement is the one that chose the band. A fixed fee above the price charges the price.
     """
     price = money(price, "Service price")
-    raw = fpl.percent if isinstance(fpl, FplAssessment) else fpl
-    percent = _number(raw, "FPL percentage").quantize(CENT, ROUND_HALF_UP)
-    if percent < 0:
-        raise ClinicalRuleError(f"An FPL percentage cannot be negative (got {percent})")
-    band = table.band_for(percent)
+    band, percent = sliding_scale_band(fpl=fpl, table=table)
     fee = band.fee_for(price)
     who = (fpl.describe() if isinstance(fpl, FplAssessment)
            else f"At {_percent_text(percent)} % of the poverty guideline")

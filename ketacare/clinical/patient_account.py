@@ -24,6 +24,15 @@ class EntryKind(StrEnum):
     ADJUSTMENT = "adjustment"  # signed: a write-off is negative, a correction may be positive
 
 
+# How each kind moves what the patient owes (an adjustment's amount carries its own sign).
+BALANCE_SIGN: dict[EntryKind, int] = {
+    EntryKind.CHARGE: 1,
+    EntryKind.PAYMENT: -1,
+    EntryKind.REFUND: 1,
+    EntryKind.ADJUSTMENT: 1,
+}
+
+
 @dataclass(frozen=True)
 class LedgerEntry:
     """One posted entry. ``reference`` is unique in the account so a retried post is recognised."""
@@ -77,7 +86,7 @@ def running_balance(entries: Sequence[LedgerEntry]) -> tuple[LedgerLine, ...]:
                     f"{money_text(refundable[payment])} left to refund on payment {payment}"
                 )
             refundable[payment] -= entry.amount
-        balance += -entry.amount if entry.kind is EntryKind.PAYMENT else entry.amount
+        balance += BALANCE_SIGN[entry.kind] * entry.amount
         lines.append(LedgerLine(entry, balance))
     return tuple(lines)
 

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "ketacare.treatment",
     "ketacare.sessions",
     "ketacare.pk",
+    "ketacare.billing",
     "ketacare.scheduling",
     "ketacare.demo",
 ]
@@ -269,6 +270,20 @@ SMS_BACKEND = os.environ.get("SMS_BACKEND", "ketacare.scheduling.sms.ConsoleSmsB
 SMS_FROM_NUMBER = os.environ.get("SMS_FROM_NUMBER", "")
 TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "")
 TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
+
+# Online card payment (ketacare.billing.card_gateway): "stripe", "fake" (a local stand-in for
+# development and tests) or empty (off). Card numbers are typed on the provider's page only.
+CARD_PAYMENTS = os.environ.get("CARD_PAYMENTS", "" if PRODUCTION else "fake")
+STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+if CARD_PAYMENTS not in ("", "stripe", "fake"):
+    raise ImproperlyConfigured("CARD_PAYMENTS must be stripe, fake or empty")
+if CARD_PAYMENTS == "fake" and PRODUCTION:
+    raise ImproperlyConfigured("Production refuses the fake card gateway: use stripe or leave "
+                               "CARD_PAYMENTS empty.")
+if CARD_PAYMENTS == "stripe" and not (STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET):
+    raise ImproperlyConfigured("CARD_PAYMENTS=stripe needs STRIPE_SECRET_KEY and "
+                               "STRIPE_WEBHOOK_SECRET.")
 
 NINJA_PAGINATION_PER_PAGE = 25
 

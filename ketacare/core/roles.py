@@ -62,11 +62,18 @@ class Capability(StrEnum):
     SESSION_OVERRIDE = "session.override"  # prescriber override of a failed gate
     SESSION_COSIGN = "session.cosign"
     REMS_VIEW = "rems.view"
-    BILLING_VIEW = "billing.view"
+    BILLING_VIEW = "billing.view"  # accounts, charges, statements, superbills, the fee schedule
+    CHARGE_POST = "charge.post"  # review, correct, post and void charges; add a charge
+    PAYMENT_RECORD = "payment.record"  # payments, deposits, package sales, the daily close
+    PAYMENT_REFUND = "payment.refund"  # refunds and write-offs
+    SLIDING_SCALE_ASSESS = "sliding_scale.assess"  # household income and size with proof
+    PRIOR_AUTH_MANAGE = "prior_auth.manage"  # esketamine prior authorisations
+    FEE_SCHEDULE_EDIT = "fee_schedule.edit"  # prices, packages, sliding-scale bands (policy)
 
 
 _ALL_CLINICAL = {Role.NURSE, Role.PRESCRIBER, Role.MEDICAL_DIRECTOR}
 _PRESCRIBING = {Role.PRESCRIBER, Role.MEDICAL_DIRECTOR}
+_BILLING = {Role.BILLING, Role.CLINIC_ADMIN}
 
 MATRIX: dict[Capability, frozenset[Role]] = {
     Capability.PATIENT_LIST: frozenset(
@@ -98,7 +105,14 @@ MATRIX: dict[Capability, frozenset[Role]] = {
     Capability.SESSION_OVERRIDE: frozenset(_PRESCRIBING),
     Capability.SESSION_COSIGN: frozenset(_PRESCRIBING),
     Capability.REMS_VIEW: frozenset({*_ALL_CLINICAL, Role.CLINIC_ADMIN}),
-    Capability.BILLING_VIEW: frozenset({Role.BILLING, Role.CLINIC_ADMIN}),
+    Capability.BILLING_VIEW: frozenset(_BILLING),
+    Capability.CHARGE_POST: frozenset(_BILLING),
+    Capability.PAYMENT_RECORD: frozenset(_BILLING),
+    Capability.PAYMENT_REFUND: frozenset(_BILLING),
+    Capability.SLIDING_SCALE_ASSESS: frozenset(_BILLING),
+    Capability.PRIOR_AUTH_MANAGE: frozenset(_BILLING),
+    # Prices and sliding-scale bands are clinic policy: set by the clinic's administrator.
+    Capability.FEE_SCHEDULE_EDIT: frozenset({Role.CLINIC_ADMIN}),
 }
 
 
