@@ -548,3 +548,14 @@ def test_cssrs_risk_never_falls_when_an_answer_turns_yes(answers: list[int], ind
     after = score("cssrs_screen", raised).severity
     assert before is not None and after is not None
     assert _RISK[after] >= _RISK[before]
+
+
+def test_scoring_thresholds_a_clinic_may_set_are_listed_once() -> None:
+    from ketacare.clinical.instruments import CONFIGURABLE_DEFAULTS
+
+    assert [d.key for d in CONFIGURABLE_DEFAULTS] == [
+        "instruments.moaas.sedation_max",
+        "instruments.pcl5.probable_ptsd_min",
+        "instruments.madrs.item10_flag_min",
+    ]
+    assert all(d.provenance.sources for d in CONFIGURABLE_DEFAULTS)

@@ -440,3 +440,24 @@ def test_dated_score_from_a_score() -> None:
     assert dated == DatedScore("phq9", 9, at(2))
     with pytest.raises(ClinicalRuleError, match="no total"):
         DatedScore.from_score(score("cssrs_screen", [0] * 7), at=at(2))
+
+
+def test_every_outcome_setting_is_a_configurable_default_declared_once() -> None:
+    from ketacare.clinical import instruments, outcomes
+
+    keys = [d.key for d in outcomes.CONFIGURABLE_DEFAULTS]
+    assert keys == [
+        "outcomes.response_min_fall_percent",
+        "outcomes.remission.phq9",
+        "outcomes.remission.madrs",
+        "outcomes.remission.qids_sr16",
+        "outcomes.relapse_rule",
+    ]
+    # the thresholds the instruments carry are these very objects, not copies
+    for code in ("phq9", "madrs", "qids_sr16"):
+        instrument = instruments.INSTRUMENTS[code]
+        assert instrument.remission is not None and instrument.response is not None
+        assert instrument.remission.threshold in outcomes.CONFIGURABLE_DEFAULTS
+        assert instrument.response.min_fall_percent is instruments.RESPONSE_MIN_FALL_PERCENT
+    both = set(outcomes.CONFIGURABLE_DEFAULTS) & set(instruments.CONFIGURABLE_DEFAULTS)
+    assert not both  # registered once, under one module
