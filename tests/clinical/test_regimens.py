@@ -367,3 +367,12 @@ def test_iv_templates_offered_for_an_indication(indication: str, expected: set[s
 
     offered = templates_for(TEMPLATES.values(), indication=indication, route=Route.RACEMIC_IV)
     assert {t.key for t in offered} == expected
+
+
+def test_every_template_setting_is_a_configurable_default_declared_once():
+    from ketacare.clinical.regimens import CONFIGURABLE_DEFAULTS
+
+    keys = [item.key for item in CONFIGURABLE_DEFAULTS]
+    assert len(keys) == len(set(keys))
+    assert keys == [item.key for t in TEMPLATES.values() for item in t.settings()]
+    assert all(key.split(".")[0] in TEMPLATES for key in keys)  # "<template>.<block>.<value>"
