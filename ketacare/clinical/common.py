@@ -95,6 +95,10 @@ class Provenance:
         return text if self.verified else f"{text} (unverified)"
 
 
+# A rule that rests on clinic practice the project's issue names, not on the clinical reference.
+ISSUE_PRACTICE = Provenance(("project issue",), False, "clinic practice named in the issue")
+
+
 @dataclass(frozen=True)
 class ConfigurableDefault(Generic[T]):
     """A protocol value a clinic's medical director may change within ``[minimum, maximum]``.

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ketacare.clinical.common import (
+    ISSUE_PRACTICE,
     Answer,
     ClinicalRuleError,
     Provenance,
@@ -88,12 +89,12 @@ _ANSWER_CRITERIA: tuple[tuple[str, str, Provenance], ...] = (
     (
         "walking_steadily",
         "walking steadily",
-        Provenance(("project issue",), False, "clinic practice named in the issue"),
+        ISSUE_PRACTICE,
     ),
     (
         "nausea_controlled",
         "nausea controlled",
-        Provenance(("project issue",), False, "clinic practice named in the issue"),
+        ISSUE_PRACTICE,
     ),
     (
         "escort_present",
