@@ -264,6 +264,9 @@ if PRODUCTION:
 # Read the client address from X-Forwarded-For only behind a proxy that overwrites it.
 TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
 INTAKE_LINK_TTL_HOURS = int(os.environ.get("INTAKE_LINK_TTL_HOURS", "72"))
+# One-time links to set a password: staff invitations and patient portal activations.
+STAFF_INVITATION_TTL_HOURS = int(os.environ.get("STAFF_INVITATION_TTL_HOURS", "72"))
+PORTAL_INVITATION_TTL_HOURS = int(os.environ.get("PORTAL_INVITATION_TTL_HOURS", "168"))
 
 # Text-message reminders: the console backend prints them; a provider adapter sends them.
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "ketacare.scheduling.sms.ConsoleSmsBackend")

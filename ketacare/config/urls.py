@@ -3,7 +3,7 @@ from django.urls import include, path
 
 from ketacare.config.api import api
 from ketacare.config.mounting import page_mounts
-from ketacare.core import clinic_views
+from ketacare.core import clinic_views, network_views, staff_views
 from ketacare.core import views as core_views
 from ketacare.patients import views as patient_views
 
@@ -17,6 +17,40 @@ urlpatterns = [
     path("clinic/settings/", clinic_views.clinic_settings, name="clinic_settings"),
     path("clinic/chairs/", clinic_views.chair_add, name="chair_add"),
     path("clinic/chairs/<int:chair_id>/toggle/", clinic_views.chair_toggle, name="chair_toggle"),
+    path("clinic/staff/", staff_views.staff_page, name="staff"),
+    path("clinic/staff/<int:user_id>/", staff_views.staff_person, name="staff_person"),
+    path(
+        "clinic/staff/<int:user_id>/deactivate/",
+        staff_views.staff_deactivate_view,
+        name="staff_deactivate",
+    ),
+    path(
+        "clinic/staff/invitations/<int:invitation_id>/resend/",
+        staff_views.invitation_resend_view,
+        name="staff_invitation_resend",
+    ),
+    path(
+        "clinic/staff/invitations/<int:invitation_id>/cancel/",
+        staff_views.invitation_cancel_view,
+        name="staff_invitation_cancel",
+    ),
+    path("network/", network_views.network, name="network"),
+    path("network/people/<int:user_id>/", network_views.network_person, name="network_person"),
+    path(
+        "network/people/<int:user_id>/deactivate/",
+        network_views.network_deactivate,
+        name="network_deactivate",
+    ),
+    path(
+        "network/invitations/<int:invitation_id>/",
+        network_views.network_invitation,
+        name="network_invitation",
+    ),
+    path(
+        "accounts/invitation/<str:token>/",
+        staff_views.invitation_accept_view,
+        name="staff_invitation_accept",
+    ),
     path("intake/<str:token>/", patient_views.intake_by_link, name="intake_by_link"),
     path("portal/", include("ketacare.core.portal_urls")),
     path("api/v1/", api.urls),

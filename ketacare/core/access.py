@@ -25,6 +25,8 @@ class Access:
     clinics: tuple[Clinic, ...] = field(default_factory=tuple)
     patient_id: int | None = None  # set when the user is a patient in the portal
     time_zone: str | None = None  # the clinic's: every time shown to this person is in it
+    # Organisations this person directs network-wide (a medical director with no clinic).
+    network_ids: frozenset[int] = frozenset()
 
     @property
     def is_staff_member(self) -> bool:
@@ -44,6 +46,11 @@ class Access:
     @property
     def is_prescriber(self) -> bool:
         return bool(self.roles & {Role.PRESCRIBER, Role.MEDICAL_DIRECTOR})
+
+    @property
+    def directs_network(self) -> bool:
+        """An organisation-wide medical director: manages every clinic of the network."""
+        return bool(self.network_ids)
 
 
 ANONYMOUS = Access(user=None)
@@ -89,6 +96,7 @@ def access_for(user: Any, *, clinic_id: int | None = None) -> Access:
         clinics=clinics,
         patient_id=patient_id,
         time_zone=current.time_zone,
+        network_ids=frozenset(network_orgs),
     )
 
 

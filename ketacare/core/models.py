@@ -138,6 +138,50 @@ class StaffMembership(models.Model):
         return f"{self.user} — {self.get_role_display()} at {where}"
 
 
+class StaffInvitation(models.Model):
+    """An invitation e-mailed to a new staff member: the roles (and credential) they will hold at
+    one clinic — or network-wide, for an organisation's medical director — once they set their
+    password from the one-time link. Only the token's SHA-256 is stored; re-sending replaces it
+    (the earlier link stops working)."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="invitations"
+    )
+    clinic = models.ForeignKey(
+        Clinic, on_delete=models.CASCADE, null=True, blank=True, related_name="invitations"
+    )
+    email = models.EmailField("e-mail")
+    first_name = models.CharField(max_length=150)
+    last_name = models.CharField(max_length=150)
+    roles = models.JSONField(help_text='Role values, e.g. ["nurse"].')
+    credential = models.CharField(max_length=8, choices=Credential.choices, blank=True)
+    npi = models.CharField("NPI", max_length=10, blank=True)
+    token_sha256 = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    sent_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["clinic", "email"])]
+
+    @property
+    def is_pending(self) -> bool:
+        return self.used_at is None and self.cancelled_at is None
+
+    def role_labels(self) -> list[str]:
+        return [Role(role).label for role in self.roles]
+
+    def __str__(self) -> str:
+        return f"Invitation of {self.email} to {self.clinic or self.organisation}"
+
+
 class ApiToken(models.Model):
     """A bearer token for the API. Only its SHA-256 is stored; the token is shown once."""
 

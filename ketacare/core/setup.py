@@ -72,6 +72,18 @@ def _check_name(field: str, label: str, value: str) -> str:
     return value
 
 
+def _check_clinic(name: str, time_zone: str, mrn_prefix: str) -> tuple[str, str, str]:
+    """A clinic's name, IANA time zone and MRN prefix, cleaned, or Invalid naming the field."""
+    name = _check_name("clinic", "clinic's name", name)
+    time_zone = (time_zone or "").strip()
+    if not is_time_zone(time_zone):
+        raise Invalid.field("time_zone", unknown_time_zone_message(time_zone))
+    prefix = (mrn_prefix or mrn_prefix_for(name)).strip().upper()
+    if not re.fullmatch(r"[A-Z]{1,8}", prefix):
+        raise Invalid.field("mrn_prefix", "The MRN prefix is 1 to 8 letters (e.g. HC).")
+    return name, time_zone, prefix
+
+
 def _check_password(password: str | None, user: User) -> str:
     if not password:
         raise Invalid.field("password", "The new administrator needs a password.")
@@ -122,10 +134,7 @@ def clinic_setup(
     director there). With ``add_clinic`` the organisation must exist and only the clinic is new;
     an existing account with ``admin_email`` then gets the administrator roles there."""
     organisation_name = _check_name("organisation", "organisation's name", organisation_name)
-    clinic_name = _check_name("clinic", "clinic's name", clinic_name)
-    time_zone = (time_zone or "").strip()
-    if not is_time_zone(time_zone):
-        raise Invalid.field("time_zone", unknown_time_zone_message(time_zone))
+    clinic_name, time_zone, prefix = _check_clinic(clinic_name, time_zone, mrn_prefix)
     email = (admin_email or "").strip()
     try:
         validate_email(email)
@@ -133,17 +142,9 @@ def clinic_setup(
         raise Invalid.field(
             "admin_email", f"{email!r} is not an e-mail address (name@example.org)."
         ) from None
-    prefix = (mrn_prefix or mrn_prefix_for(clinic_name)).strip().upper()
-    if not re.fullmatch(r"[A-Z]{1,8}", prefix):
-        raise Invalid.field("mrn_prefix", "The MRN prefix is 1 to 8 letters (e.g. HC).")
 
     with transaction.atomic():
         organisation = _organisation_for(organisation_name, add_clinic=add_clinic)
-        same_name = organisation.clinics.filter(name__iexact=clinic_name) if organisation else None
-        if same_name is not None and same_name.exists():
-            raise SetupRefused(
-                f"{organisation.name} already has a clinic named {same_name.first().name}."
-            )
         admin = User.objects.filter(username=username_for_email(email)).first()
         if admin is not None and not add_clinic:
             raise SetupRefused(f"An account for {email} already exists.")
@@ -163,22 +164,12 @@ def clinic_setup(
                 summary=f"Set up organisation {organisation.name}",
                 at=at,
             )
-        clinic = Clinic(
+        clinic = clinic_add(
             organisation=organisation,
             name=clinic_name,
-            slug=_unique_slug(Clinic, clinic_name),
-            mrn_prefix=prefix,
             time_zone=time_zone,
-        )
-        clinic.full_clean()
-        clinic.save()
-        audit_record(
+            mrn_prefix=prefix,
             origin=ORIGIN,
-            action="create",
-            object_type="clinic",
-            object_id=clinic.pk,
-            clinic_id=clinic.pk,
-            summary=f"Set up clinic {clinic.name} ({time_zone}, MRN prefix {prefix})",
             at=at,
         )
         if admin_created:
@@ -198,3 +189,40 @@ def clinic_setup(
             at=at,
         )
     return SetupResult(organisation, clinic, admin, admin_created)
+
+
+@transaction.atomic
+def clinic_add(
+    *,
+    organisation: Organisation,
+    name: str,
+    time_zone: str,
+    mrn_prefix: str = "",
+    origin: RequestOrigin,
+    at: dt.datetime,
+) -> Clinic:
+    """A new clinic of ``organisation`` (setup, the network page); its staff are then invited."""
+    name, time_zone, prefix = _check_clinic(name, time_zone, mrn_prefix)
+    same_name = organisation.clinics.filter(name__iexact=name).first()
+    if same_name is not None:
+        raise Invalid.field(
+            "clinic", f"{organisation.name} already has a clinic named {same_name.name}."
+        )
+    clinic = Clinic.objects.create(
+        organisation=organisation,
+        name=name,
+        slug=_unique_slug(Clinic, name),
+        mrn_prefix=prefix,
+        time_zone=time_zone,
+    )
+    audit_record(
+        origin=origin,
+        action="create",
+        object_type="clinic",
+        object_id=clinic.pk,
+        clinic_id=clinic.pk,
+        summary=f"Added clinic {clinic.name} to {organisation.name} ({time_zone}, MRN prefix "
+        f"{prefix})",
+        at=at,
+    )
+    return clinic
