@@ -97,6 +97,15 @@ CAPABILITY_SUMMARIES: dict[Capability, str] = {
     Capability.FEE_SCHEDULE_EDIT: (
         "Set prices, packages, sliding-scale bands and billing details (clinic policy)"
     ),
+    Capability.CONTROLLED_VIEW: (
+        "See the controlled-substance ledger, balances, counts and reports"
+    ),
+    Capability.CONTROLLED_RECORD: (
+        "Receive, draw up, waste (with a witness), move and count controlled substances"
+    ),
+    Capability.CONTROLLED_OVERSEE: (
+        "DEA registration, products, corrections' review, discrepancies and loss reports"
+    ),
 }
 
 INTRODUCTION = """\

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "ketacare.pk",
     "ketacare.billing",
     "ketacare.scheduling",
+    "ketacare.controlled_substances",
     "ketacare.demo",
 ]
 

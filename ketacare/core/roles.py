@@ -69,6 +69,9 @@ class Capability(StrEnum):
     SLIDING_SCALE_ASSESS = "sliding_scale.assess"  # household income and size with proof
     PRIOR_AUTH_MANAGE = "prior_auth.manage"  # esketamine prior authorisations
     FEE_SCHEDULE_EDIT = "fee_schedule.edit"  # prices, packages, sliding-scale bands (policy)
+    CONTROLLED_VIEW = "controlled.view"  # the ledger, balances, counts and reports
+    CONTROLLED_RECORD = "controlled.record"  # receive, draw up, waste, move, count
+    CONTROLLED_OVERSEE = "controlled.oversee"  # registrations, products, discrepancies, losses
 
 
 _ALL_CLINICAL = {Role.NURSE, Role.PRESCRIBER, Role.MEDICAL_DIRECTOR}
@@ -113,6 +116,10 @@ MATRIX: dict[Capability, frozenset[Role]] = {
     Capability.PRIOR_AUTH_MANAGE: frozenset(_BILLING),
     # Prices and sliding-scale bands are clinic policy: set by the clinic's administrator.
     Capability.FEE_SCHEDULE_EDIT: frozenset({Role.CLINIC_ADMIN}),
+    # Only those who handle the drug or oversee it see the controlled-substance records.
+    Capability.CONTROLLED_VIEW: frozenset(_ALL_CLINICAL),
+    Capability.CONTROLLED_RECORD: frozenset(_ALL_CLINICAL),
+    Capability.CONTROLLED_OVERSEE: frozenset({Role.MEDICAL_DIRECTOR}),
 }
 
 

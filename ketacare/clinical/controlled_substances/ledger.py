@@ -210,7 +210,7 @@ WASTE_WITNESSES: Final = ConfigurableDefault[int](
 )
 DESTRUCTION_WITNESSES: Final = ConfigurableDefault[int](
     "destruction_witnesses", "Witnesses to an on-site destruction (Form 41)", 2, "",
-    DESTRUCTION, 2, 3,
+    DESTRUCTION, 2, 2,
 )  # fmt: skip
 
 
