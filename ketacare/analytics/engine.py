@@ -219,6 +219,8 @@ class CohortAnalytics:
     ) -> list[Curve]:
         grouped: dict[Group, list[Row]] = defaultdict(list)
         for row in self.runner.rows(sql):
+            if row["misordered"]:
+                raise ClinicalRuleError(MISORDERED)
             grouped[tuple(_group(row, cohort).items())].append(row)
         curves = []
         for group, rows in sorted(grouped.items(), key=lambda item: _sort_key(dict(item[0]))):

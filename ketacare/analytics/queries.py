@@ -2,8 +2,8 @@
 
 Every function returns SQL text over the five export tables (``ketacare.analytics.layout``);
 the runners in ``engine`` (DuckDB) and ``spark`` (PySpark) execute the same text. Kept to the
-common subset: CTEs, CASE, COUNT/SUM/MIN/MAX/MAX_BY, ROW_NUMBER/LAG/MAX window functions with
-ROWS frames, UNION ALL; no integer division (its meaning differs between engines), no
+common subset: CTEs, CASE, COUNT/SUM/MIN/MAX/MAX_BY with FILTER, one ROW_NUMBER (a patient's
+first course), UNION ALL; no integer division (its meaning differs between engines), no
 engine-specific functions. ``tests/analytics/test_queries.py`` parses every query with sqlglot
 in each dialect.
 
@@ -217,6 +217,10 @@ def outcome_ctes(
         # loss of response on two consecutive assessments (outcomes issue, project rule)
         kept, unkept, gap = "benefit = 1", "f.benefit = 0", ""
     pairs = relapse_times or sustain
+    # where response was reached, by id: only the relapse pairs need it
+    reached_id = (
+        "\n         MIN(observation_id) FILTER (WHERE benefit = 1) AS reached_id," if pairs else ""
+    )
     s = {state.name: f"'{state.value}'" for state in CourseState}
     relapse_state = "g.relapse_min IS NOT NULL" if sustain else "k.latest_id - k.last_kept_id >= 2"
     pair_ctes = (
@@ -283,8 +287,7 @@ progress AS (
          MAX(observation_id) AS latest_id,
          MIN(observation_id) AS first_id,
          MAX(at_min) AS latest_min,
-         MIN(at_min) FILTER (WHERE benefit = 1) AS reached_min,
-         MIN(observation_id) FILTER (WHERE benefit = 1) AS reached_id,
+         MIN(at_min) FILTER (WHERE benefit = 1) AS reached_min,{reached_id}
          MAX(observation_id) FILTER (WHERE {kept}) AS last_kept_id,
          CASE WHEN MAX(observation_id) - MIN(observation_id) + 1 <> COUNT(*)
                 OR MAX_BY(at_min, observation_id) <> MAX(at_min)
@@ -299,7 +302,7 @@ judged AS (
          k.latest_min - c.t0 AS latest_after_min,
          CASE WHEN b.baseline_score > 0 THEN k.reached_min - c.t0 END AS reached_after_min,
          {first_relapse} AS first_relapse_after_min,
-         CASE WHEN k.reached_id IS NOT NULL AND {relapse_state} THEN 1 ELSE 0 END AS relapse,
+         CASE WHEN k.reached_min IS NOT NULL AND {relapse_state} THEN 1 ELSE 0 END AS relapse,
          COALESCE(b.misordered, 0) + COALESCE(k.misordered, 0)
            + CASE WHEN k.first_id <= b.baseline_id THEN 1 ELSE 0 END AS misordered
   FROM cohort c
@@ -368,12 +371,12 @@ def time_to_response_sql(definitions: Sequence[OutcomeDefinition], cohort: Cohor
 durations AS (
   SELECT {cohort.group_columns()}instrument,
          COALESCE(reached_after_min, latest_after_min) AS duration_min,
-         CASE WHEN reached_after_min IS NULL THEN 0 ELSE 1 END AS event
+         CASE WHEN reached_after_min IS NULL THEN 0 ELSE 1 END AS event, misordered
   FROM patient_outcomes
   WHERE evaluated = 1
 )
 SELECT {cohort.group_columns()}instrument, duration_min,
-       SUM(event) AS events, SUM(1 - event) AS censored
+       SUM(event) AS events, SUM(1 - event) AS censored, SUM(misordered) AS misordered
 FROM durations
 GROUP BY {cohort.group_columns()}instrument, duration_min"""
 
@@ -395,12 +398,13 @@ def durability_sql(
     return f"""WITH {outcome_ctes(definitions, cohort, relapse_times=True)},
 responders AS (
   SELECT {cohort.group_columns("o.")}o.instrument, o.patient_id, o.reached_after_min,
-         o.latest_after_min, o.first_relapse_after_min, {first_booster} AS booster_after_min
+         o.latest_after_min, o.first_relapse_after_min, o.misordered,
+         {first_booster} AS booster_after_min
   FROM patient_outcomes o
   {booster}
   WHERE o.evaluated = 1 AND o.reached_after_min IS NOT NULL
   GROUP BY {cohort.group_columns("o.")}o.instrument, o.patient_id, o.reached_after_min,
-           o.latest_after_min, o.first_relapse_after_min
+           o.latest_after_min, o.first_relapse_after_min, o.misordered
 ),
 durations AS (
   SELECT {cohort.group_columns()}instrument,
@@ -411,11 +415,11 @@ durations AS (
               WHEN booster_after_min < first_relapse_after_min THEN booster_after_min
               ELSE first_relapse_after_min END - reached_after_min AS duration_min,
          CASE WHEN first_relapse_after_min IS NULL AND booster_after_min IS NULL
-              THEN 0 ELSE 1 END AS event
+              THEN 0 ELSE 1 END AS event, misordered
   FROM responders
 )
 SELECT {cohort.group_columns()}instrument, duration_min,
-       SUM(event) AS events, SUM(1 - event) AS censored
+       SUM(event) AS events, SUM(1 - event) AS censored, SUM(misordered) AS misordered
 FROM durations
 GROUP BY {cohort.group_columns()}instrument, duration_min"""
 

@@ -218,8 +218,10 @@ def test_misordered_observation_ids_are_refused(tmp_path):
             "si_item": [None, None],
         },
     )
-    with pytest.raises(ClinicalRuleError, match="not consecutive and in time order"):
-        open_export(tmp_path).outcomes(instrument="phq9")
+    analytics = open_export(tmp_path)
+    for figure in (analytics.outcomes, analytics.time_to_response):
+        with pytest.raises(ClinicalRuleError, match="not consecutive and in time order"):
+            figure(instrument="phq9")
 
 
 def test_an_incomplete_export_is_refused(tmp_path):
