@@ -16,13 +16,13 @@ from ketacare.alerts.models import Alert
 from ketacare.audit.services import audit_record
 from ketacare.clinical.common import Route
 from ketacare.core.actions import Action, action, audit_read
-from ketacare.core.errors import Invalid, NotFound
+from ketacare.core.errors import NotFound
 from ketacare.core.roles import Capability
 from ketacare.core.schemas import ERRORS, READ_ERRORS
 from ketacare.patients.selectors import patients_in_scope
 from ketacare.sessions import selectors, services
 from ketacare.sessions.models import TreatmentSession
-from ketacare.sessions.protocol import protocol_for, protocol_update
+from ketacare.sessions.protocol import protocol_for
 from ketacare.sessions.records import SessionRefused
 from ketacare.sessions.schemas import (
     AcknowledgedOut,
@@ -39,7 +39,6 @@ from ketacare.sessions.schemas import (
     ObservationOut,
     OptionalReasonIn,
     PrechecksIn,
-    ProtocolIn,
     ProtocolSettingOut,
     ReasonIn,
     RemsAnswersIn,
@@ -218,22 +217,6 @@ def protocol_get(request, route: str):
         }
         for s in protocol.settings()
     ]
-
-
-@router.put("/protocol/{route}", response={200: list[ProtocolSettingOut], **ERRORS})
-def protocol_put(request, route: str, payload: ProtocolIn):
-    act = action(request, Capability.PROTOCOL_EDIT)
-    try:
-        route_ = Route(route)
-    except ValueError:
-        raise NotFound(f"Unknown route {route!r}.") from None
-    try:
-        protocol_update(
-            clinic=act.clinic, route=route_, values=payload.values, origin=act.origin, at=act.at
-        )
-    except ValueError as bad:  # ClinicalRuleError included: a value out of bounds
-        raise Invalid.field("values", str(bad)) from None
-    return protocol_get(request, route)
 
 
 @router.put("/rems/enrolment/{patient_id}", response={200: EnrolmentOut, **ERRORS})

@@ -16,8 +16,9 @@ class TreatmentSessionsConfig(AppConfig):
 
     def ready(self):
         from ketacare.scheduling.ports import provide_monitoring_protocol
-        from ketacare.sessions.protocol import protocol_for
+        from ketacare.sessions.protocol import protocol_for, register_monitoring_settings
 
+        register_monitoring_settings()
         # Scheduling sizes a session's chair time with the observation time applied here.
         provide_monitoring_protocol(protocol_for)
 

@@ -16,12 +16,13 @@ from decimal import Decimal
 from django.utils import timezone
 
 from ketacare.audit.services import RequestOrigin
+from ketacare.clinic_settings.selectors import clinic_protocol
+from ketacare.clinic_settings.services import clinic_settings_update
 from ketacare.clinical.common import Route
 from ketacare.clinical.infusion import order_reached_at
 from ketacare.core.errors import DomainError
 from ketacare.sessions import services
-from ketacare.sessions.models import MonitoringSettings
-from ketacare.sessions.protocol import keys_set_elsewhere, protocol_for, protocol_update
+from ketacare.sessions.protocol import FASTING_KEYS, protocol_for, section
 from ketacare.sessions.records import InvalidEntry, SessionRefused, pump_record
 from ketacare.sessions.selectors import uses_pump
 from ketacare.sessions.services import administration_record, vitals_record
@@ -80,7 +81,7 @@ def load(*, rng: random.Random, clinics) -> None:
         return
     for clinic in {a.clinic for a in appointments}:
         for route, values in DEMO_SETTINGS.items():
-            if not MonitoringSettings.objects.filter(clinic=clinic, route=route).exists():
+            if not any(k.startswith(f"{section(route)}.") for k in clinic_protocol(clinic).stored):
                 _configure(clinic, route, values, now)
     for appointment in appointments:
         nurse = appointment.nurse
@@ -92,11 +93,10 @@ def load(*, rng: random.Random, clinics) -> None:
 
 
 def _configure(clinic, route: str, values: dict, now: dt.datetime) -> None:
-    elsewhere = keys_set_elsewhere()
-    protocol_update(
+    elsewhere = FASTING_KEYS  # the treatment protocol's
+    clinic_settings_update(
         clinic=clinic,
-        route=route,
-        values={k: v for k, v in values.items() if k not in elsewhere},
+        values={f"{section(route)}.{k}": v for k, v in values.items() if k not in elsewhere},
         origin=ORIGIN,
         at=now,
     )

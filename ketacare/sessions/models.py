@@ -43,27 +43,6 @@ class SessionLocked(Refused):
         )
 
 
-class MonitoringSettings(models.Model):
-    """A clinic's values for one route's monitoring protocol (``monitoring.with_settings``).
-
-    Only values the clinic set are stored; everything else is the reference default from
-    ``ketacare.clinical.monitoring.default_protocol``.
-    """
-
-    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="+")
-    route = models.CharField(max_length=24, choices=ROUTE_CHOICES)
-    values = models.JSONField(default=dict, blank=True)
-    updated_at = models.DateTimeField()
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["clinic", "route"], name="monitoring_settings_unique")
-        ]
-
-
 class TreatmentSession(models.Model):
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")

@@ -1,88 +1,50 @@
 """A clinic's monitoring protocol per route: the reference defaults plus the clinic's own values.
 
-The values themselves, their bounds and their sources live in ``ketacare.clinical.monitoring``;
-this module only stores what the medical director set and builds the protocol from it.
+The values, their bounds and their sources live in ``ketacare.clinical.monitoring``; the clinic's
+values live in the clinic-settings registry, one section per route (``monitoring.<route>``), set
+on the one protocol settings page. Two kinds of value are set elsewhere, each once: the fasting
+times (also the patient's preparation instructions, on the treatment protocol) and the pre-dose
+blood-pressure caution, which is the screening's pre-treatment limit (``bp.pre_treatment_*``).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-
-from django.db import transaction
-
-from ketacare.audit.services import RequestOrigin, audit_record
-from ketacare.clinical.common import ClinicalRuleError, Route
-from ketacare.clinical.monitoring import MonitoringProtocol, default_protocol
+from ketacare.clinic_settings.registry import register
+from ketacare.clinic_settings.selectors import clinic_protocol
+from ketacare.clinical.common import ROUTE_LABELS, Route
+from ketacare.clinical.monitoring import MonitoringProtocol, configurable_defaults
 from ketacare.core.models import Clinic
-from ketacare.sessions.models import MonitoringSettings
 from ketacare.treatment.selectors import monitoring_protocol
 
-# Fasting times are also the patient's preparation instructions: the treatment app's protocol
-# page owns them (``treatment.selectors.monitoring_protocol``); this page shows them read-only,
-# so each value is set in exactly one place.
 FASTING_KEYS = ("fasting_food_minutes", "fasting_liquid_minutes")
 
 
-def keys_set_elsewhere() -> tuple[str, ...]:
-    """Protocol keys the treatment app's protocol page owns (read-only here)."""
-    return FASTING_KEYS
+def section(route: Route | str) -> str:
+    """The registry section of ``route``'s monitoring values (``monitoring.racemic_iv``)."""
+    return f"monitoring.{Route(route).value}"
+
+
+def register_monitoring_settings() -> None:
+    """Register every route's monitoring values (from the app's ``ready``)."""
+    for route in Route:
+        defaults = [d for d in configurable_defaults(route) if d.key not in FASTING_KEYS]
+        register(
+            section(route),
+            f"Monitoring: {ROUTE_LABELS[route]}",
+            defaults,
+            description="Vital-sign thresholds, reading intervals and the observation time.",
+            kinds={d.key: int for d in defaults},
+        )
 
 
 def protocol_for(clinic: Clinic, route: Route | str) -> MonitoringProtocol:
     """The protocol in force at ``clinic`` for ``route``; unset required values stay None."""
     route = Route(route)
-    protocol = monitoring_protocol(clinic, route)
-    stored = MonitoringSettings.objects.filter(clinic=clinic, route=route.value).first()
-    if stored and stored.values:
-        known = {s.key for s in protocol.settings()} - set(keys_set_elsewhere())
-        protocol = protocol.with_settings(
-            **{k: int(v) for k, v in stored.values.items() if k in known and v is not None}
-        )
-    return protocol
-
-
-@transaction.atomic
-def protocol_update(
-    *,
-    clinic: Clinic,
-    route: Route | str,
-    values: dict[str, int | None],
-    origin: RequestOrigin,
-    at: dt.datetime,
-) -> MonitoringProtocol:
-    """Store the clinic's values for ``route``; each is checked against its safe bounds first.
-
-    ``None`` clears a value back to the reference default. ClinicalRuleError names a value out
-    of bounds or a key the protocol does not have.
-    """
-    route = Route(route)
-    for key in keys_set_elsewhere():
-        if values.get(key) is not None:
-            label = getattr(default_protocol(route), key).label
-            raise ClinicalRuleError(f"{label} is set on the treatment protocol page")
-    values = {k: v for k, v in values.items() if k not in keys_set_elsewhere()}
-    settings, _ = MonitoringSettings.objects.select_for_update().get_or_create(
-        clinic=clinic, route=route.value, defaults={"updated_at": at}
-    )
-    before = dict(settings.values)
-    after = {k: v for k, v in {**before, **values}.items() if v is not None}
-    protocol = default_protocol(route).with_settings(**after)  # validates every value
-    settings.values = after
-    settings.updated_at = at
-    settings.updated_by = origin.actor
-    settings.save()
-    audit_record(
-        origin=origin,
-        action="update",
-        object_type="monitoring_protocol",
-        object_id=settings.pk,
-        clinic_id=clinic.pk,
-        summary=f"Monitoring protocol for {route.value} changed",
-        changes={
-            k: {"before": before.get(k), "after": after.get(k)}
-            for k in sorted(set(before) | set(after))
-            if before.get(k) != after.get(k)
-        },
-        at=at,
-    )
-    return protocol
+    protocol = monitoring_protocol(clinic, route)  # fasting times and the pre-treatment limit
+    prefix = f"{section(route)}."
+    own = {
+        key.removeprefix(prefix): stored.value
+        for key, stored in clinic_protocol(clinic).stored.items()
+        if key.startswith(prefix) and stored.value is not None
+    }
+    return protocol.with_settings(**own) if own else protocol

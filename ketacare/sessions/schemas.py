@@ -137,10 +137,6 @@ class SubmittedIn(Schema):
     submitted_on: dt.date
 
 
-class ProtocolIn(Schema):
-    values: dict[str, int | None]
-
-
 class SessionOut(Schema):
     id: int
     patient_id: int

@@ -310,6 +310,12 @@ def build_protocol(overrides: Mapping[str, Any]) -> ClinicProtocol:
             for name in FASTING_FIELDS
             if f"monitoring.{route.value}.{name}" in values
         }
+        # The pre-dose BP caution is the screening's pre-treatment limit: set once, here.
+        mine |= {
+            name: values[shared.key]
+            for name, shared in monitoring.SHARED_WITH_SCREENING.items()
+            if values.get(shared.key) is not None
+        }
         base = monitoring.default_protocol(route)
         monitoring_protocols[route] = base.with_settings(**mine) if mine else base
     checklist = {item.key: get(item.key) for item in CHECKLIST_SETTINGS}

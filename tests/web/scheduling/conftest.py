@@ -43,14 +43,12 @@ def configure_scheduling(clinic, origin) -> dict:
     """Opening hours, chair capabilities and the clinic's scheduling values; chairs by name."""
     from ketacare.clinic_settings.services import clinic_settings_update
     from ketacare.scheduling import resources
-    from ketacare.sessions.protocol import protocol_update
 
     now = timezone.now()
     clinic_settings_update(clinic=clinic, values=SCHEDULING_VALUES, origin=origin, at=now)
-    protocol_update(
+    clinic_settings_update(
         clinic=clinic,
-        route="racemic_iv",
-        values={"minimum_observation_minutes": 30},
+        values={"monitoring.racemic_iv.minimum_observation_minutes": 30},
         origin=origin,
         at=now,
     )

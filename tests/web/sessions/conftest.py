@@ -56,25 +56,26 @@ DISCHARGE_OK = {
 
 
 def set_protocol(clinic, route: str, values: dict, actor) -> None:
-    """The clinic's monitoring values; fasting times go to the treatment protocol when that app
-    owns them (its ProtocolSetting rows, written directly: that app's services are not ours)."""
-    from ketacare.sessions.protocol import keys_set_elsewhere, protocol_update
+    """The clinic's monitoring values, through the services that own them: the clinic-settings
+    registry, and the treatment protocol for the fasting times."""
+    from ketacare.clinic_settings.services import clinic_settings_update
+    from ketacare.sessions.protocol import FASTING_KEYS, section
+    from ketacare.treatment.services import protocol_setting_set
 
-    elsewhere = {k: v for k, v in values.items() if k in keys_set_elsewhere()}
-    if elsewhere:
-        from ketacare.treatment.models import ProtocolSetting
-
-        for key, value in elsewhere.items():
-            ProtocolSetting.objects.update_or_create(
+    origin = RequestOrigin(actor=actor, actor_label="md")
+    for key in FASTING_KEYS:
+        if key in values:
+            protocol_setting_set(
                 clinic=clinic,
                 key=f"monitoring.{route}.{key}",
-                defaults={"value": value, "updated_at": timezone.now(), "updated_by": actor},
+                value=values[key],
+                origin=origin,
+                at=timezone.now(),
             )
-    protocol_update(
+    clinic_settings_update(
         clinic=clinic,
-        route=route,
-        values={k: v for k, v in values.items() if k not in elsewhere},
-        origin=RequestOrigin(actor=actor, actor_label="md"),
+        values={f"{section(route)}.{k}": v for k, v in values.items() if k not in FASTING_KEYS},
+        origin=origin,
         at=timezone.now(),
     )
 

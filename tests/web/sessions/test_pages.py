@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from ketacare.alerts.models import Alert
 from ketacare.sessions.models import AdministrationEvent, TreatmentSession, VitalsEntry
+from ketacare.sessions.protocol import protocol_for
 from tests.web.sessions.conftest import DISCHARGE_OK, PRECHECKS_OK
 
 pytestmark = pytest.mark.django_db
@@ -153,24 +154,35 @@ def test_a_full_session_through_the_pages(client_for, appointment):
     assert "Late note" in page and re.search(r"co-signed by", page)
 
 
-def test_the_protocol_page_shows_required_settings_and_saves_them(client_for):
+def test_monitoring_values_are_set_on_the_one_protocol_settings_page(client_for, clinic):
     md = client_for("medical_director")
-    page = md.get("/sessions/protocol/?route=racemic_iv").content.decode()
-    assert "required" in page and "unverified" in page
-    out_of_bounds = md.post(
-        "/sessions/protocol/", {"route": "esketamine_nasal", "minimum_observation_minutes": "60"}
-    )
+    old = md.get("/sessions/protocol/?route=racemic_iv")
+    assert old.status_code == 301
+    assert old["Location"] == "/clinic/protocol/#sec-monitoring.racemic_iv"
+    page = md.get("/clinic/protocol/").content.decode()
+    assert 'id="sec-monitoring.racemic_iv"' in page
+    assert "monitoring.racemic_iv.spo2_alert_below_percent" in page
+    key = "monitoring.esketamine_nasal.minimum_observation_minutes"
+    out_of_bounds = md.post("/clinic/protocol/", {"key": key, f"value:{key}": "60"})
     assert out_of_bounds.status_code == 422
     assert "below the safe minimum" in out_of_bounds.content.decode()
-    assert (
-        md.post(
-            "/sessions/protocol/", {"route": "racemic_iv", "spo2_alert_below_percent": "92"}
-        ).status_code
-        == 302
+    key = "monitoring.racemic_iv.spo2_alert_below_percent"
+    assert md.post("/clinic/protocol/", {"key": key, f"value:{key}": "92"}).status_code == 302
+    assert protocol_for(clinic, "racemic_iv").spo2_alert_below_percent.value == 92
+    assert client_for("nurse").post("/clinic/protocol/", {"key": key}).status_code == 403
+
+
+def test_the_pre_dose_bp_caution_is_the_screenings_pre_treatment_limit(client_for, clinic):
+    """One setting: the monitoring section does not offer it; the screening's value applies."""
+    md = client_for("medical_director")
+    page = md.get("/clinic/protocol/").content.decode()
+    assert "monitoring.racemic_iv.predose_caution_systolic_mmhg" not in page
+    md.put(
+        "/api/v1/treatment/protocol/bp.pre_treatment_systolic_max_mmhg",
+        data='{"value": 130}',
+        content_type="application/json",
     )
-    assert (
-        client_for("nurse").post("/sessions/protocol/", {"route": "racemic_iv"}).status_code == 403
-    )
+    assert protocol_for(clinic, "racemic_iv").predose_caution_systolic_mmhg.value == 130
 
 
 def test_dashboard_and_chart_show_the_session_panels(client_for, appointment, patient):

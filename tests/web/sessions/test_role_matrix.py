@@ -24,8 +24,6 @@ PERMITTED = (200, 201, 302, 409, 422)
 PAGES = [
     ("board", "get", "/sessions/", C.SESSION_DOCUMENT),
     ("board live", "get", "/sessions/board/live/", C.SESSION_DOCUMENT),
-    ("protocol", "get", "/sessions/protocol/", C.PROTOCOL_VIEW),
-    ("protocol save", "post", "/sessions/protocol/", C.PROTOCOL_EDIT),
     ("at-home list", "get", "/sessions/at-home/", C.CHART_VIEW),
     ("rems due", "get", "/sessions/rems/", C.REMS_VIEW),
     ("rems enrolment", "post", "/sessions/rems/enrolment/{pid}/", C.SESSION_DOCUMENT),
@@ -56,13 +54,6 @@ API = [
     ("board", "get", "/api/v1/sessions/board", C.SESSION_DOCUMENT, None),
     ("rems due", "get", "/api/v1/sessions/rems/due", C.REMS_VIEW, None),
     ("protocol", "get", "/api/v1/sessions/protocol/racemic_iv", C.PROTOCOL_VIEW, None),
-    (
-        "protocol put",
-        "put",
-        "/api/v1/sessions/protocol/racemic_iv",
-        C.PROTOCOL_EDIT,
-        {"values": {"spo2_alert_below_percent": 92}},
-    ),
     (
         "enrolment",
         "put",
