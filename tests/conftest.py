@@ -31,6 +31,33 @@ def _fast_and_quiet(settings):
     }
 
 
+@pytest.fixture(scope="session")
+def _audit_anchor_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("audit-anchors")
+
+
+@pytest.fixture(autouse=True)
+def _own_audit_anchors(settings, _audit_anchor_dir):
+    """Each test anchors its audit trail in a file of its own (tests run in parallel)."""
+    settings.AUDIT_ANCHOR_PATH = _audit_anchor_dir / f"anchors-{next(_counter)}.jsonl"
+
+
+@pytest.fixture
+def database_admin(db):
+    """Someone with full access to the database: on PostgreSQL the append-only trigger of the
+    audit table is switched off for this test."""
+    from django.db import connection
+
+    postgresql = connection.vendor == "postgresql"
+    if postgresql:
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE audit_auditentry DISABLE TRIGGER audit_entry_append_only")
+    yield
+    if postgresql:
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE audit_auditentry ENABLE TRIGGER audit_entry_append_only")
+
+
 @pytest.fixture
 def organisation(db):
     from ketacare.core.models import Organisation

@@ -6,6 +6,7 @@ from typing import Any
 from ninja import Router, Schema
 
 from ketacare.audit.selectors import audit_search
+from ketacare.audit.services import audit_trail_read
 from ketacare.core.api_utils import require
 from ketacare.core.roles import Capability
 
@@ -39,8 +40,11 @@ def search(
 ):
     access = require(request, Capability.AUDIT_VIEW)
     limit = max(1, min(limit, 1000))
-    return list(
+    entries = list(
         audit_search(
             access, text=q, action=action, patient_id=patient_id, since=since, until=until
         )[:limit]
     )
+    filters = {"q": q, "action": action, "patient": patient_id, "since": since, "until": until}
+    audit_trail_read(request, filters=filters, shown=len(entries), how="API")
+    return entries

@@ -11,8 +11,16 @@ class AuditError(Exception):
 
 
 class AuditEntry(models.Model):
-    """One recorded event. Each entry's hash covers its content and the previous entry's hash,
-    so any edit, deletion or reordering breaks the chain (``ketacare audit_verify``)."""
+    """One recorded event, sealed with a keyed hash (HMAC-SHA256, the key is not in the database)
+    over its content and the previous entry's seal in the same chain, so any edit, deletion or
+    reordering breaks the chain; anchors written outside the database after each commit make
+    deleting the newest entries, or restoring an older copy, detectable too
+    (``ketacare audit_verify``).
+
+    ``sequence`` orders entries across the whole trail (unique, may have gaps); ``chain`` and
+    ``position`` place the entry in one chain (no gaps): each clinic appends to a few chains
+    ("lanes") of its own so that audited requests do not wait for each other.
+    """
 
     class Action(models.TextChoices):
         CREATE = "create", "Create"
@@ -25,11 +33,22 @@ class AuditEntry(models.Model):
         LOGOUT = "logout", "Log out"
         EXPORT = "export", "Export"
         SEND = "send", "Send"
+        DENIED = "denied", "Refused"
 
     sequence = models.PositiveBigIntegerField(unique=True)
+    chain = models.CharField(max_length=40)
+    position = models.PositiveBigIntegerField()
+    key_id = models.CharField(max_length=16, blank=True)  # "" = unkeyed SHA-256 (before keys)
     at = models.DateTimeField(db_index=True)
+    # The id stays as recorded (it is sealed): never nulled, never a constraint that blocks
+    # removing a user; actor_label keeps the name.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
     actor_label = models.CharField(max_length=200)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
@@ -47,6 +66,9 @@ class AuditEntry(models.Model):
     class Meta:
         ordering = ["-sequence"]
         indexes = [models.Index(fields=["patient_id", "sequence"])]
+        constraints = [
+            models.UniqueConstraint(fields=["chain", "position"], name="audit_entry_chain_position")
+        ]
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
@@ -58,7 +80,17 @@ class AuditEntry(models.Model):
 
 
 class AuditChainHead(models.Model):
-    """A single row locked while appending, so concurrent writers extend the chain in order."""
+    """The newest entry of one chain, locked while appending to it. A scope (one clinic, or
+    ``system`` for entries without a clinic) has several lanes; an append takes a lane no other
+    transaction holds, so appends of concurrent requests never queue behind each other."""
 
-    last_sequence = models.PositiveBigIntegerField(default=0)
+    chain = models.CharField(max_length=40, unique=True)  # "<scope>/<lane>"
+    scope = models.CharField(max_length=32)
+    lane = models.PositiveSmallIntegerField(default=0)
+    last_position = models.PositiveBigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "lane"], name="audit_head_scope_lane")
+        ]

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import models, transaction
+from django.db import models
 from django.utils import timezone
 
+from ketacare.audit.anchors import anchor_rollback
+from ketacare.audit.chain import append
 from ketacare.audit.models import AuditChainHead, AuditEntry
+from ketacare.audit.verify import ChainBreak, verify_trail
 
 # Never written to the trail, whatever a caller passes.
 SECRET_FIELD_MARKERS = ("password", "token", "secret", "card", "cvv", "iban", "account_number")
@@ -86,28 +88,6 @@ class RequestOrigin:
         return cls(actor_label=label)
 
 
-def _entry_hash(previous_hash: str, content: dict[str, Any]) -> str:
-    payload = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256((previous_hash + payload).encode()).hexdigest()
-
-
-def _content(entry: AuditEntry) -> dict[str, Any]:
-    return {
-        "sequence": entry.sequence,
-        "at": entry.at.isoformat(),
-        "actor_id": entry.actor_id,
-        "actor_label": entry.actor_label,
-        "ip_address": entry.ip_address,
-        "action": entry.action,
-        "object_type": entry.object_type,
-        "object_id": entry.object_id,
-        "clinic_id": entry.clinic_id,
-        "patient_id": entry.patient_id,
-        "summary": entry.summary,
-        "changes": entry.changes,
-    }
-
-
 def audit_record(
     *,
     origin: RequestOrigin,
@@ -124,10 +104,8 @@ def audit_record(
     # Hash exactly what the database will give back: UTC time, JSON-normalised changes.
     moment = (at or timezone.now()).astimezone(dt.UTC)
     stored_changes = json.loads(json.dumps(redact(changes or {}), default=str))
-    with transaction.atomic():
-        head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
-        entry = AuditEntry(
-            sequence=head.last_sequence + 1,
+    return append(
+        AuditEntry(
             at=moment,
             actor=origin.actor,
             actor_label=origin.actor_label[:200],
@@ -140,37 +118,43 @@ def audit_record(
             patient_id=patient_id,
             summary=summary[:300],
             changes=stored_changes,
-            previous_hash=head.last_hash,
         )
-        entry.entry_hash = _entry_hash(entry.previous_hash, _content(entry))
-        entry.save()
-        head.last_sequence = entry.sequence
-        head.last_hash = entry.entry_hash
-        head.save(update_fields=["last_sequence", "last_hash"])
-    return entry
+    )
 
 
-@dataclass(frozen=True)
-class ChainBreak:
-    sequence: int
-    problem: str
+def audit_trail_read(request, *, filters: dict[str, Any], shown: int, how: str) -> None:
+    """Reading the trail is itself recorded: who searched it, for what, how much they saw."""
+    access = request.access
+    audit_record(
+        origin=RequestOrigin.from_request(request),
+        action="view",
+        object_type="audit_log",
+        clinic_id=access.clinic.pk if access.clinic else None,
+        summary=f"Searched the audit trail ({how}, {shown} entries shown)",
+        changes={key: value for key, value in filters.items() if value not in ("", None)},
+    )
 
 
-def audit_verify_chain(batch_size: int = 5000) -> Iterator[ChainBreak]:
-    """Walk the whole chain in order and yield every place where it does not hold."""
-    previous_hash = "0" * 64
-    expected_sequence = 1
-    queryset = AuditEntry.objects.order_by("sequence")
-    for entry in queryset.iterator(chunk_size=batch_size):
-        if entry.sequence != expected_sequence:
-            yield ChainBreak(expected_sequence, f"entry {expected_sequence} is missing")
-            expected_sequence = entry.sequence
-        if entry.previous_hash != previous_hash:
-            yield ChainBreak(entry.sequence, "does not follow the previous entry's hash")
-        if _entry_hash(entry.previous_hash, _content(entry)) != entry.entry_hash:
-            yield ChainBreak(entry.sequence, "content does not match its hash (altered)")
-        previous_hash = entry.entry_hash
-        expected_sequence += 1
-    head = AuditChainHead.objects.filter(pk=1).first()
-    if head and head.last_sequence != expected_sequence - 1:
-        yield ChainBreak(head.last_sequence, "the newest entries are missing")
+def audit_verify_chain() -> Iterator[ChainBreak]:
+    """Every break in the trail: seals, links, heads and the external anchors."""
+    return iter(verify_trail().breaks)
+
+
+def acknowledge_rollback(*, reason: str, origin_label: str) -> None:
+    """After an older backup was restored on purpose: sign the current head of every chain into
+    the anchors as the point the trail continues from, and record that in the trail itself."""
+    heads = {
+        chain: (position, seal)
+        for chain, position, seal in AuditChainHead.objects.values_list(
+            "chain", "last_position", "last_hash"
+        )
+        if position
+    }
+    anchor_rollback(heads, reason=reason)
+    audit_record(
+        origin=RequestOrigin.system(origin_label),
+        action="update",
+        object_type="audit_trail",
+        summary=f"Rollback to an older copy acknowledged: {reason}"[:300],
+        changes={"heads": {chain: position for chain, (position, _) in heads.items()}},
+    )

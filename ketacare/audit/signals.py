@@ -1,9 +1,18 @@
-"""Sign-ins, sign-outs and failed sign-ins go to the audit trail (never the password)."""
+"""Sign-ins, sign-outs and failed sign-ins go to the audit trail (never the password); a new
+clinic gets its audit lanes."""
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 
+from ketacare.audit.chain import create_lanes, scope_for
 from ketacare.audit.services import RequestOrigin, audit_record
+
+
+@receiver(post_save, sender="core.Clinic")
+def _clinic_lanes(sender, instance, created, raw=False, **kwargs):
+    if created and not raw:
+        create_lanes(scope_for(instance.pk))
 
 
 @receiver(user_logged_in)

@@ -10,7 +10,7 @@ from django.shortcuts import render
 
 from ketacare.audit.models import AuditEntry
 from ketacare.audit.selectors import audit_search
-from ketacare.audit.services import RequestOrigin, audit_record
+from ketacare.audit.services import RequestOrigin, audit_record, audit_trail_read
 from ketacare.core.access import require_capability
 from ketacare.core.roles import Capability
 
@@ -58,6 +58,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     raw = parsed.pop("_raw")
     entries = audit_search(request.access, **parsed)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    audit_trail_read(request, filters=raw, shown=len(page.object_list), how="page")
     return render(
         request,
         "audit/log.html",

@@ -9,6 +9,7 @@ from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
+from ketacare.audit.refusals import audit_refusal
 from ketacare.clinical.common import ClinicalRuleError
 from ketacare.config.mounting import api_mounts
 from ketacare.core.api_auth import API_AUTH
@@ -32,6 +33,8 @@ def _error(request, status: int, detail: str, fields=None, details=None):
 @api.exception_handler(DomainError)
 def _domain_error(request, exc: DomainError):
     """Every refusal of a service, the same way for every app (see ketacare.core.errors)."""
+    if exc.status in (403, 404):
+        audit_refusal(request, status=exc.status, reason=exc.message)
     return _error(request, exc.status, exc.message, exc.fields, exc.details)
 
 
@@ -43,12 +46,16 @@ def _clinical_rule(request, exc: ClinicalRuleError):
 
 @api.exception_handler(PermissionDenied)
 def _forbidden(request, exc):
-    return _error(request, 403, str(exc) or "Your role may not do this.")
+    detail = str(exc) or "Your role may not do this."
+    audit_refusal(request, status=403, reason=detail)
+    return _error(request, 403, detail)
 
 
 @api.exception_handler(Http404)
 def _not_found(request, exc):
-    return _error(request, 404, str(exc) or "Not found.")
+    detail = str(exc) or "Not found."
+    audit_refusal(request, status=404, reason=detail)
+    return _error(request, 404, detail)
 
 
 @api.exception_handler(ValidationError)

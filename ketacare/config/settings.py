@@ -12,6 +12,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from ketacare.audit.keys import DEVELOPMENT_KEY_ID, DEVELOPMENT_KEYRING, KeyringError, load_keyring
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 PROJECT_DIR = BASE_DIR.parent
 VAR_DIR = Path(os.environ.get("KETACARE_VAR_DIR", PROJECT_DIR / "var"))
@@ -98,6 +100,8 @@ MIDDLEWARE = [
     "ketacare.core.middleware.IdleTimeoutMiddleware",
     "ketacare.core.middleware.ClinicContextMiddleware",
     "ketacare.core.pages.DomainErrorMiddleware",
+    # After DomainErrorMiddleware: sees a refusal first (process_exception runs bottom-up).
+    "ketacare.audit.refusals.RefusalAuditMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -261,6 +265,24 @@ if PRODUCTION:
             "Production refuses to start without PUBLIC_BASE_URL (https://…): links e-mailed "
             "to patients are built on it."
         )
+
+# The audit trail: keyed seals (the keys never live in the database) and anchors written
+# outside the database after every commit (docs/deployment.md, "Keep the audit trail honest").
+try:
+    AUDIT_KEYRING = load_keyring(
+        os.environ.get("AUDIT_KEYS", ""), os.environ.get("AUDIT_KEYS_FILE", "")
+    )
+except KeyringError as error:
+    raise ImproperlyConfigured(str(error)) from None
+if PRODUCTION and (not AUDIT_KEYRING or DEVELOPMENT_KEY_ID in AUDIT_KEYRING):
+    raise ImproperlyConfigured(
+        "Production refuses to start without its own audit key: set AUDIT_KEYS or "
+        "AUDIT_KEYS_FILE (id:secret, at least 32 characters)."
+    )
+AUDIT_KEYRING = AUDIT_KEYRING or DEVELOPMENT_KEYRING
+AUDIT_ANCHOR_PATH = Path(os.environ.get("AUDIT_ANCHOR_PATH", VAR_DIR / "audit-anchors.jsonl"))
+AUDIT_ANCHOR_FSYNC = env_bool("AUDIT_ANCHOR_FSYNC", False)
+AUDIT_CHAIN_LANES = int(os.environ.get("AUDIT_CHAIN_LANES", "8"))
 
 # Read the client address from X-Forwarded-For only behind a proxy that overwrites it.
 TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from ketacare.audit.services import diff
+from ketacare.audit.services import audit_record, diff
 from ketacare.core.access import require_capability
 from ketacare.core.actions import action, audit_read
 from ketacare.core.errors import DomainError
@@ -32,6 +32,16 @@ def patient_list(request: HttpRequest) -> HttpResponse:
         results.only("pk", "mrn", "first_name", "last_name", "preferred_name", "date_of_birth"),
         PAGE_SIZE,
     ).get_page(request.GET.get("page"))
+    act = action(request)
+    audit_record(
+        origin=act.origin,
+        action="view",
+        object_type="patient_list",
+        clinic_id=act.clinic.pk,
+        summary=f"Listed {len(page.object_list)} patients on the registry page",
+        changes={"query": query, "patient_ids": [p.pk for p in page.object_list]},
+        at=act.at,
+    )
     template = "patients/_results.html" if request.htmx else "patients/list.html"
     return render(request, template, {"page": page, "query": query})
 

@@ -41,16 +41,16 @@ def test_entries_cannot_be_changed_or_deleted_through_the_orm():
         entry.delete()
 
 
-def test_tampering_in_the_database_is_detected():
+def test_tampering_in_the_database_is_detected(database_admin):
     entries = _three_entries()
     AuditEntry.objects.filter(pk=entries[1].pk).update(summary="nothing happened")
     breaks = list(audit_verify_chain())
-    assert [(b.sequence, "altered" in b.problem) for b in breaks] == [(2, True)]
+    assert [(b.position, "altered" in b.problem) for b in breaks] == [(2, True)]
     with pytest.raises(CommandError, match="broken"):
         call_command("audit_verify")
 
 
-def test_a_deleted_entry_is_detected():
+def test_a_deleted_entry_is_detected(database_admin):
     entries = _three_entries()
     AuditEntry.objects.filter(pk=entries[1].pk)._raw_delete(AuditEntry.objects.db)
     problems = [b.problem for b in audit_verify_chain()]

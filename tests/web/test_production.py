@@ -51,6 +51,7 @@ def _production_env(tmp: Path, **overrides: str) -> dict[str, str]:
     env = _base_env(tmp) | {
         "KETACARE_ENV": "production",
         "SECRET_KEY": secrets.token_urlsafe(40)[:50],
+        "AUDIT_KEYS": "prod1:" + secrets.token_urlsafe(36),
         "ALLOWED_HOSTS": "127.0.0.1",
         "PUBLIC_BASE_URL": "https://clinic.example.org",
         "SECURE_SSL_REDIRECT": "false",
@@ -137,6 +138,37 @@ def test_production_settings_refuse_missing_hosts_or_public_url(tmp_path, overri
     result = _python(IMPORT_SETTINGS, env)
     assert result.returncode != 0
     assert message in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"AUDIT_KEYS": None}, "without its own audit key"),
+        ({"AUDIT_KEYS": "dev:" + "d" * 40}, "without its own audit key"),
+        ({"AUDIT_KEYS": "2026a:too-short"}, "shorter than 32 characters"),
+        ({"AUDIT_KEYS": "no secret here"}, "each key is 'id:secret'"),
+        ({"AUDIT_KEYS": "a:" + "x" * 32 + ",a:" + "y" * 32}, "appears twice"),
+        ({"AUDIT_KEYS": None, "AUDIT_KEYS_FILE": "/nonexistent/keys"}, "cannot be read"),
+    ],
+    ids=["no key", "the development key", "short secret", "no id", "duplicate id", "no file"],
+)
+def test_production_settings_refuse_a_missing_or_weak_audit_key(tmp_path, overrides, message):
+    result = _python(IMPORT_SETTINGS, _production_env(tmp_path, **overrides))
+
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_the_audit_keyring_can_come_from_a_file_with_retired_keys(tmp_path):
+    keys = tmp_path / "audit-keys"
+    keys.write_text("# current first\n2027a:" + "n" * 40 + "\n2026a:" + "o" * 40 + "\n")
+    script = "from django.conf import settings; print(list(settings.AUDIT_KEYRING))"
+    env = _production_env(tmp_path, AUDIT_KEYS=None, AUDIT_KEYS_FILE=str(keys))
+
+    result = _python(["-c", script], env)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['2027a', '2026a']"
 
 
 def test_production_settings_default_to_debug_off(tmp_path):
