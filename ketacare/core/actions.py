@@ -23,6 +23,7 @@ from ketacare.audit.services import RequestOrigin, audit_record
 from ketacare.core.access import Access
 from ketacare.core.errors import Forbidden
 from ketacare.core.roles import MATRIX, Capability, Role
+from ketacare.core.tokens import require_token_scope
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,8 @@ def action(request, capability: Capability | None = None) -> Action:
     access: Access = request.access
     if capability is not None and (access.clinic is None or not access.can(capability)):
         raise Forbidden(f"Your role at this clinic may not do this ({capability}).")
+    if capability is not None:
+        require_token_scope(request, capability)  # a bearer token's scopes narrow its roles
     return Action(
         access=access,
         actor=actor_of(access),

@@ -1,36 +1,61 @@
-"""API authentication: bearer tokens or the browser session, with the same access context."""
+"""API authentication: bearer tokens or the browser session, with the same access context.
+
+``X-Ketacare-Clinic: <id>`` picks the clinic in use. A value that is not a clinic id answers 400;
+a clinic where the caller holds no role answers 403 (and is audited as a refused attempt). It
+never falls back to another clinic: a write meant for one clinic must not land in another.
+"""
 
 from __future__ import annotations
 
 from django.utils import timezone
 from ninja.security import HttpBearer, SessionAuth
 
-from ketacare.core.access import access_for
+from ketacare.core.access import Access, access_for
+from ketacare.core.errors import BadRequest, Forbidden
 from ketacare.core.middleware import SESSION_CLINIC_KEY, needs_second_factor
 from ketacare.core.models import ApiToken
+from ketacare.core.tokens import require_method_scope
 
 CLINIC_HEADER = "HTTP_X_KETACARE_CLINIC"
+MAX_ID_DIGITS = 18  # below 2**63: a larger number is no clinic id
 
 
-def _clinic_from_header(request) -> int | None:
-    raw = request.META.get(CLINIC_HEADER)
-    return int(raw) if raw and raw.isdigit() else None
+def clinic_from_header(request) -> int | None:
+    """The clinic id the caller asked for, None without the header; BadRequest for garbage."""
+    raw = request.META.get(CLINIC_HEADER, "").strip()
+    if not raw:
+        return None
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= MAX_ID_DIGITS):
+        raise BadRequest(
+            f"X-Ketacare-Clinic must be the id of a clinic (a whole number), not {raw[:40]!r}.",
+            fields={"X-Ketacare-Clinic": "Send the number of a clinic you work at."},
+        )
+    return int(raw)
+
+
+def _access(request, user, *, fallback_clinic_id: int | None) -> Access:
+    wanted = clinic_from_header(request)
+    access = access_for(user, clinic_id=wanted or fallback_clinic_id)
+    request.access = access
+    if wanted is not None and wanted not in access.clinic_ids:
+        raise Forbidden(f"You have no role at clinic {wanted} (X-Ketacare-Clinic).")
+    return access
 
 
 class TokenAuth(HttpBearer):
-    """``Authorization: Bearer kc_…``; ``X-Ketacare-Clinic: <id>`` picks the clinic in use."""
+    """``Authorization: Bearer kc_…``: active, unexpired, of an active user, scoped."""
 
     def authenticate(self, request, token: str):
-        api_token = (
-            ApiToken.objects.select_related("user")
-            .filter(token_sha256=ApiToken.digest(token), revoked_at__isnull=True)
-            .first()
-        )
+        now = timezone.now()
+        live = ApiToken.objects.filter(revoked_at__isnull=True, expires_at__gt=now)
+        api_token = live.select_related("user").filter(token_sha256=ApiToken.digest(token)).first()
         if api_token is None or not api_token.user.is_active:
             return None
-        ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=timezone.now())
+        ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
         request.user = api_token.user
-        request.access = access_for(api_token.user, clinic_id=_clinic_from_header(request))
+        request.token_scopes = api_token.scope_list
+        _access(request, api_token.user, fallback_clinic_id=None)
+        require_method_scope(request.token_scopes, request.method)
         return api_token.user
 
 
@@ -41,8 +66,7 @@ class VerifiedSessionAuth(SessionAuth):
         user = super().authenticate(request, key)
         if user is None or needs_second_factor(request):
             return None
-        clinic_id = _clinic_from_header(request) or request.session.get(SESSION_CLINIC_KEY)
-        request.access = access_for(user, clinic_id=clinic_id)
+        _access(request, user, fallback_clinic_id=request.session.get(SESSION_CLINIC_KEY))
         return user
 
 

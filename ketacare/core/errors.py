@@ -14,6 +14,7 @@ error              status  meaning
 ``ClinicalRuleError`` 422  a clinical rule refuses the input (same mapping as ``Invalid``)
 ``NotFound``       404     no such record in the caller's clinic (also for another clinic's)
 ``Forbidden``      403     the caller's role may not do this
+``BadRequest``     400     the request itself is malformed (a header that is not an id)
 =================  ======  ==================================================================
 """
 
@@ -73,6 +74,12 @@ class Forbidden(DomainError):
     """The caller's role may not do this here (HTTP 403)."""
 
     status = 403
+
+
+class BadRequest(DomainError):
+    """The request is malformed beyond one input field, e.g. a header (HTTP 400)."""
+
+    status = 400
 
 
 def status_of(error: Exception) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 import zoneinfo
@@ -10,7 +11,9 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
+from ketacare.core import tokens
 from ketacare.core.roles import PRESCRIBER_CREDENTIALS, Credential, Role
 
 
@@ -183,12 +186,15 @@ class StaffInvitation(models.Model):
 
 
 class ApiToken(models.Model):
-    """A bearer token for the API. Only its SHA-256 is stored; the token is shown once."""
+    """A bearer token for the API. Only its SHA-256 is stored; the token is shown once. It acts
+    with its user's roles, narrowed to its scopes (``ketacare.core.tokens``), until it expires."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=100)
     token_sha256 = models.CharField(max_length=64, unique=True)
+    scopes = models.CharField(max_length=40, default="read")  # "read,write,admin"
     created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
@@ -196,10 +202,32 @@ class ApiToken(models.Model):
     def digest(token: str) -> str:
         return hashlib.sha256(token.encode()).hexdigest()
 
+    @property
+    def scope_list(self) -> tuple[str, ...]:
+        return tuple(self.scopes.split(","))
+
     @classmethod
-    def issue(cls, *, user: User, name: str) -> tuple[ApiToken, str]:
+    def issue(
+        cls,
+        *,
+        user: User,
+        name: str,
+        scopes: tuple[str, ...] = tokens.DEFAULT_SCOPES,
+        expires_in_days: int = tokens.DEFAULT_LIFETIME_DAYS,
+        at: dt.datetime | None = None,
+    ) -> tuple[ApiToken, str]:
+        """A new token with ``scopes`` (read only unless asked), valid ``expires_in_days``."""
+        scopes = tokens.parse_scopes(",".join(scopes))
+        expires_at = tokens.expiry(issued_at=at or timezone.now(), days=expires_in_days)
         token = "kc_" + secrets.token_urlsafe(32)
-        return cls.objects.create(user=user, name=name, token_sha256=cls.digest(token)), token
+        row = cls.objects.create(
+            user=user,
+            name=name,
+            token_sha256=cls.digest(token),
+            scopes=",".join(scopes),
+            expires_at=expires_at,
+        )
+        return row, token
 
 
 class DemoMarker(models.Model):

@@ -99,6 +99,7 @@ def _settings_probe(tmp_path: Path, **env: str) -> dict:
 PRODUCTION_ENV = {
     "KETACARE_ENV": "production",
     "SECRET_KEY": "k" * 20 + "production-secret-for-tests-only-0123456789",
+    "AUDIT_KEYS": "test1:" + "a" * 40,
     "ALLOWED_HOSTS": "clinic.example.org",
     "PUBLIC_BASE_URL": "https://clinic.example.org",
 }
@@ -577,7 +578,7 @@ def test_a_bearer_token_carries_its_users_permissions(staff, patient):
 def test_a_bearer_token_needs_no_csrf_token(staff):
     from ketacare.core.models import ApiToken
 
-    _, token = ApiToken.issue(user=staff["front_desk"], name="desk")
+    _, token = ApiToken.issue(user=staff["front_desk"], name="desk", scopes=("read", "write"))
     body = {
         "first_name": "Ann",
         "last_name": "Lee",
