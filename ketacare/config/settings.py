@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "ketacare.billing",
     "ketacare.scheduling",
     "ketacare.controlled_substances",
+    "ketacare.directory",
     "ketacare.demo",
 ]
 
@@ -312,6 +313,10 @@ if CARD_PAYMENTS == "stripe" and not (STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRE
                                "STRIPE_WEBHOOK_SECRET.")
 
 NINJA_PAGINATION_PER_PAGE = 25
+
+# The public directory's consultation form: a signed token must be at least this old (seconds)
+# when the form comes back, which stops bots that post at once.
+DIRECTORY_FORM_MIN_SECONDS = int(os.environ.get("DIRECTORY_FORM_MIN_SECONDS", "3"))
 
 LOGGING = {
     "version": 1,

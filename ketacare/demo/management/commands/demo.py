@@ -15,6 +15,7 @@ from ketacare.assessments import demo as assessments_demo
 from ketacare.audit.services import RequestOrigin, audit_record
 from ketacare.core.models import Chair, Clinic, DemoMarker, Organisation, StaffMembership, User
 from ketacare.demo import data
+from ketacare.directory import demo as directory_demo
 from ketacare.patients.intake import CONDITION_NAMES, IntakeData
 from ketacare.patients.models import IntakeVersion, Patient
 from ketacare.sessions import demo as sessions_demo
@@ -83,7 +84,12 @@ class Command(BaseCommand):
                 summary=f"Demo clinic loaded: {patients} patients, seed {seed}",
             )
             # Each app's demo data, in layer order (a later app builds on the earlier ones').
-            for loader in (assessments_demo.load, treatment_demo.load, sessions_demo.load):
+            for loader in (
+                assessments_demo.load,
+                treatment_demo.load,
+                sessions_demo.load,
+                directory_demo.load,
+            ):
                 loader(rng=random.Random(seed), clinics=clinics)
         self.stdout.write(
             self.style.SUCCESS(f"Demo clinic loaded with {patients} patients (seed {seed}).")
