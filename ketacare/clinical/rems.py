@@ -16,7 +16,7 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta, tzinfo
 from enum import StrEnum
 
-from ketacare.clinical.common import Answer, ClinicalRuleError, Provenance
+from ketacare.clinical.common import Answer, ClinicalRuleError, Provenance, parse_answers
 from ketacare.clinical.monitoring import PLAUSIBLE_RANGES, VitalsReading
 from ketacare.clinical.session_flow import SideEffectObservation
 
@@ -118,12 +118,7 @@ class PatientMonitoringForm:
     submitted_on: date | None = None
 
     def __post_init__(self) -> None:
-        for f in fields(self):
-            if f.type == "Answer":
-                try:
-                    object.__setattr__(self, f.name, Answer.parse(getattr(self, f.name)))
-                except ValueError as exc:
-                    raise ClinicalRuleError(f"{f.name}: {exc}") from exc
+        parse_answers(self)
         if self.dose is not None:
             object.__setattr__(self, "dose", DoseChoice(self.dose))
         for name in ("dose_other_mg", "total_monitoring_minutes", "ready_to_leave_minutes"):
@@ -132,27 +127,6 @@ class PatientMonitoringForm:
                 raise ClinicalRuleError(f"{name} must be a whole number, got {value!r}")
             if value is not None and value < 0:
                 raise ClinicalRuleError(f"{name} cannot be negative")
-
-    def to_dict(self) -> dict[str, str | int | None]:
-        """Flat, CSV- and JSON-friendly; keys are ``FORM_KEYS`` in order, then the due date."""
-        out: dict[str, str | int | None] = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if f.name.startswith("bp_"):  # flattened for CSV
-                out[f"{f.name}_systolic_mmhg"] = value.systolic_mmhg if value else None
-                out[f"{f.name}_diastolic_mmhg"] = value.diastolic_mmhg if value else None
-            elif isinstance(value, date):
-                out[f.name] = value.isoformat()
-            elif isinstance(value, StrEnum):
-                out[f.name] = value.value
-            else:
-                out[f.name] = value
-        due = submission_due(self) if self.treatment_date else None
-        out["submission_due_on"] = due.isoformat() if due else None
-        return out
-
-
-FORM_KEYS: tuple[str, ...] = tuple(PatientMonitoringForm().to_dict())
 
 
 def _blank(value: object) -> bool:

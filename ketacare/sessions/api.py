@@ -21,6 +21,7 @@ from ketacare.core.roles import Capability
 from ketacare.core.schemas import ERRORS, READ_ERRORS
 from ketacare.patients.selectors import patients_in_scope
 from ketacare.sessions import selectors, services
+from ketacare.sessions.clinical_records import rems_form_record
 from ketacare.sessions.models import TreatmentSession
 from ketacare.sessions.protocol import protocol_for
 from ketacare.sessions.records import SessionRefused
@@ -295,7 +296,7 @@ def rems_form(request, session_id: int):
     if view is None:
         raise NotFound("No REMS Patient Monitoring Form for this session.")
     return RemsFormOut(
-        form=view.form.to_dict(), missing_fields=view.missing, problems=view.problems
+        form=rems_form_record(view.form), missing_fields=view.missing, problems=view.problems
     )
 
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -15,7 +12,6 @@ from ketacare.clinical import rems
 from ketacare.clinical.common import Answer, ClinicalRuleError
 from ketacare.clinical.monitoring import VitalsReading
 from ketacare.clinical.rems import (
-    FORM_KEYS,
     BloodPressure,
     DoseChoice,
     PatientMonitoringForm,
@@ -296,68 +292,3 @@ def test_first_dose_requires_enrolment(first: bool, enrolled, allowed: bool, fra
 def test_first_treatment_must_be_a_bool():
     with pytest.raises(ClinicalRuleError):
         enrolment_gate("yes", Answer.YES)  # type: ignore[arg-type]
-
-
-# --- export ----------------------------------------------------------------------------------
-
-EXPECTED_KEYS = (
-    "patient_name",
-    "patient_date_of_birth",
-    "patient_sex",
-    "first_treatment",
-    "enrolled",
-    "concomitant_benzodiazepines",
-    "concomitant_non_benzodiazepine_sedative_hypnotics",
-    "concomitant_psychostimulants",
-    "concomitant_maois",
-    "concomitant_opioids",
-    "monitoring_hcp_name",
-    "monitoring_hcp_phone",
-    "monitoring_hcp_email",
-    "setting_name",
-    "setting_address",
-    "treatment_date",
-    "dose",
-    "dose_other_mg",
-    "lot_number",
-    "total_monitoring_minutes",
-    "ready_to_leave_minutes",
-    "vitals_acceptable_before_administration",
-    "vitals_acceptable_before_completion",
-    "bp_pre_dose_systolic_mmhg",
-    "bp_pre_dose_diastolic_mmhg",
-    "bp_40_min_post_dose_systolic_mmhg",
-    "bp_40_min_post_dose_diastolic_mmhg",
-    "bp_before_completion_systolic_mmhg",
-    "bp_before_completion_diastolic_mmhg",
-    "sedation_occurred",
-    "sedation_resolved",
-    "dissociation_occurred",
-    "dissociation_resolved",
-    "respiratory_depression_occurred",
-    "respiratory_depression_resolved",
-    "adverse_events_occurred",
-    "adverse_events_description",
-    "submitted_on",
-    "submission_due_on",
-)
-
-
-def test_export_field_names_are_stable():
-    assert FORM_KEYS == EXPECTED_KEYS
-    assert tuple(session_form().to_dict()) == EXPECTED_KEYS
-
-
-def test_export_is_json_and_csv_friendly():
-    data = session_form().to_dict()
-    assert json.loads(json.dumps(data)) == data
-    assert data["treatment_date"] == "2025-03-04"
-    assert data["submission_due_on"] == "2025-03-11"
-    assert data["dose"] == "56"
-    assert data["first_treatment"] == "no"
-    assert data["bp_40_min_post_dose_systolic_mmhg"] == 146
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=FORM_KEYS)
-    writer.writeheader()
-    writer.writerow(data)
-    assert buffer.getvalue().splitlines()[0].startswith("patient_name,patient_date_of_birth")

@@ -15,7 +15,6 @@ from ketacare.clinical.monitoring import (
 )
 from ketacare.clinical.rems import (
     CONCOMITANT_CLASSES,
-    FORM_KEYS,
     PatientMonitoringForm,
     form_from_session,
     form_problems,
@@ -27,6 +26,7 @@ from ketacare.clinical.session_flow import (
     SideEffectObservation,
 )
 from ketacare.core.access import Access
+from ketacare.sessions.clinical_records import REMS_FORM_KEYS, rems_form_record
 from ketacare.sessions.models import (
     RemsEnrolment,
     RemsFormRecord,
@@ -200,10 +200,10 @@ def forms_due(access: Access, *, today: dt.date, days: int = 7) -> list[FormView
 
 def csv_text(forms: list[PatientMonitoringForm]) -> str:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(FORM_KEYS))
+    writer = csv.DictWriter(out, fieldnames=list(REMS_FORM_KEYS))
     writer.writeheader()
     for form in forms:
-        writer.writerow(form.to_dict())
+        writer.writerow(rems_form_record(form))
     return out.getvalue()
 
 

@@ -19,6 +19,7 @@ from ketacare.core.errors import DomainError
 from ketacare.core.roles import Capability
 from ketacare.patients.selectors import patients_in_scope
 from ketacare.sessions import selectors, services
+from ketacare.sessions.clinical_records import rems_form_record
 from ketacare.sessions.forms import Parsed
 from ketacare.sessions.selectors import (
     session_get,
@@ -58,7 +59,7 @@ def _form_or_404(request, session_id):
 @require_capability(Capability.REMS_VIEW)
 def rems_form(request: HttpRequest, session_id: int) -> HttpResponse:
     session, view = _form_or_404(request, session_id)
-    data = view.form.to_dict()
+    data = rems_form_record(view.form)
     record = getattr(session, "rems_form", None)
     return render(
         request,
@@ -86,7 +87,7 @@ def rems_form_export(request: HttpRequest, session_id: int, fmt: str) -> HttpRes
     if fmt == "json":
         body = json.dumps(
             {
-                "form": view.form.to_dict(),
+                "form": rems_form_record(view.form),
                 "missing_fields": view.missing,
                 "problems": view.problems,
             },
