@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from ketacare.core.roles import Capability
+
 
 class BillingConfig(AppConfig):
     """Fees, charges from signed sessions, the sliding scale, payments, statements, superbills
@@ -8,6 +10,7 @@ class BillingConfig(AppConfig):
     name = "ketacare.billing"
     label = "billing"
     verbose_name = "Billing"
+    nav = [("Billing", "billing:home", Capability.BILLING_VIEW)]
 
     def ready(self) -> None:
         from ketacare.billing.services.charges import charges_from_signed_session
@@ -15,3 +18,18 @@ class BillingConfig(AppConfig):
         from ketacare.sessions.events import SESSION_SIGNED
 
         subscribe(SESSION_SIGNED, charges_from_signed_session)
+
+    def dashboard_panel(self, request):
+        from ketacare.billing.panels import dashboard_panel
+
+        return dashboard_panel(request)
+
+    def portal_panel(self, request, patient):
+        from ketacare.billing.panels import portal_panel
+
+        return portal_panel(request, patient)
+
+    def course_panel(self, request, course):
+        from ketacare.billing.panels import course_panel
+
+        return course_panel(request, course)

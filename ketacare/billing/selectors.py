@@ -130,3 +130,8 @@ def reassessments_due(clinic: Clinic, *, today: dt.date) -> list[SlidingScaleAss
         .select_related("patient")
         .order_by("valid_until")[:50]
     )
+
+
+def payments_of(patient: Patient) -> QuerySet[Payment]:
+    return Payment.objects.filter(patient=patient).prefetch_related("refunds").order_by(
+        "-created_at", "-pk")

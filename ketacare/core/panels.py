@@ -12,6 +12,8 @@ shared templates. An AppConfig may define any of:
   in place of its own form (e.g. drawing the dose up from the controlled-substance ledger);
 - ``waste_prompt(self, request, session)`` — in place of the session page's "waste to record"
   prompt (e.g. what the ledger still holds open for the session, leading to its record);
+- ``course_panel(self, request, course)`` — HTML on the treatment course page and the course's
+  booking page (billing: REMS and prior-authorisation status side by side);
 - ``dashboard_pinned(self, request) -> str | None`` — HTML pinned above everything else on the
   dashboard (what nobody on duty may miss, e.g. an unacknowledged suicide-risk alert).
 

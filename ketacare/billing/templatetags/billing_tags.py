@@ -35,3 +35,12 @@ def signed_amount(entry) -> Decimal:
     from ketacare.clinical.patient_account import BALANCE_SIGN, EntryKind
 
     return BALANCE_SIGN[EntryKind(entry.kind)] * entry.amount
+
+
+@register.filter
+def per_session(price, sessions) -> Decimal:
+    """The first session's share of a package price (``billing_allocation.split_evenly``)."""
+    from ketacare.clinical.billing_allocation import package_session_price
+
+    return package_session_price(package_price=Decimal(price), sessions=int(sessions),
+                                 session_number=1)
