@@ -308,6 +308,13 @@ def _documenting(request, session_id: int, capability=Capability.SESSION_DOCUMEN
     return act, session_get(act.access, session_id)
 
 
+def _step(request, session_id: int, service, capability=Capability.SESSION_DOCUMENT, **fields):
+    """One lifecycle step through its service; the session's state afterwards."""
+    act, session = _documenting(request, session_id, capability)
+    service(session=session, origin=act.origin, now=act.at, **fields)
+    return _fresh(act, session)
+
+
 @router.post("/{session_id}/check-in", response={200: SessionOut, **ERRORS})
 def check_in(request, session_id: int):
     act, session = _documenting(request, session_id)
@@ -392,14 +399,8 @@ def administration(request, session_id: int, payload: AdministrationIn):
 
 @router.post("/{session_id}/end-dosing", response={200: SessionOut, **ERRORS})
 def end_dosing(request, session_id: int, payload: OptionalReasonIn | None = None):
-    act, session = _documenting(request, session_id)
-    services.session_end_dosing(
-        session=session,
-        origin=act.origin,
-        now=act.at,
-        reason=payload.reason if payload else "",
-    )
-    return _fresh(act, session)
+    reason = payload.reason if payload else ""
+    return _step(request, session_id, services.session_end_dosing, reason=reason)
 
 
 @router.post(
@@ -530,30 +531,22 @@ def discharge(request, session_id: int, payload: DischargeIn):
 
 @router.post("/{session_id}/sign", response={200: SessionOut, **ERRORS})
 def sign(request, session_id: int):
-    act, session = _documenting(request, session_id)
-    services.session_sign(session=session, origin=act.origin, now=act.at)
-    return _fresh(act, session)
+    return _step(request, session_id, services.session_sign)
 
 
 @router.post("/{session_id}/cosign", response={200: SessionOut, **ERRORS})
 def cosign(request, session_id: int):
-    act, session = _documenting(request, session_id, Capability.SESSION_COSIGN)
-    services.session_cosign(session=session, origin=act.origin, now=act.at)
-    return _fresh(act, session)
+    return _step(request, session_id, services.session_cosign, Capability.SESSION_COSIGN)
 
 
 @router.post("/{session_id}/cancel", response={200: SessionOut, **ERRORS})
 def cancel(request, session_id: int, payload: ReasonIn):
-    act, session = _documenting(request, session_id)
-    services.session_cancel(session=session, reason=payload.reason, origin=act.origin, now=act.at)
-    return _fresh(act, session)
+    return _step(request, session_id, services.session_cancel, reason=payload.reason)
 
 
 @router.post("/{session_id}/abort", response={200: SessionOut, **ERRORS})
 def abort(request, session_id: int, payload: ReasonIn):
-    act, session = _documenting(request, session_id)
-    services.session_abort(session=session, reason=payload.reason, origin=act.origin, now=act.at)
-    return _fresh(act, session)
+    return _step(request, session_id, services.session_abort, reason=payload.reason)
 
 
 @router.post("/{session_id}/addenda", response={201: AddendumOut, **ERRORS})

@@ -434,67 +434,56 @@ def discharge(request, session):
     return _back(session)
 
 
+def _record(request, session, service, done: str, anchor: str = "", **fields) -> HttpResponse:
+    """Call ``service`` for the session with the action context, say ``done``, back to the
+    screen (refusals are mapped by ``session_action``)."""
+    act = action(request)
+    service(session=session, origin=act.origin, now=act.at, **fields)
+    messages.success(request, done)
+    return _back(session, anchor)
+
+
+def _posted(request, *names: str) -> dict[str, str]:
+    return {name: request.POST.get(name, "") for name in names}
+
+
 @require_POST
 @require_capability(Capability.SESSION_DOCUMENT)
 @session_action
 def sign(request, session):
-    act = action(request)
-    services.session_sign(session=session, origin=act.origin, now=act.at)
-    messages.success(request, "Session signed. The record is now locked.")
-    return _back(session)
+    return _record(
+        request, session, services.session_sign, "Session signed. The record is now locked."
+    )
 
 
 @require_POST
 @require_capability(Capability.SESSION_COSIGN)
 @session_action
 def cosign(request, session):
-    act = action(request)
-    services.session_cosign(session=session, origin=act.origin, now=act.at)
-    messages.success(request, "Session co-signed.")
-    return _back(session)
+    return _record(request, session, services.session_cosign, "Session co-signed.")
 
 
 @require_POST
 @require_capability(Capability.SESSION_DOCUMENT)
 @session_action
 def cancel(request, session):
-    act = action(request)
-    services.session_cancel(
-        session=session,
-        reason=request.POST.get("reason", ""),
-        origin=act.origin,
-        now=act.at,
-    )
-    messages.success(request, "Session cancelled.")
-    return _back(session)
+    fields = _posted(request, "reason")
+    return _record(request, session, services.session_cancel, "Session cancelled.", **fields)
 
 
 @require_POST
 @require_capability(Capability.SESSION_DOCUMENT)
 @session_action
 def abort(request, session):
-    act = action(request)
-    services.session_abort(
-        session=session,
-        reason=request.POST.get("reason", ""),
-        origin=act.origin,
-        now=act.at,
-    )
-    messages.success(request, "Session aborted.")
-    return _back(session)
+    fields = _posted(request, "reason")
+    return _record(request, session, services.session_abort, "Session aborted.", **fields)
 
 
 @require_POST
 @require_capability(Capability.SESSION_DOCUMENT)
 @session_action
 def addendum(request, session):
-    act = action(request)
-    services.session_addendum(
-        session=session,
-        text=request.POST.get("text", ""),
-        reason=request.POST.get("reason", ""),
-        origin=act.origin,
-        now=act.at,
+    fields = _posted(request, "text", "reason")
+    return _record(
+        request, session, services.session_addendum, "Addendum added.", "addenda", **fields
     )
-    messages.success(request, "Addendum added.")
-    return _back(session, "addenda")
