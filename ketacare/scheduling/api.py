@@ -13,7 +13,7 @@ from ketacare.core.errors import Invalid
 from ketacare.core.roles import Capability
 from ketacare.core.schemas import ERRORS
 from ketacare.scheduling import selectors, services
-from ketacare.scheduling.api_more import resources_router, waitlist_router
+from ketacare.scheduling.api_more import more_router, resources_router, waitlist_router
 from ketacare.scheduling.finding import Preferences, slots_find
 from ketacare.scheduling.schemas import (
     AppointmentOut,
@@ -31,6 +31,7 @@ from ketacare.scheduling.services import SlotChoice
 router = Router(tags=["scheduling"])
 router.add_router("/waitlist", waitlist_router)
 router.add_router("/resources", resources_router)
+router.add_router("/", more_router)
 
 
 def _aware(value: dt.datetime, zone) -> dt.datetime:

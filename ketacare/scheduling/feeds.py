@@ -53,7 +53,8 @@ def _event(appointment: Appointment, *, summary: str, at: dt.datetime, descripti
 
 def _what(appointment: Appointment) -> str:
     if appointment.course_id and appointment.kind == Appointment.Kind.TREATMENT:
-        return appointment.course.route_label.capitalize()
+        label = appointment.course.route_label
+        return label[:1].upper() + label[1:]
     return appointment.get_kind_display()
 
 

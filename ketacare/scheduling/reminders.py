@@ -15,7 +15,6 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -23,7 +22,7 @@ from django.urls import reverse
 from ketacare.audit.services import RequestOrigin, audit_record
 from ketacare.clinical.common import Route
 from ketacare.core.errors import Refused
-from ketacare.core.links import find_usable_link, new_link_token, use_link
+from ketacare.core.links import find_usable_link, new_link_token, public_url, use_link
 from ketacare.core.models import Clinic
 from ketacare.scheduling import services
 from ketacare.scheduling.messages import record_message
@@ -73,6 +72,7 @@ def _channels(appointment: Appointment) -> list[tuple[str, str]]:
 
 def reminders_due(*, at: dt.datetime, clinic: Clinic | None = None) -> list[Due]:
     """Every reminder due at ``at`` and not yet sent (two queries per clinic)."""
+    at = at.astimezone(dt.UTC)  # hours before are elapsed hours, whatever zone ``at`` is in
     due: list[Due] = []
     clinics = [clinic] if clinic else Clinic.objects.all()
     for each in clinics:
@@ -88,6 +88,8 @@ def reminders_due(*, at: dt.datetime, clinic: Clinic | None = None) -> list[Due]
         candidates = []
         for appointment in appointments:
             passed = [h for h in hours if appointment.starts_at - dt.timedelta(hours=h) <= at]
+            if not passed:
+                continue
             for channel, to in _channels(appointment):
                 candidates.append(Due(appointment, min(passed), channel, to))
         sent = set(
@@ -147,8 +149,7 @@ def message_for(
 
 
 def _link_url(token: str) -> str:
-    path = reverse("scheduling:reminder", args=[token])
-    return f"{settings.PUBLIC_BASE_URL.rstrip('/')}{path}"
+    return public_url(reverse("scheduling:reminder", args=[token]))
 
 
 def _send(items: list[Due], at: dt.datetime, protocol: SchedulingProtocol) -> int:
@@ -250,6 +251,7 @@ def reminder_answer(
             reminder_link_resolve(token, at=at),
             error=ReminderLinkInvalid,
             used_message=LINK_USED,
+            at=at,
         )
         appointment = link.appointment
         patient_origin = RequestOrigin(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,6 +16,7 @@ from ketacare.clinical.scheduling_needs import CAPABILITY_LABELS
 from ketacare.core.access import require_capability
 from ketacare.core.actions import action
 from ketacare.core.errors import DomainError, Invalid, NotFound
+from ketacare.core.links import public_url
 from ketacare.core.pages import page_errors
 from ketacare.core.roles import Capability
 from ketacare.scheduling import feeds, resources, selectors, waitlist
@@ -279,6 +279,5 @@ def feeds_page(request: HttpRequest) -> HttpResponse:
         _, token = feeds.feed_create(
             user=act.access.user, clinic=act.clinic, origin=act.origin, at=act.at
         )
-        path = reverse("scheduling:feed_ics", args=[token])
-        new_url = f"{settings.PUBLIC_BASE_URL.rstrip('/')}{path}"
+        new_url = public_url(reverse("scheduling:feed_ics", args=[token]))
     return render(request, "scheduling/feeds.html", {"feeds": mine, "new_url": new_url})

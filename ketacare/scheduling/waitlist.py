@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
@@ -25,7 +24,7 @@ from ketacare.clinical.scheduling import Slot, check_slot
 from ketacare.clinical.scheduling_series import SeriesPattern, check_move, find_series
 from ketacare.core.actions import Actor
 from ketacare.core.errors import DomainError, Forbidden, Invalid, Refused
-from ketacare.core.links import find_usable_link, new_link_token, use_link
+from ketacare.core.links import find_usable_link, new_link_token, public_url, use_link
 from ketacare.core.models import Clinic
 from ketacare.core.roles import Capability
 from ketacare.scheduling import selectors, services
@@ -216,7 +215,7 @@ def _proposal(entry: WaitlistEntry, start: dt.datetime, chair_id: int | None, at
 
 
 def _offer_url(token: str) -> str:
-    return f"{settings.PUBLIC_BASE_URL.rstrip('/')}{reverse('scheduling:offer', args=[token])}"
+    return public_url(reverse("scheduling:offer", args=[token]))
 
 
 def _send_offer(entry: WaitlistEntry, slots: list[Slot], at: dt.datetime) -> WaitlistOffer:
@@ -334,6 +333,7 @@ def offer_answer(*, token: str, accept: bool, at: dt.datetime, origin: RequestOr
             offer_resolve(token, at=at),
             error=OfferInvalid,
             used_message=OFFER_USED,
+            at=at,
         )
         entry = offer.entry
         patient_origin = RequestOrigin(
