@@ -152,6 +152,17 @@ def require_aware(name: str, value: object) -> None:
         raise ClinicalRuleError(f"{name} must be a timezone-aware time, got {value!r}")
 
 
+def require_not_after(record: object, names: tuple[str, ...], limit: datetime, what: str) -> None:
+    """Each of ``record``'s times ``names`` that is set must be aware and not later than
+    ``limit`` (``what`` names it in the message): a fact cannot postdate the moment it is told."""
+    for name in names:
+        value = getattr(record, name)
+        if value is not None:
+            require_aware(name, value)
+            if value > limit:
+                raise ClinicalRuleError(f"{name} is later than the {what}")
+
+
 def parse_answers(record: object) -> None:
     """Turn every ``Answer`` field of a frozen dataclass into an ``Answer`` (see ``Answer.parse``),
     naming the field when a value is refused."""

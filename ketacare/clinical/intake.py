@@ -8,11 +8,11 @@ match ``ketacare.patients.intake.CONDITIONS`` so the web form maps onto them one
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
-from ketacare.clinical.common import Answer, ClinicalRuleError
+from ketacare.clinical.common import Answer, ClinicalRuleError, parse_answers
 
 Sex = Literal["female", "male"]
 
@@ -293,9 +293,7 @@ class IntakeFacts:
     ketamine_hypersensitivity: Answer = Answer.UNKNOWN
 
     def __post_init__(self) -> None:
-        for f in fields(self):
-            if f.type in ("Answer", Answer):
-                object.__setattr__(self, f.name, Answer.parse(getattr(self, f.name)))
+        parse_answers(self)
         object.__setattr__(self, "indication", Indication(self.indication))
         if self.sex not in (None, "female", "male"):
             raise ClinicalRuleError(f"sex must be 'female', 'male' or unknown, got {self.sex!r}")

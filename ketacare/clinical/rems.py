@@ -17,8 +17,9 @@ from datetime import date, datetime, timedelta, tzinfo
 from enum import StrEnum
 
 from ketacare.clinical.common import Answer, ClinicalRuleError, Provenance, parse_answers
-from ketacare.clinical.monitoring import PLAUSIBLE_RANGES, VitalsReading
+from ketacare.clinical.monitoring import VitalsReading
 from ketacare.clinical.session_flow import SideEffectObservation
+from ketacare.clinical.thresholds import check_plausible
 
 MINIMUM_MONITORING_MINUTES = 120  # from the first device. source: S12, S15
 SUBMISSION_WINDOW_DAYS = 7  # submit within 7 days of treatment. source: S12, S15
@@ -52,11 +53,8 @@ class BloodPressure:
     diastolic_mmhg: int
 
     def __post_init__(self) -> None:
-        for name in ("systolic_mmhg", "diastolic_mmhg"):
-            low, high = PLAUSIBLE_RANGES[name]
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-                raise ClinicalRuleError(f"{name} {value!r} is not a plausible value")
+        check_plausible("systolic_mmhg", self.systolic_mmhg)
+        check_plausible("diastolic_mmhg", self.diastolic_mmhg)
         if self.systolic_mmhg <= self.diastolic_mmhg:
             raise ClinicalRuleError("The systolic must be above the diastolic")
 

@@ -9,7 +9,7 @@ confirm them.
 
 from __future__ import annotations
 
-from ketacare.clinical.common import ConfigurableDefault, Provenance
+from ketacare.clinical.common import ClinicalRuleError, ConfigurableDefault, Provenance
 
 # Data-entry plausibility bounds, inclusive. Not clinical thresholds: a value outside them is a
 # typing or device error and is refused. Project choice (the reference gives no ranges).
@@ -21,6 +21,27 @@ PLAUSIBLE_RANGES: dict[str, tuple[int, int]] = {
     "respiratory_rate_per_min": (0, 100),
     "moaas_level": (0, 5),  # MOAA/S scale 0-5. source: S74, S75
 }
+VITAL_LABELS = {
+    "systolic_mmhg": "Systolic BP",
+    "diastolic_mmhg": "Diastolic BP",
+    "heart_rate_bpm": "Heart rate",
+    "spo2_percent": "SpO2",
+    "respiratory_rate_per_min": "Respiratory rate",
+    "moaas_level": "MOAA/S level",
+}
+
+
+def check_plausible(name: str, value: object) -> None:
+    """Refuse a vital sign that is not a whole number within its plausibility bounds."""
+    low, high = PLAUSIBLE_RANGES[name]
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ClinicalRuleError(f"{name} must be a whole number, got {value!r}")
+    if not low <= value <= high:
+        raise ClinicalRuleError(
+            f"{VITAL_LABELS[name]} {value} is not a plausible value ({low}-{high}); "
+            "check the entry or the device"
+        )
+
 
 # "Above" is strict: 140/90 itself passes; 141/90 or 140/91 does not.
 PRE_TREATMENT_SYSTOLIC_MMHG = 140  # source: S14 (weak; label wording [memory, verify]); §2

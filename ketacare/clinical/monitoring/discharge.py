@@ -17,10 +17,12 @@ from ketacare.clinical.common import (
     Route,
     parse_answers,
     require_aware,
+    require_not_after,
 )
 from ketacare.clinical.monitoring.alerts import evaluate_vitals
 from ketacare.clinical.monitoring.protocol import MonitoringProtocol
-from ketacare.clinical.monitoring.readings import VITAL_LABELS, Phase, VitalsReading
+from ketacare.clinical.monitoring.readings import Phase, VitalsReading
+from ketacare.clinical.thresholds import VITAL_LABELS
 
 
 @dataclass(frozen=True)
@@ -46,12 +48,8 @@ class DischargeFacts:
 
     def __post_init__(self) -> None:
         require_aware("The assessment time", self.assessed_at)
-        for name in ("first_dose_at", "dosing_ended_at"):
-            value = getattr(self, name)
-            if value is not None:
-                require_aware(name, value)
-                if value > self.assessed_at:
-                    raise ClinicalRuleError(f"{name} is later than the discharge assessment")
+        times = ("first_dose_at", "dosing_ended_at")
+        require_not_after(self, times, self.assessed_at, "discharge assessment")
         for r in (self.baseline, self.latest):
             if r is not None and r.taken_at > self.assessed_at:
                 raise ClinicalRuleError("A reading is later than the discharge assessment")

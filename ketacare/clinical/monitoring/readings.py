@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from ketacare.clinical.common import ClinicalRuleError, require_aware
-from ketacare.clinical.thresholds import PLAUSIBLE_RANGES
+from ketacare.clinical.thresholds import PLAUSIBLE_RANGES, check_plausible
 
 
 class Phase(StrEnum):
@@ -31,16 +31,6 @@ class CrisisSymptom(StrEnum):
     FOCAL_NEUROLOGICAL_DEFICIT = "focal_neurological_deficit"
 
 
-VITAL_LABELS = {
-    "systolic_mmhg": "Systolic BP",
-    "diastolic_mmhg": "Diastolic BP",
-    "heart_rate_bpm": "Heart rate",
-    "spo2_percent": "SpO2",
-    "respiratory_rate_per_min": "Respiratory rate",
-    "moaas_level": "MOAA/S level",
-}
-
-
 @dataclass(frozen=True)
 class VitalsReading:
     """One set of vital signs. Any value may be None: not measured at this reading.
@@ -60,17 +50,9 @@ class VitalsReading:
 
     def __post_init__(self) -> None:
         require_aware("The reading time", self.taken_at)
-        for name, (low, high) in PLAUSIBLE_RANGES.items():
-            value = getattr(self, name)
-            if value is None:
-                continue
-            if not isinstance(value, int) or isinstance(value, bool):
-                raise ClinicalRuleError(f"{name} must be a whole number, got {value!r}")
-            if not low <= value <= high:
-                raise ClinicalRuleError(
-                    f"{VITAL_LABELS[name]} {value} is not a plausible value ({low}-{high}); "
-                    "check the entry or the device"
-                )
+        for name in PLAUSIBLE_RANGES:
+            if getattr(self, name) is not None:
+                check_plausible(name, getattr(self, name))
         if (self.systolic_mmhg is None) != (self.diastolic_mmhg is None):
             raise ClinicalRuleError("A blood pressure needs both systolic and diastolic values")
         sys_mmhg, dia_mmhg = self.systolic_mmhg, self.diastolic_mmhg

@@ -13,6 +13,7 @@ from ketacare.clinical.common import (
     Provenance,
     parse_answers,
     require_aware,
+    require_not_after,
 )
 from ketacare.clinical.monitoring import (
     AlertLevel,
@@ -51,12 +52,7 @@ class PrecheckFacts:
 
     def __post_init__(self) -> None:
         require_aware("The pre-check time", self.checked_at)
-        for name in ("last_food_at", "last_liquid_at"):
-            value = getattr(self, name)
-            if value is not None:
-                require_aware(name, value)
-                if value > self.checked_at:
-                    raise ClinicalRuleError(f"{name} is later than the pre-check")
+        require_not_after(self, ("last_food_at", "last_liquid_at"), self.checked_at, "pre-check")
         parse_answers(self)
 
 
