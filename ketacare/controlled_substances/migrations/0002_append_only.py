@@ -60,7 +60,7 @@ SQLITE_REVERSE = [f"DROP TRIGGER IF EXISTS {table}_no_update" for table in APPEN
 def _run(statements_by_vendor):
     def run(apps, schema_editor):
         for statement in statements_by_vendor.get(schema_editor.connection.vendor, ()):
-            schema_editor.execute(statement)
+            schema_editor.execute(statement, params=None)  # "%" in PL/pgSQL is no placeholder
 
     return run
 
