@@ -107,6 +107,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Last, so that every middleware above also handles what these answer (CSP on their pages).
+    "ketacare.core.request_guard.RequestGuardMiddleware",
 ]
 
 ROOT_URLCONF = "ketacare.config.urls"
@@ -284,6 +286,11 @@ AUDIT_KEYRING = AUDIT_KEYRING or DEVELOPMENT_KEYRING
 AUDIT_ANCHOR_PATH = Path(os.environ.get("AUDIT_ANCHOR_PATH", VAR_DIR / "audit-anchors.jsonl"))
 AUDIT_ANCHOR_FSYNC = env_bool("AUDIT_ANCHOR_FSYNC", False)
 AUDIT_CHAIN_LANES = int(os.environ.get("AUDIT_CHAIN_LANES", "8"))
+
+# Bodies larger than this are refused with 413 before they are read (request_guard.py); Django's
+# own limit on form data is the same, so it never answers 400 first.
+REQUEST_MAX_BYTES = int(float(os.environ.get("REQUEST_MAX_MB", "5")) * 1_000_000)
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BYTES
 
 # Read the client address from X-Forwarded-For only behind a proxy that overwrites it.
 TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
