@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Max, QuerySet
-from django.http import Http404
 
 from ketacare.clinic_settings.selectors import clinic_protocol
 from ketacare.clinical.common import Route
@@ -36,6 +35,7 @@ from ketacare.controlled_substances.models import (
     StorageLocation,
 )
 from ketacare.core.access import Access
+from ketacare.core.errors import NotFound
 from ketacare.core.models import Clinic
 from ketacare.sessions.models import TreatmentSession
 from ketacare.sessions.selectors import administration_summary
@@ -45,7 +45,7 @@ DOSED_STATES = ("recovery", "discharged", "signed", "cosigned", "aborted")
 
 def _clinic(access: Access) -> Clinic:
     if access.clinic is None:
-        raise Http404("No clinic in use.")
+        raise NotFound("No clinic in use.")
     return access.clinic
 
 
@@ -97,7 +97,7 @@ def _get(rows: QuerySet, pk: int, what: str):
     try:
         return rows.get(pk=pk)
     except (rows.model.DoesNotExist, ValueError, TypeError):
-        raise Http404(f"No such {what} at this clinic.") from None
+        raise NotFound(f"No such {what} at this clinic.") from None
 
 
 # --- balances -----------------------------------------------------------------------------------
@@ -254,7 +254,9 @@ def session_dose_account(session: TreatmentSession, *, now: dt.datetime) -> Dose
     if not draw_ups:
         return None
     done = session_dispositions(session)
-    given = Decimal(str(round(administration_summary(session, now=now).dose_mg, 2)))
+    # Once dosing has ended the record is complete: read it to its end, whatever the clock says.
+    as_of = max(now, session.dosing_ended_at) if session.dosing_ended_at else now
+    given = Decimal(str(round(administration_summary(session, now=as_of).dose_mg, 2)))
     wasted = sum((d.quantity_mg for d in done if d.kind == EntryKind.WASTE.value), Decimal(0))
     returned = sum((d.quantity_mg for d in done if d.kind != EntryKind.WASTE.value), Decimal(0))
     drawn = sum((d.quantity_mg for d in draw_ups), Decimal(0))
@@ -337,3 +339,36 @@ def stocks_by_location(rows: list[Balance]) -> dict[StorageLocation, list[Balanc
     for b in rows:
         grouped[b.location].append(b)
     return dict(grouped)
+
+
+@dataclass(frozen=True)
+class LossRow:
+    report: LossReport
+    steps: list[tuple[object, str, object]]  # (LossStep, status, done step row or None)
+
+    @property
+    def complete(self) -> bool:
+        return all(status in ("done", "done_late") for _, status, _ in self.steps)
+
+
+def loss_report_rows(clinic: Clinic, *, today: dt.date, open_only: bool = False) -> list[LossRow]:
+    """Each loss report with its DEA steps, deadlines and where each stands."""
+    from ketacare.clinical.controlled_substances import significant_loss_steps, step_status
+
+    rows = []
+    for report in loss_reports(clinic):
+        done = {s.step: s for s in report.steps.all()}
+        steps = [
+            (
+                step,
+                step_status(
+                    step, done_on=done[step.id].done_on if step.id in done else None, today=today
+                ),
+                done.get(step.id),
+            )
+            for step in significant_loss_steps(report.discovered_on)
+        ]
+        row = LossRow(report, steps)
+        if not (open_only and row.complete):
+            rows.append(row)
+    return rows

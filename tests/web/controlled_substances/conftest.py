@@ -49,7 +49,7 @@ class Ledger:
             schedules=["II", "III", "IV", "V"],
             name="Harbor Clinic PC",
             address="1 Harbor Way, Boston MA",
-            expires_on=dt.date(2027, 1, 31),
+            expires_on=dt.date(2030, 1, 31),
             origin=md,
             at=at(-60 * 24 * 30),
         )
@@ -87,7 +87,7 @@ class Ledger:
             clinic=self.clinic,
             product=product,
             lot_number=lot_number,
-            lot_expires_on=dt.date(2026, 6, 30),
+            lot_expires_on=dt.date(2030, 6, 30),
             location=location or self.safe,
             amount=services.Amount(containers=containers),
             supplier=SUPPLIER,
