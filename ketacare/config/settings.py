@@ -109,6 +109,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     # Last, so that every middleware above also handles what these answer (CSP on their pages).
     "ketacare.core.request_guard.RequestGuardMiddleware",
+    # Innermost: one transaction around the view and the record of its answer.
+    "ketacare.core.idempotency.IdempotencyMiddleware",
 ]
 
 ROOT_URLCONF = "ketacare.config.urls"
@@ -126,6 +128,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "ketacare.core.context_processors.clinic_context",
             ],
+            # {% csrf_token %} also renders a one-time form token (double submits replay).
+            "builtins": ["ketacare.core.templatetags.form_token"],
         },
     }
 ]

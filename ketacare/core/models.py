@@ -236,3 +236,23 @@ class DemoMarker(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     seed = models.IntegerField()
     patients = models.PositiveIntegerField()
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to a POST sent with an ``Idempotency-Key`` (or a form's one-time token),
+    replayed when the same caller sends the same request again (``ketacare.core.idempotency``).
+    Kept for a day; it may hold patient data, so only the caller that made it can replay it."""
+
+    principal = models.CharField(max_length=80)  # "token:<sha256>" or "session:<sha256>"
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)  # method, path and body, normalised
+    status = models.PositiveSmallIntegerField(default=0)
+    content_type = models.CharField(max_length=200, blank=True)
+    headers = models.JSONField(default=dict, blank=True)
+    body = models.BinaryField(blank=True, default=b"")
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["principal", "key"], name="idempotency_unique_key")
+        ]
