@@ -75,7 +75,7 @@ class AccountView:
 
 
 def ledger_lines(patient: Patient) -> tuple[Line, ...]:
-    entries = list(LedgerEntry.objects.filter(patient=patient).order_by("posted_at", "pk"))
+    entries = list(LedgerEntry.objects.filter(patient=patient).order_by("pk"))  # append order
     lines = running_balance([core_entry(e) for e in entries])
     return tuple(Line(entry, line.balance) for entry, line in zip(entries, lines, strict=True))
 

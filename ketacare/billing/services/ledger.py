@@ -45,7 +45,7 @@ def core_entry(entry: LedgerEntry) -> CoreEntry:
 def ledger_check(account: Account, entry: CoreEntry) -> CoreEntry:
     """``entry`` if the core accepts it after every entry already posted (else it refuses with
     the reason: a refund above what is left of its payment, a repeated reference)."""
-    running_balance([*(core_entry(e) for e in account.entries.all()), entry])
+    running_balance([*(core_entry(e) for e in account.entries.order_by("pk")), entry])
     return entry
 
 
