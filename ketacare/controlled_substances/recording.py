@@ -143,6 +143,7 @@ def draw_up(request, act: Action, session: TreatmentSession, data: DrawUpIn) -> 
         origin=act.origin,
         at=act.at,
         start=services.DosingStart(
+            bag_drug_mg=data.bag_drug_mg,
             bag_diluent_ml=data.bag_diluent_ml,
             bag_volume_ml=data.bag_volume_ml,
             rate_ml_per_h=data.rate_ml_per_h,

@@ -79,13 +79,15 @@ class EntryIn(Schema):
 
 class DrawUpIn(Schema):
     """Draw a dose up for the session from a lot at a location. Before dosing this starts it:
-    an IV infusion's bag holds the drawn mg (give its final volume and the pump rate when they
-    differ from the order's); other routes give their first dose now (default: one device for
+    an IV infusion's bag holds the drawn mg, or ``bag_drug_mg`` when less went in (the rest is
+    wasted after dosing); give its final volume and the pump rate when they differ from the
+    order's; other routes give their first dose now (default: one device for
     esketamine, else the order's dose)."""
 
     lot_id: int
     location_id: int
     amount: AmountIn
+    bag_drug_mg: Decimal | None = None
     bag_diluent_ml: Decimal | None = None
     bag_volume_ml: Decimal | None = None
     rate_ml_per_h: Decimal | None = None

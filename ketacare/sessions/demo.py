@@ -53,6 +53,9 @@ DEMO_SETTINGS = {
     },
 }
 ORIGIN = RequestOrigin.system("ketacare demo")
+# One lot per product in the demo's safe, so the controlled-substance ledger's demo records the
+# same lots the sessions name.
+DEMO_LOTS = {Route.ESKETAMINE_NASAL.value: "ESK-4471A", "racemic": "KET-3382B"}
 OK = dict.fromkeys(
     (
         "mental_status_at_baseline",
@@ -171,7 +174,7 @@ def _run(appointment, rng: random.Random, origin: RequestOrigin, now: dt.datetim
     pump = uses_pump(session)
     services.session_start_dosing(
         session=session,
-        lot_number=f"DEMO-{rng.randint(1000, 9999)}",
+        lot_number=DEMO_LOTS.get(session.route, DEMO_LOTS["racemic"]),
         origin=origin,
         now=start,
         dose_mg=None if pump else _first_dose(session.route, order.dose_mg),

@@ -54,6 +54,7 @@ class DosingStart:
     """What the session needs beyond the drawn amount to start: for an IV infusion the bag
     (the drawn drug goes into it) and the pump rate; for other routes the first dose given."""
 
+    bag_drug_mg: Decimal | None = None  # into the bag, when less than drawn (the rest is wasted)
     bag_diluent_ml: Decimal | None = None
     bag_volume_ml: Decimal | None = None
     rate_ml_per_h: Decimal | None = None
@@ -126,13 +127,18 @@ def _start(session, *, lot: Lot, drawn_mg: Decimal, start: DosingStart, origin, 
     product = lot.product
     vial = product.mg_per_unit if product.form == ProductForm.VIAL else None
     if uses_pump(session):
+        bag_mg = start.bag_drug_mg if start.bag_drug_mg is not None else drawn_mg
+        if bag_mg > drawn_mg:
+            raise Invalid.field(
+                "bag_drug_mg", f"The bag cannot hold more than the {drawn_mg} mg drawn up"
+            )
         session_start_dosing(
             session=session,
             lot_number=lot.number,
             origin=origin,
             now=at,
             vial_concentration_mg_per_ml=vial,
-            bag_drug_mg=drawn_mg,
+            bag_drug_mg=bag_mg,
             bag_diluent_ml=start.bag_diluent_ml,
             bag_volume_ml=start.bag_volume_ml,
             rate_ml_per_h=start.rate_ml_per_h,

@@ -35,6 +35,7 @@ def draw_up(request, session_id: int):
             "lot_id": lot_id,
             "location_id": location_id,
             "amount": amount(request.POST),
+            "bag_drug_mg": optional(request.POST, "bag_drug_mg"),
             "bag_diluent_ml": optional(request.POST, "bag_diluent_ml"),
             "bag_volume_ml": optional(request.POST, "bag_volume_ml"),
             "rate_ml_per_h": optional(request.POST, "rate_ml_per_h"),

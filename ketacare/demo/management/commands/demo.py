@@ -13,6 +13,7 @@ from rich.progress import Progress
 
 from ketacare.assessments import demo as assessments_demo
 from ketacare.audit.services import RequestOrigin, audit_record
+from ketacare.controlled_substances import demo as controlled_substances_demo
 from ketacare.core.models import Chair, Clinic, DemoMarker, Organisation, StaffMembership, User
 from ketacare.demo import data
 from ketacare.directory import demo as directory_demo
@@ -88,6 +89,7 @@ class Command(BaseCommand):
                 assessments_demo.load,
                 treatment_demo.load,
                 sessions_demo.load,
+                controlled_substances_demo.load,
                 directory_demo.load,
             ):
                 loader(rng=random.Random(seed), clinics=clinics)
