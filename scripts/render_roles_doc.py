@@ -64,6 +64,10 @@ CAPABILITY_SUMMARIES: dict[Capability, str] = {
     Capability.INTAKE_EDIT: "Enter or revise the clinical intake",
     Capability.INTAKE_SEND_LINK: "E-mail the patient a one-time intake link",
     Capability.INTAKE_SIGN: "Review and sign a submitted intake",
+    Capability.PORTAL_INVITE: "E-mail the patient a one-time portal activation link",
+    Capability.KIOSK_START: "Start kiosk mode: the patient completes consent and questionnaires "
+    "on a handed-over tablet",
+    Capability.PATIENT_MERGE: "Merge two records of the same patient (audited, undone by addendum)",
     Capability.INSURANCE_VIEW: "See insurance details",
     Capability.AUDIT_VIEW: "Search and export the audit trail",
     Capability.CLINIC_MANAGE: "Clinic settings, chairs and staff",

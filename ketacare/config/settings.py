@@ -98,6 +98,8 @@ MIDDLEWARE = [
     # Before IdleTimeoutMiddleware, which tells the signed-out user why with a message.
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Before the idle timeout: a kiosk left idle ends at its locked screen, not the sign-in page.
+    "ketacare.patients.middleware.KioskMiddleware",
     "ketacare.core.middleware.IdleTimeoutMiddleware",
     "ketacare.core.middleware.ClinicContextMiddleware",
     "ketacare.core.pages.DomainErrorMiddleware",
@@ -192,6 +194,8 @@ AXES_ENABLED = env_bool("AXES_ENABLED", True)
 # Staff sessions end after this much inactivity; patients' portal sessions too, more leniently.
 STAFF_IDLE_TIMEOUT_SECONDS = int(os.environ.get("STAFF_IDLE_TIMEOUT_SECONDS", str(15 * 60)))
 PATIENT_IDLE_TIMEOUT_SECONDS = int(os.environ.get("PATIENT_IDLE_TIMEOUT_SECONDS", str(30 * 60)))
+# A tablet in kiosk mode left this long returns to its locked screen (shorter than the above).
+KIOSK_IDLE_TIMEOUT_SECONDS = int(os.environ.get("KIOSK_IDLE_TIMEOUT_SECONDS", str(10 * 60)))
 SESSION_COOKIE_AGE = 12 * 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True

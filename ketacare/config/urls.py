@@ -5,6 +5,7 @@ from ketacare.config.api import api
 from ketacare.config.mounting import page_mounts
 from ketacare.core import clinic_views, network_views, staff_views
 from ketacare.core import views as core_views
+from ketacare.patients import portal_views as patient_portal_views
 from ketacare.patients import views as patient_views
 
 urlpatterns = [
@@ -52,6 +53,13 @@ urlpatterns = [
         name="staff_invitation_accept",
     ),
     path("intake/<str:token>/", patient_views.intake_by_link, name="intake_by_link"),
+    path(
+        "portal/activate/<str:token>/",
+        patient_portal_views.portal_activate_view,
+        name="portal_activate",
+    ),
+    path("kiosk/finish/", patient_portal_views.kiosk_finish, name="kiosk_finish"),
+    path("kiosk/locked/", patient_portal_views.kiosk_locked, name="kiosk_locked"),
     path("portal/", include("ketacare.core.portal_urls")),
     path("api/v1/", api.urls),
     *(path(mount.prefix, include(mount.module)) for mount in page_mounts()),

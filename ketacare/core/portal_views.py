@@ -13,6 +13,5 @@ from ketacare.patients.models import Patient
 @require_patient
 def portal_home(request: HttpRequest) -> HttpResponse:
     patient = Patient.objects.select_related("clinic").get(pk=request.access.patient_id)
-    intake = patient.intake_versions.order_by("-number").first()
-    context = {"patient": patient, "intake": intake, "panels": portal_panels(request, patient)}
+    context = {"patient": patient, "panels": portal_panels(request, patient)}
     return render(request, "core/portal_home.html", context)

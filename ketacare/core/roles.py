@@ -41,6 +41,9 @@ class Capability(StrEnum):
     INTAKE_EDIT = "intake.edit"  # enter or revise the clinical intake
     INTAKE_SEND_LINK = "intake.send_link"  # e-mail the patient an intake link
     INTAKE_SIGN = "intake.sign"  # review and sign a submitted intake
+    PORTAL_INVITE = "portal.invite"  # e-mail the patient a portal activation link
+    KIOSK_START = "kiosk.start"  # hand the patient a tablet in kiosk mode
+    PATIENT_MERGE = "patient.merge"  # merge duplicate patient records (and undo a merge)
     INSURANCE_VIEW = "insurance.view"
     AUDIT_VIEW = "audit.view"  # search and export the audit trail
     CLINIC_MANAGE = "clinic.manage"  # clinic settings, chairs, staff
@@ -87,6 +90,9 @@ MATRIX: dict[Capability, frozenset[Role]] = {
     Capability.INTAKE_EDIT: frozenset(_ALL_CLINICAL),
     Capability.INTAKE_SEND_LINK: frozenset({Role.FRONT_DESK, *_ALL_CLINICAL}),
     Capability.INTAKE_SIGN: frozenset(_PRESCRIBING),
+    Capability.PORTAL_INVITE: frozenset({Role.FRONT_DESK, Role.CLINIC_ADMIN, *_ALL_CLINICAL}),
+    Capability.KIOSK_START: frozenset({Role.FRONT_DESK, *_ALL_CLINICAL}),
+    Capability.PATIENT_MERGE: frozenset({Role.MEDICAL_DIRECTOR}),
     Capability.INSURANCE_VIEW: frozenset({Role.FRONT_DESK, Role.BILLING, Role.CLINIC_ADMIN}),
     Capability.AUDIT_VIEW: frozenset({Role.MEDICAL_DIRECTOR}),
     Capability.CLINIC_MANAGE: frozenset({Role.CLINIC_ADMIN, Role.MEDICAL_DIRECTOR}),

@@ -8,7 +8,7 @@ is kept as written.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 _LOCATION_PREFIXES = frozenset({"body", "payload", "query", "path", "form", "header", "cookie"})
@@ -115,8 +115,12 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?")) else f"{text}."
 
 
-def human_errors(errors: Iterable[Mapping[str, Any]]) -> tuple[str, dict[str, str]]:
-    """``(summary, fields)`` for a list of pydantic errors: the first message per field."""
+def human_errors(
+    errors: Iterable[Mapping[str, Any]], *, label: Callable[[str], str] | None = None
+) -> tuple[str, dict[str, str]]:
+    """``(summary, fields)`` for a list of pydantic errors: the first message per field.
+    ``label(key)`` names a field as its form does (default: the field's name in words)."""
+    label = label or field_label
     fields: dict[str, str] = {}
     for error in errors:
         key = field_key(error.get("loc", ()))
@@ -129,7 +133,7 @@ def human_errors(errors: Iterable[Mapping[str, Any]]) -> tuple[str, dict[str, st
         elif key == "request":
             fields[key] = f"The request {text}."
         else:
-            fields[key] = f"{field_label(key)} {text}."
+            fields[key] = f"{label(key)} {text}."
     if not fields:
         return "The request could not be read.", {}
     summary = (

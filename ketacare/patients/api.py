@@ -12,6 +12,7 @@ from ketacare.core.schemas import ERRORS, READ_ERRORS
 from ketacare.patients import selectors, services
 from ketacare.patients.intake import IntakeData
 from ketacare.patients.models import Patient
+from ketacare.patients.portal import portal_invite
 from ketacare.patients.schemas import (
     IntakeOut,
     LinkOut,
@@ -173,6 +174,18 @@ def send_intake_link(request, patient_id: int):
     patient = selectors.patient_get(act.access, patient_id)
     link, _ = services.intake_link_send(patient=patient, origin=act.origin, at=act.at)
     return Status(201, LinkOut(sent_to=link.sent_to, expires_at=link.expires_at))
+
+
+@router.post(
+    "/{patient_id}/portal-invitation",
+    response={201: LinkOut, **ERRORS},
+    summary="E-mail a one-time portal activation link (re-sending retires the earlier one)",
+)
+def send_portal_invitation(request, patient_id: int):
+    act = action(request, Capability.PORTAL_INVITE)
+    patient = selectors.patient_get(act.access, patient_id)
+    invitation, _ = portal_invite(patient=patient, origin=act.origin, at=act.at)
+    return Status(201, LinkOut(sent_to=invitation.sent_to, expires_at=invitation.expires_at))
 
 
 @router.get(

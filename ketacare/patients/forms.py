@@ -10,7 +10,9 @@ from typing import Any
 from django.http import QueryDict
 from pydantic import ValidationError
 
-from ketacare.patients.intake import CONDITION_NAMES, IntakeData, intake_errors
+from ketacare.core.validation import field_label, human_errors
+from ketacare.patients.intake import CONDITION_NAMES, STAFF_ONLY_LISTS, IntakeData
+from ketacare.patients.intake_labels import pregnancy_facts, where
 from ketacare.patients.schemas import PatientIn
 
 LIST_FIELDS: dict[str, tuple[str, ...]] = {
@@ -21,8 +23,8 @@ LIST_FIELDS: dict[str, tuple[str, ...]] = {
     "psychotherapy": ("kind", "current"),
     "labs": ("name", "value", "unit", "taken_on"),
 }
-# Blank rows of each list shown under the filled ones.
-BLANK_ROWS = 2
+# Blank rows of each list shown under the filled ones ("Add a row" shows one more).
+BLANK_ROWS = 1
 NESTED_FIELDS: dict[str, tuple[str, ...]] = {
     "psychiatric": (
         "depressive_episodes",
@@ -53,19 +55,58 @@ def _blank_to_none(value: str | None) -> str | None:
     return None if value is None or value.strip() == "" else value.strip()
 
 
-def intake_from_post(post: QueryDict) -> dict[str, Any]:
+# The registration form's labels, for its error messages.
+PATIENT_LABELS = {
+    "first_name": "First name",
+    "last_name": "Last name",
+    "preferred_name": "Preferred name",
+    "date_of_birth": "Date of birth",
+    "sex_at_birth": "Sex assigned at birth",
+    "email": "E-mail",
+    "address_line1": "Address",
+    "address_line2": "Address line 2",
+    "postal_code": "ZIP code",
+    "emergency_contact_name": "Emergency contact's name",
+    "emergency_contact_phone": "Emergency contact's phone",
+    "emergency_contact_relationship": "Emergency contact's relationship",
+    "insurance_member_id": "Insurance member ID",
+}
+
+
+def form_errors(exc: ValidationError, *, label=where) -> dict[str, str]:
+    """One human sentence per field, keyed like the form (``medications.0.name``)."""
+    _, fields = human_errors(exc.errors(), label=label)
+    return {("form" if key == "request" else key): message for key, message in fields.items()}
+
+
+def row_edit(post: QueryDict) -> tuple[str, str, int | None] | None:
+    """``("add", group, None)`` or ``("remove", group, index)`` when the form was posted by an
+    "Add a row" / "Remove" button (without JavaScript) rather than to be saved."""
+    if post.get("add_row") in LIST_FIELDS:
+        return "add", post["add_row"], None
+    group, _, index = (post.get("remove_row") or "").rpartition("-")
+    if group in LIST_FIELDS and index.isdigit():
+        return "remove", group, int(index)
+    return None
+
+
+def intake_from_post(
+    post: QueryDict, *, patient_facing: bool = False, removed: tuple[str, int] | None = None
+) -> dict[str, Any]:
+    """The posted intake as plain data; ``removed`` names one list row to leave out."""
     data: dict[str, Any] = {}
     for name in ("height_cm", "weight_kg"):
         data[name] = _blank_to_none(post.get(name))
     data["no_known_allergies"] = post.get("no_known_allergies") == "on"
     data["medications_complete"] = post.get("medications_complete") == "on"
     data["antidepressant_history_complete"] = post.get("antidepressant_history_complete") == "on"
-    data["pregnancy_possible"] = post.get("pregnancy_possible", "unknown")
+    # Pregnancy is asked once; the answer is stored as the two facts screening reads.
+    data["pregnancy_possible"], pregnant = pregnancy_facts(post.get("pregnancy", "unknown"))
     data["substance_use_details"] = post.get("substance_use_details", "")
     data["notes"] = post.get("notes", "")
     data["conditions"] = {
         name: post.get(f"conditions-{name}", "unknown") for name in CONDITION_NAMES
-    }
+    } | {"pregnant": pregnant}
     for group, fields in NESTED_FIELDS.items():
         nested = {f: post.get(f"{group}-{f}") for f in fields}
         data[group] = {
@@ -76,6 +117,8 @@ def intake_from_post(post: QueryDict) -> dict[str, Any]:
         if group == "psychiatric":
             data[group]["notes"] = post.get("psychiatric-notes", "")
     for group, fields in LIST_FIELDS.items():
+        if patient_facing and group in STAFF_ONLY_LISTS:
+            continue
         rows = []
         indexes = sorted(
             {
@@ -85,6 +128,8 @@ def intake_from_post(post: QueryDict) -> dict[str, Any]:
             }
         )
         for index in indexes:
+            if removed == (group, index):
+                continue
             row = {f: post.get(f"{group}-{index}-{f}", "") for f in fields}
             filled = {k: v for k, v in row.items() if v.strip() and ROW_DEFAULTS.get(k) != v}
             if not filled:
@@ -100,13 +145,16 @@ def intake_from_post(post: QueryDict) -> dict[str, Any]:
     return data
 
 
-def parse_intake(post: QueryDict) -> tuple[IntakeData | None, dict[str, Any], dict[str, str]]:
-    """(validated intake or None, the raw values to re-show, errors keyed like the form)."""
-    raw = intake_from_post(post)
+def parse_intake(
+    post: QueryDict, *, patient_facing: bool = False
+) -> tuple[IntakeData | None, dict[str, Any], dict[str, str]]:
+    """(validated intake or None, the raw values to re-show, errors keyed like the form).
+    A patient's form has no diagnoses or labs: those lists are left out of what they submit."""
+    raw = intake_from_post(post, patient_facing=patient_facing)
     try:
         return IntakeData.model_validate(raw), raw, {}
     except ValidationError as exc:
-        return None, raw, intake_errors(exc)
+        return None, raw, form_errors(exc)
 
 
 def parse_patient(post: QueryDict) -> tuple[PatientIn | None, dict[str, Any], dict[str, str]]:
@@ -115,10 +163,14 @@ def parse_patient(post: QueryDict) -> tuple[PatientIn | None, dict[str, Any], di
     try:
         return PatientIn.model_validate(raw), raw, {}
     except ValidationError as exc:
-        return None, raw, intake_errors(exc)
+        return None, raw, form_errors(
+            exc, label=lambda key: PATIENT_LABELS.get(key) or field_label(key)
+        )
 
 
-def rows_with_blanks(rows: list[dict[str, Any]], fields: tuple[str, ...]) -> list[dict[str, Any]]:
+def rows_with_blanks(
+    rows: list[dict[str, Any]], fields: tuple[str, ...], *, blanks: int = BLANK_ROWS
+) -> list[dict[str, Any]]:
     """Filled rows plus blank ones to type into."""
     blank = {f: ROW_DEFAULTS.get(f, "") for f in fields}
-    return [*rows, *([blank] * BLANK_ROWS)]
+    return [*rows, *([blank] * blanks)]

@@ -43,6 +43,9 @@ CONDITIONS: tuple[tuple[str, str], ...] = (
     ("ketamine_hypersensitivity", "Allergy or bad reaction to ketamine or esketamine"),
 )
 CONDITION_NAMES = tuple(name for name, _ in CONDITIONS)
+# Lists only staff fill in: patients are never asked for ICD-10 codes or lab values, and what
+# staff entered there is carried into a version the patient submits.
+STAFF_ONLY_LISTS = ("diagnoses", "labs")
 
 ICD10_CM = re.compile(r"^[A-TV-Z][0-9][0-9AB](\.[0-9A-TV-Z]{1,4})?$")
 
@@ -177,13 +180,3 @@ class IntakeData(_Strict):
         if self.no_known_allergies and self.allergies:
             raise ValueError("'no known allergies' is ticked but allergies are listed")
         return self
-
-
-def intake_errors(exc) -> dict[str, str]:
-    """Pydantic errors as ``{"medications.0.name": "message"}`` for forms and 422 bodies."""
-    out: dict[str, str] = {}
-    for error in exc.errors():
-        key = ".".join(str(part) for part in error["loc"]) or "form"
-        message = error["msg"].removeprefix("Value error, ")
-        out.setdefault(key, message)
-    return out

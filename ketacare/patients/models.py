@@ -145,3 +145,49 @@ class IntakeLink(models.Model):
     @staticmethod
     def digest(token: str) -> str:
         return link_digest(token)
+
+
+class PortalInvitation(models.Model):
+    """A one-time, expiring link e-mailed to a patient to activate their portal account.
+
+    Re-sending makes a new link and retires the earlier ones (``superseded_at``). Only a hash of
+    the token is stored.
+    """
+
+    patient = models.ForeignKey(
+        Patient, on_delete=models.CASCADE, related_name="portal_invitations"
+    )
+    token_sha256 = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sent_to = models.EmailField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    superseded_at = models.DateTimeField(null=True, blank=True)
+
+    @staticmethod
+    def digest(token: str) -> str:
+        return link_digest(token)
+
+
+class KioskSession(models.Model):
+    """A tablet handed to the patient in the clinic: started by a staff member, it shows only
+    the patient's own portal (consent, questionnaires, intake) and ends at a locked screen."""
+
+    class EndReason(models.TextChoices):
+        FINISHED = "finished", "The patient finished"
+        IDLE = "idle", "Left idle"
+        REPLACED = "replaced", "Another kiosk session started on the device"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="kiosk_sessions")
+    started_at = models.DateTimeField()
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_reason = models.CharField(max_length=10, choices=EndReason.choices, blank=True)
+
+    def __str__(self) -> str:
+        return f"Kiosk for {self.patient} from {self.started_at:%Y-%m-%d %H:%M}"

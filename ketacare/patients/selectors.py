@@ -13,7 +13,7 @@ from ketacare.audit.models import AuditEntry
 from ketacare.clinical.common import ClinicalRuleError
 from ketacare.core.access import Access
 from ketacare.core.errors import NotFound
-from ketacare.patients.models import IntakeVersion, Patient
+from ketacare.patients.models import IntakeVersion, Patient, PortalInvitation
 
 MRN_PATTERN = re.compile(r"^[A-Za-z]{1,8}\d{3,}$")
 DATE_PATTERNS = (
@@ -155,3 +155,22 @@ def patient_timeline(patient: Patient, *, limit: int = 200) -> QuerySet[AuditEnt
         .exclude(action=AuditEntry.Action.VIEW)
         .order_by("-sequence")[:limit]
     )
+
+
+def portal_status(patient: Patient, *, now: dt.datetime) -> dict[str, Any]:
+    """Whether the patient's portal account is active, and the latest invitation if not."""
+    user = patient.portal_user
+    active = user is not None and user.is_active and user.has_usable_password()
+    invitation = (
+        None
+        if active
+        else PortalInvitation.objects.filter(patient=patient, used_at__isnull=True)
+        .order_by("-created_at")
+        .first()
+    )
+    return {
+        "active": active,
+        "username": user.username if active else "",
+        "invitation": invitation,
+        "invitation_expired": invitation is not None and invitation.expires_at <= now,
+    }

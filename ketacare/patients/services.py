@@ -13,7 +13,7 @@ from ketacare.audit.services import RequestOrigin, audit_record, diff, snapshot
 from ketacare.core.errors import Refused
 from ketacare.core.links import find_usable_link, new_link_token, public_url, use_link
 from ketacare.core.models import Clinic
-from ketacare.patients.intake import IntakeData
+from ketacare.patients.intake import STAFF_ONLY_LISTS, IntakeData
 from ketacare.patients.models import IntakeLink, IntakeVersion, Patient
 from ketacare.patients.schemas import PatientIn
 
@@ -96,15 +96,19 @@ def intake_submit(
     origin: RequestOrigin,
     at: dt.datetime,
 ) -> IntakeVersion:
-    """Store the intake as a new version. Earlier versions are kept untouched."""
+    """Store the intake as a new version. Earlier versions are kept untouched. A version the
+    patient submits keeps the diagnoses and labs staff entered (patients are not asked those)."""
     Patient.objects.select_for_update().filter(pk=patient.pk).first()
     latest = patient.intake_versions.aggregate(n=Max("number"))["n"] or 0
     previous = patient.intake_versions.filter(number=latest).first()
+    payload = data.model_dump(mode="json")
+    if source == "patient" and previous is not None:
+        payload |= {key: previous.data.get(key, []) for key in STAFF_ONLY_LISTS}
     version = IntakeVersion.objects.create(
         patient=patient,
         number=latest + 1,
         source=source,
-        data=data.model_dump(mode="json"),
+        data=payload,
         created_at=at,
         created_by=origin.actor,
     )

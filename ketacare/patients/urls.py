@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ketacare.patients import views
+from ketacare.patients import portal_views, views
 
 app_name = "patients"
 
@@ -12,4 +12,11 @@ urlpatterns = [
     path("<int:patient_id>/intake/", views.intake_edit, name="intake_edit"),
     path("<int:patient_id>/intake/send-link/", views.intake_send_link, name="intake_send_link"),
     path("<int:patient_id>/intake/v<int:number>/", views.intake_review, name="intake_review"),
+    path(
+        "<int:patient_id>/portal-invitation/",
+        portal_views.portal_invite_view,
+        name="portal_invite",
+    ),
+    path("<int:patient_id>/kiosk/", portal_views.kiosk_start_view, name="kiosk_start"),
+    path("portal/intake/", portal_views.portal_intake, name="portal_intake"),
 ]

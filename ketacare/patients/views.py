@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from ketacare.audit.services import audit_record, diff
+from ketacare.audit.services import audit_record
 from ketacare.core.access import require_capability
 from ketacare.core.actions import action, audit_read
 from ketacare.core.errors import DomainError
@@ -17,8 +17,10 @@ from ketacare.core.pages import page_errors
 from ketacare.core.panels import chart_panels
 from ketacare.core.roles import Capability
 from ketacare.patients import selectors, services
-from ketacare.patients.forms import LIST_FIELDS, parse_intake, parse_patient, rows_with_blanks
-from ketacare.patients.intake import CONDITIONS, DRUG_CLASS_CHOICES, IntakeData
+from ketacare.patients.forms import parse_patient
+from ketacare.patients.intake import CONDITIONS, IntakeData
+from ketacare.patients.intake_form import intake_form_context, read_intake_form
+from ketacare.patients.intake_labels import changed_labels, review_sections
 from ketacare.patients.models import Patient
 
 PAGE_SIZE = 25
@@ -148,6 +150,7 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
     }
     intake = selectors.intake_current(patient)
     context["intake"] = intake
+    context["portal"] = selectors.portal_status(patient, now=timezone.now())
     if clinical:
         context["header"] = selectors.chart_header(patient, intake, today=timezone.localdate())
         context["measures"] = selectors.body_measures(patient, intake.data if intake else None)
@@ -175,8 +178,9 @@ def intake_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
     current = selectors.intake_current(patient)
     errors: dict = {}
     values = current.data if current else IntakeData().model_dump(mode="json")
+    blanks = None
     if request.method == "POST":
-        data, values, errors = parse_intake(request.POST)
+        data, values, errors, blanks = read_intake_form(request.POST)
         if data is not None:
             act = action(request)
             version = services.intake_submit(
@@ -190,61 +194,9 @@ def intake_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
     return render(
         request,
         "patients/intake_form.html",
-        _intake_form_context(values, errors, patient=patient),
+        intake_form_context(values, errors, blanks=blanks, patient=patient),
         status=422 if errors else 200,
     )
-
-
-def _intake_form_context(values: dict, errors: dict, **extra) -> dict:
-    """Rows and conditions zipped with their own errors, since templates cannot index by loop."""
-    lists = {
-        group: [
-            {"index": i, "values": row, "errors": _errors_under(errors, f"{group}.{i}.")}
-            for i, row in enumerate(rows_with_blanks(values.get(group) or [], fields))
-        ]
-        for group, fields in LIST_FIELDS.items()
-    }
-    conditions = [
-        (
-            name,
-            label,
-            (values.get("conditions") or {}).get(name, "unknown"),
-            errors.get(f"conditions.{name}"),
-        )
-        for name, label in CONDITIONS
-    ]
-    nested = {
-        group: _errors_under(errors, f"{group}.") for group in ("psychiatric", "baseline_vitals")
-    }
-    return {
-        "values": values,
-        "errors": errors,
-        "nested_errors": nested,
-        "lists": lists,
-        "conditions": conditions,
-        "tri_choices": TRI_CHOICES,
-        "drug_classes": DRUG_CLASS_CHOICES,
-        "outcome_choices": OUTCOME_CHOICES,
-        **extra,
-    }
-
-
-TRI_CHOICES = (("unknown", "Don't know"), ("yes", "Yes"), ("no", "No"))
-OUTCOME_CHOICES = (
-    ("unknown", "Don't know"),
-    ("no_response", "No response"),
-    ("partial", "Partial response"),
-    ("response", "Response"),
-    ("intolerance", "Stopped: side effects"),
-)
-
-
-def _errors_under(errors: dict, prefix: str) -> dict:
-    return {
-        key.removeprefix(prefix): message
-        for key, message in errors.items()
-        if key.startswith(prefix)
-    }
 
 
 def _intake_review_page(
@@ -260,14 +212,11 @@ def _intake_review_page(
         {
             "patient": patient,
             "version": version,
-            "changes": diff(previous.data if previous else {}, version.data),
+            "changes": changed_labels(previous.data if previous else {}, version.data),
             "previous": previous,
             "error": error.message if error else "",
             "measures": selectors.body_measures(patient, version.data),
-            "conditions": [
-                (name, label, version.data.get("conditions", {}).get(name, "unknown"))
-                for name, label in CONDITIONS
-            ],
+            "sections": review_sections(version.data),
         },
         status=error.status if error else 200,
     )
@@ -314,8 +263,9 @@ def intake_by_link(request: HttpRequest, token: str) -> HttpResponse:
     patient = link.patient
     errors: dict = {}
     values = IntakeData().model_dump(mode="json")
+    blanks = None
     if request.method == "POST":
-        data, values, errors = parse_intake(request.POST)
+        data, values, errors, blanks = read_intake_form(request.POST, patient_facing=True)
         if data is not None:
             try:
                 services.intake_submit_via_link(
@@ -330,7 +280,7 @@ def intake_by_link(request: HttpRequest, token: str) -> HttpResponse:
                 "patients/intake_thanks.html",
                 {"clinic": patient.clinic, "patient": patient},
             )
-    context = _intake_form_context(
-        values, errors, patient=patient, public=True, clinic=patient.clinic
+    context = intake_form_context(
+        values, errors, blanks=blanks, patient=patient, public=True, clinic=patient.clinic
     )
     return render(request, "patients/intake_form.html", context, status=422 if errors else 200)
