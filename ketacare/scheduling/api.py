@@ -7,7 +7,6 @@ import datetime as dt
 
 from ninja import Router, Status
 
-from ketacare.audit.services import audit_record
 from ketacare.core.actions import action, audit_read
 from ketacare.core.errors import Invalid
 from ketacare.core.roles import Capability
@@ -15,6 +14,7 @@ from ketacare.core.schemas import ERRORS
 from ketacare.scheduling import selectors, services
 from ketacare.scheduling.api_more import more_router, resources_router, waitlist_router
 from ketacare.scheduling.finding import Preferences, slots_find
+from ketacare.scheduling.reads import audit_list_read
 from ketacare.scheduling.schemas import (
     AppointmentOut,
     BookingIn,
@@ -182,13 +182,10 @@ def calendar(request, day: dt.date | None = None, days: int = 7):
     first = day or act.at.astimezone(act.clinic.zone).date()
     start, end = selectors.day_bounds(act.clinic, first, first + dt.timedelta(days=days - 1))
     rows = list(selectors.appointments_between(act.clinic, start, end))
-    audit_record(
-        origin=act.origin,
-        action="view",
+    audit_list_read(
+        act,
         object_type="calendar",
-        clinic_id=act.clinic.pk,
         summary=f"Listed {len(rows)} appointments from {first:%Y-%m-%d} through the API",
-        changes={"patient_ids": sorted({a.patient_id for a in rows})},
-        at=act.at,
+        rows=rows,
     )
     return [AppointmentOut.of(a) for a in rows]

@@ -8,7 +8,6 @@ from typing import Literal
 
 from ninja import Field, Router, Schema, Status
 
-from ketacare.audit.services import audit_record
 from ketacare.core.actions import action
 from ketacare.core.errors import NotFound
 from ketacare.core.links import public_url
@@ -17,6 +16,7 @@ from ketacare.core.schemas import ERRORS
 from ketacare.patients.selectors import patient_get
 from ketacare.scheduling import feeds, resources, selectors, waitlist
 from ketacare.scheduling.models import CalendarFeed, OutboundMessage, WaitlistEntry
+from ketacare.scheduling.reads import audit_list_read
 
 waitlist_router = Router(tags=["scheduling"])
 resources_router = Router(tags=["scheduling"])
@@ -68,14 +68,8 @@ class WaitlistOut(Schema):
 def waitlist_list(request):
     act = action(request, Capability.APPOINTMENT_BOOK)
     rows = list(WaitlistEntry.objects.filter(clinic=act.clinic, status__in=waitlist.OPEN))
-    audit_record(
-        origin=act.origin,
-        action="view",
-        object_type="waitlist",
-        clinic_id=act.clinic.pk,
-        summary="Listed the waitlist through the API",
-        changes={"patient_ids": sorted({e.patient_id for e in rows})},
-        at=act.at,
+    audit_list_read(
+        act, object_type="waitlist", summary="Listed the waitlist through the API", rows=rows
     )
     return [WaitlistOut.of(e) for e in rows]
 
@@ -305,14 +299,8 @@ class MessageOut(Schema):
 def outbox(request, limit: int = 100):
     act = action(request, Capability.APPOINTMENT_BOOK)
     rows = list(OutboundMessage.objects.filter(clinic=act.clinic)[: max(1, min(limit, 500))])
-    audit_record(
-        origin=act.origin,
-        action="view",
-        object_type="outbox",
-        clinic_id=act.clinic.pk,
-        summary="Listed the outbox through the API",
-        changes={"patient_ids": sorted({m.patient_id for m in rows})},
-        at=act.at,
+    audit_list_read(
+        act, object_type="outbox", summary="Listed the outbox through the API", rows=rows
     )
     return [
         MessageOut(

@@ -12,14 +12,15 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from ketacare.audit.services import audit_record
 from ketacare.core.access import require_capability
 from ketacare.core.actions import Action, action, audit_read
 from ketacare.core.errors import DomainError, Invalid
 from ketacare.core.pages import page_errors
 from ketacare.core.roles import Capability
 from ketacare.scheduling import calendar, selectors, services
+from ketacare.scheduling.reads import audit_list_read
 from ketacare.treatment.models import Appointment
+from ketacare.treatment.selectors import courses_to_book
 
 
 def _day(request: HttpRequest, zone, key: str = "day") -> dt.date:
@@ -30,23 +31,18 @@ def _day(request: HttpRequest, zone, key: str = "day") -> dt.date:
 
 
 def _audit_calendar(act: Action, days: list[calendar.Day], what: str) -> None:
-    patients = sorted(
-        {
-            item.appointment.patient_id
-            for day in days
-            for column in day.columns
-            for item in column.items
-            if item.appointment is not None
-        }
-    )
-    audit_record(
-        origin=act.origin,
-        action="view",
+    shown = [
+        item.appointment
+        for day in days
+        for column in day.columns
+        for item in column.items
+        if item.appointment is not None
+    ]
+    audit_list_read(
+        act,
         object_type="calendar",
-        clinic_id=act.clinic.pk,
         summary=f"Viewed the {what} from {days[0].day:%Y-%m-%d}",
-        changes={"patient_ids": patients},
-        at=act.at,
+        rows=shown,
     )
 
 
@@ -71,6 +67,9 @@ def _calendar_context(act: Action, day: dt.date, view: str) -> dict:
         "next": first + step,
         "today": act.at.astimezone(clinic.zone).date(),
         "can_move": act.access.can(Capability.APPOINTMENT_BOOK),
+        "to_book": list(courses_to_book(clinic, now=act.at)[:30])
+        if act.access.can(Capability.APPOINTMENT_BOOK)
+        else [],
     }
 
 
@@ -94,14 +93,8 @@ def day_sheet(request: HttpRequest) -> HttpResponse:
         for a in selectors.appointments_between(act.clinic, start, end)
         if a.status != Appointment.Status.CANCELLED
     ]
-    audit_record(
-        origin=act.origin,
-        action="view",
-        object_type="day_sheet",
-        clinic_id=act.clinic.pk,
-        summary=f"Printed the day sheet for {day:%Y-%m-%d}",
-        changes={"patient_ids": sorted({a.patient_id for a in rows})},
-        at=act.at,
+    audit_list_read(
+        act, object_type="day_sheet", summary=f"Printed the day sheet for {day:%Y-%m-%d}", rows=rows
     )
     by_chair: dict[str, list[Appointment]] = {}
     for appointment in sorted(

@@ -11,7 +11,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from ketacare.audit.services import audit_record
 from ketacare.clinical.scheduling_needs import CAPABILITY_LABELS
 from ketacare.core.access import require_capability
 from ketacare.core.actions import action
@@ -30,6 +29,7 @@ from ketacare.scheduling.models import (
     TimeOff,
     WaitlistEntry,
 )
+from ketacare.scheduling.reads import audit_list_read
 from ketacare.treatment.models import Appointment
 
 
@@ -247,14 +247,8 @@ def outbox(request: HttpRequest) -> HttpResponse:
     """Reminders and offers sent, newest first (one-time link tokens are masked)."""
     act = action(request)
     rows = list(OutboundMessage.objects.filter(clinic=act.clinic).select_related("patient")[:200])
-    audit_record(
-        origin=act.origin,
-        action="view",
-        object_type="outbox",
-        clinic_id=act.clinic.pk,
-        summary="Viewed the reminders and offers sent",
-        changes={"patient_ids": sorted({m.patient_id for m in rows})},
-        at=act.at,
+    audit_list_read(
+        act, object_type="outbox", summary="Viewed the reminders and offers sent", rows=rows
     )
     return render(request, "scheduling/outbox.html", {"rows": rows, "clinic": act.clinic})
 

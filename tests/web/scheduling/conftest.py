@@ -54,9 +54,12 @@ def configure_scheduling(clinic, origin) -> dict:
     )
     for weekday in range(5):
         resources.opening_hours_set(
-            clinic=clinic, weekday=weekday, hours=[(dt.time(8), dt.time(18))], origin=origin,
+            clinic=clinic,
+            weekday=weekday,
+            hours=[(dt.time(8), dt.time(18))],
+            origin=origin,
             at=now,
-        )  # fmt: skip
+        )
     chairs = {chair.name: chair for chair in clinic.chairs.all()}
     setups = {
         "Chair 1": ["iv_pump", "esketamine_observation"],

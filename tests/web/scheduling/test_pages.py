@@ -91,10 +91,15 @@ def test_dropping_on_the_calendar_moves_and_redraws_or_says_why(client_for, seri
     client = client_for("nurse")
     moved = client.post(
         f"/scheduling/appointments/{first.pk}/move/",
-        {"date": day.isoformat(), "time": "13:00", "chair": ready["Chair 2"].pk, "view": "day",
-         "day": day.isoformat()},
+        {
+            "date": day.isoformat(),
+            "time": "13:00",
+            "chair": ready["Chair 2"].pk,
+            "view": "day",
+            "day": day.isoformat(),
+        },
         HTTP_HX_REQUEST="true",
-    )  # fmt: skip
+    )
     assert moved.status_code == 200
     assert 'id="calendar"' in moved.content.decode() and "Moved to" in moved.content.decode()
     refused = client.post(
@@ -128,13 +133,17 @@ def test_cancelling_late_is_recorded_and_frees_the_chair(client_for, series, sta
     origin = RequestOrigin(actor=staff["front_desk"], actor_label="front desk")
     first, second = series[0], series[1]
     appointment_cancel(  # the clinic's window is 24 h: two hours before is late
-        appointment=first, reason="Unwell", origin=origin,
+        appointment=first,
+        reason="Unwell",
+        origin=origin,
         at=first.starts_at - dt.timedelta(hours=2),
-    )  # fmt: skip
+    )
     appointment_cancel(
-        appointment=second, reason="Away", origin=origin,
+        appointment=second,
+        reason="Away",
+        origin=origin,
         at=second.starts_at - dt.timedelta(hours=30),
-    )  # fmt: skip
+    )
     assert Booking.objects.get(appointment=first).late_cancel
     assert not Booking.objects.get(appointment=second).late_cancel
     assert Booking.objects.get(appointment=first).cancel_reason == "Unwell"
@@ -190,10 +199,14 @@ def test_the_calendar_query_count_does_not_grow_with_the_appointments(
             start = at(day, "08:00", clinic.zone) + dt.timedelta(minutes=10 * (index // 5))
             rows.append(
                 Appointment(
-                    clinic=clinic, patient=patient, kind="consult", starts_at=start,
-                    ends_at=start + dt.timedelta(minutes=10), created_at=timezone.now(),
+                    clinic=clinic,
+                    patient=patient,
+                    kind="consult",
+                    starts_at=start,
+                    ends_at=start + dt.timedelta(minutes=10),
+                    created_at=timezone.now(),
                 )
-            )  # fmt: skip
+            )
         Appointment.objects.bulk_create(rows)
         return monday
 

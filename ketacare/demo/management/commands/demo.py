@@ -19,6 +19,7 @@ from ketacare.demo import data
 from ketacare.directory import demo as directory_demo
 from ketacare.patients.intake import CONDITION_NAMES, IntakeData
 from ketacare.patients.models import IntakeVersion, Patient
+from ketacare.scheduling import demo as scheduling_demo
 from ketacare.sessions import demo as sessions_demo
 from ketacare.treatment import demo as treatment_demo
 
@@ -84,11 +85,14 @@ class Command(BaseCommand):
                 object_type="demo",
                 summary=f"Demo clinic loaded: {patients} patients, seed {seed}",
             )
-            # Each app's demo data, in layer order (a later app builds on the earlier ones').
+            # Each app's demo data, in layer order (a later app builds on the earlier ones'),
+            # except that scheduling comes after sessions: it reads the monitoring values the
+            # sessions demo sets, and books the future, which sessions leave alone.
             for loader in (
                 assessments_demo.load,
                 treatment_demo.load,
                 sessions_demo.load,
+                scheduling_demo.load,
                 controlled_substances_demo.load,
                 directory_demo.load,
             ):
