@@ -183,12 +183,15 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Lockout after repeated failures (django-axes).
+# Brute-force protection (django-axes with ketacare.core.lockout): failures count per account and
+# client, waits grow from 30 s after the limit, doubling up to the cool-off; a browser that signed
+# in before is never slowed down by anyone else's failures.
+AXES_HANDLER = "ketacare.core.lockout.ProgressiveLockoutHandler"
+AXES_LOCKOUT_CALLABLE = "ketacare.core.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "ketacare.core.lockout.client_address"
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.5"))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "core/locked_out.html"
+AXES_COOLOFF_HOURS = float(os.environ.get("AXES_COOLOFF_HOURS", "0.5"))
+AXES_COOLOFF_TIME = AXES_COOLOFF_HOURS
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 
 # Staff sessions end after this much inactivity; patients' portal sessions too, more leniently.

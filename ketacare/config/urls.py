@@ -3,7 +3,7 @@ from django.urls import include, path
 
 from ketacare.config.api import api
 from ketacare.config.mounting import page_mounts
-from ketacare.core import clinic_views, network_views, staff_views
+from ketacare.core import clinic_views, lockout_views, network_views, staff_views
 from ketacare.core import views as core_views
 from ketacare.patients import portal_views as patient_portal_views
 from ketacare.patients import views as patient_views
@@ -24,6 +24,11 @@ urlpatterns = [
         "clinic/staff/<int:user_id>/deactivate/",
         staff_views.staff_deactivate_view,
         name="staff_deactivate",
+    ),
+    path(
+        "clinic/staff/<int:user_id>/unlock-sign-in/",
+        lockout_views.staff_unlock_sign_in,
+        name="staff_unlock_sign_in",
     ),
     path(
         "clinic/staff/invitations/<int:invitation_id>/resend/",

@@ -256,3 +256,15 @@ class IdempotencyRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["principal", "key"], name="idempotency_unique_key")
         ]
+
+
+class SignInThrottle(models.Model):
+    """Failed sign-ins of one account from one client (``ketacare.core.lockout``): a browser that
+    signed in before (its device cookie), an address, or every unknown client of the account."""
+
+    key = models.CharField(max_length=64, unique=True)  # SHA-256 of username and client
+    username = models.CharField(max_length=150, db_index=True)  # as typed, lower-cased
+    client = models.CharField(max_length=80)  # "device", "ip:10.0.0.7", "unknown devices"
+    failures = models.PositiveIntegerField(default=0)
+    last_failure_at = models.DateTimeField()
+    blocked_until = models.DateTimeField(null=True, blank=True)

@@ -23,6 +23,7 @@ from ketacare.core.invitations import (
     invitations_pending,
     staff_invite,
 )
+from ketacare.core.lockout import paused_clients
 from ketacare.core.models import Credential, StaffInvitation, StaffMembership, User
 from ketacare.core.pages import flash_back, page_errors
 from ketacare.core.roles import Capability, Role
@@ -123,6 +124,7 @@ def _person_page(request: HttpRequest, error: DomainError | None, user_id: int) 
             "clinic": clinic,
             "person": person,
             "active": bool(active_roles(person, clinic)) and person.is_active,
+            "sign_in_paused": paused_clients(person.get_username(), timezone.now()),
             "error": error,
             "errors": error.fields if error else {},
             **role_form_context(values, chosen),

@@ -19,6 +19,7 @@ from django_otp import login as otp_login
 from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from ketacare.core.lockout import set_device_cookie
 from ketacare.core.middleware import SESSION_CLINIC_KEY
 
 
@@ -38,6 +39,13 @@ def healthz(request: HttpRequest) -> JsonResponse:
 class LoginView(auth_views.LoginView):
     template_name = "core/login.html"
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        """Signed in: this browser becomes a known client of the account (ketacare.core.lockout),
+        which nobody else's failed attempts can slow down."""
+        response = super().form_valid(form)
+        set_device_cookie(response, self.request, form.get_user().get_username())
+        return response
 
 
 def _safe_next(request: HttpRequest, default: str = "/") -> str:
