@@ -12,7 +12,7 @@ from ninja.errors import ValidationError
 from ketacare.audit.refusals import audit_refusal
 from ketacare.clinical.common import ClinicalRuleError
 from ketacare.config.mounting import api_mounts
-from ketacare.core.api_auth import API_AUTH
+from ketacare.core.api_auth import API_AUTH, docs_sign_in
 from ketacare.core.errors import DomainError, as_domain_error
 from ketacare.core.validation import human_errors
 
@@ -22,6 +22,7 @@ api = NinjaAPI(
     description="Ketamine therapy clinic: patients, intake, assessments, treatment, sessions.",
     auth=API_AUTH,
     urls_namespace="api",
+    docs_decorator=docs_sign_in,
 )
 
 

@@ -298,6 +298,10 @@ AUDIT_ANCHOR_PATH = Path(os.environ.get("AUDIT_ANCHOR_PATH", VAR_DIR / "audit-an
 AUDIT_ANCHOR_FSYNC = env_bool("AUDIT_ANCHOR_FSYNC", False)
 AUDIT_CHAIN_LANES = int(os.environ.get("AUDIT_CHAIN_LANES", "8"))
 
+# The API's description (/api/v1/docs, /api/v1/openapi.json) for everyone, or only for staff
+# signed in and API tokens (production's default: it maps every operation).
+API_DOCS_PUBLIC = env_bool("API_DOCS_PUBLIC", not PRODUCTION)
+
 # Bodies larger than this are refused with 413 before they are read (request_guard.py); Django's
 # own limit on form data is the same, so it never answers 400 first.
 REQUEST_MAX_BYTES = int(float(os.environ.get("REQUEST_MAX_MB", "5")) * 1_000_000)

@@ -7,6 +7,11 @@ never falls back to another clinic: a write meant for one clinic must not land i
 
 from __future__ import annotations
 
+from functools import wraps
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.http import JsonResponse
 from django.utils import timezone
 from ninja.security import HttpBearer, SessionAuth
 
@@ -71,3 +76,35 @@ class VerifiedSessionAuth(SessionAuth):
 
 
 API_AUTH = [TokenAuth(), VerifiedSessionAuth()]
+
+
+def _may_read_docs(request) -> bool:
+    """Staff signed in (second factor confirmed where needed), or any valid bearer token."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return request.access.is_staff_member and not needs_second_factor(request)
+    authorization = request.META.get("HTTP_AUTHORIZATION", "")
+    if authorization[:7].lower() != "bearer ":
+        return False
+    return ApiToken.objects.filter(
+        token_sha256=ApiToken.digest(authorization[7:].strip()),
+        revoked_at__isnull=True,
+        expires_at__gt=timezone.now(),
+        user__is_active=True,
+    ).exists()
+
+
+def docs_sign_in(view):
+    """The API's description (``/api/v1/docs``, ``/api/v1/openapi.json``) only for those who may
+    use the API, unless ``API_DOCS_PUBLIC`` (off in production): it maps every operation."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if settings.API_DOCS_PUBLIC or _may_read_docs(request):
+            return view(request, *args, **kwargs)
+        if request.path.endswith(".json"):
+            detail = "Sign in, or send an API token, to read the API description."
+            return JsonResponse({"detail": detail, "fields": {}, "details": {}}, status=401)
+        return redirect_to_login(request.get_full_path())
+
+    return wrapped
