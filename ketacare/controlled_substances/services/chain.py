@@ -19,6 +19,7 @@ from typing import Any
 
 from django.db import transaction
 
+from ketacare.audit.models import AuditEntry
 from ketacare.audit.services import RequestOrigin, audit_record
 from ketacare.clinical.controlled_substances import (
     DIRECTION,
@@ -170,6 +171,9 @@ def entry_append(
                 "quantity_units": entry.quantity_units,
                 "balance_mg": entry.balance_mg,
                 "session": entry.session_id,
+                # The trail is keyed and anchored outside the database: a ledger rewritten with
+                # fresh hashes no longer matches what it recorded here (``ledger_check``).
+                "entry_hash": entry.entry_hash,
             },
             at=at,
         )
@@ -207,6 +211,7 @@ def ledger_check(clinic_id: int) -> Iterator[Inconsistency]:
     the one stored, no balance below zero, and the head pointing at the last entry."""
     previous, expected = GENESIS, 1
     running: dict[tuple[int, int, int], Quantity] = {}
+    audited = _audited_hashes(clinic_id)
     rows = LedgerEntry.objects.filter(clinic_id=clinic_id).select_related("product", "corrects")
     for entry in rows.order_by("sequence").iterator(chunk_size=2000):
         seq = entry.sequence
@@ -221,6 +226,11 @@ def ledger_check(clinic_id: int) -> Iterator[Inconsistency]:
             yield problem("does not follow the previous entry's hash (removed or reordered)")
         if entry_digest(entry) != entry.entry_hash:
             yield problem("its content does not match its hash (altered after it was written)")
+        recorded = audited.get(str(entry.pk))
+        if recorded is None:
+            yield problem("the audit trail holds no record of it (written around the application)")
+        elif recorded != entry.entry_hash:
+            yield problem("its hash differs from the one the audit trail recorded (rewritten)")
         yield from (problem(text) for text in _arithmetic(entry))
         key = (entry.product_id, entry.lot_id, entry.location_id)
         change = Quantity(entry.change_mg, entry.change_units)
@@ -241,6 +251,14 @@ def ledger_check(clinic_id: int) -> Iterator[Inconsistency]:
         yield Inconsistency(
             clinic_id, head.last_sequence, f"the newest entries are missing (last stored {last})"
         )
+
+
+def _audited_hashes(clinic_id: int) -> dict[str, str | None]:
+    """Each entry's hash as the audit trail recorded it when the entry was written."""
+    rows = AuditEntry.objects.filter(
+        clinic_id=clinic_id, object_type="ledger_entry", action="create"
+    ).values_list("object_id", "changes")
+    return {object_id: (changes or {}).get("entry_hash") for object_id, changes in rows}
 
 
 def _arithmetic(entry: LedgerEntry) -> Iterator[str]:

@@ -148,8 +148,9 @@ def _tamper(sql: str, params: list) -> None:
     """What someone with database access could do around the application's guards."""
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
-            cursor.execute("DROP TRIGGER controlled_substances_ledgerentry_no_update")
+            cursor.execute("DROP TRIGGER IF EXISTS controlled_substances_ledgerentry_no_update")
         else:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending events before ALTER
             cursor.execute("ALTER TABLE controlled_substances_ledgerentry DISABLE TRIGGER USER")
         cursor.execute(sql, params)
 
@@ -207,5 +208,39 @@ def test_ledger_verify_recomputes_balances(stocked):
         "WHERE id = %s",
         [forged, entry.pk],
     )
-    with pytest.raises(CommandError, match="stored balance"):
+    problems = [str(p) for p in services.ledger_check(stocked.clinic.pk)]
+    assert any("entry 1: stored balance 999.00 mg" in p for p in problems), problems
+    with pytest.raises(CommandError, match="entry 1:"):
+        call_command("ledger_verify")
+
+
+def test_a_ledger_rewritten_with_fresh_hashes_disagrees_with_the_audit_trail(stocked):
+    """Someone who edits an entry and recomputes every balance and hash after it still cannot
+    rewrite the keyed, anchored audit trail that recorded each entry's hash."""
+    from ketacare.controlled_substances.services.chain import GENESIS, entry_digest
+
+    entries = list(LedgerEntry.objects.filter(clinic=stocked.clinic).order_by("sequence"))
+    first = entries[0]
+    first.quantity_mg, first.change_mg, first.balance_mg = (
+        Decimal("300.00"), Decimal("300.00"), Decimal("300.00"),
+    )  # fmt: skip
+    first.quantity_units = first.change_units = first.balance_units = Decimal("30.0000")
+    previous = GENESIS
+    for entry in entries:
+        entry.previous_hash = previous
+        entry.entry_hash = entry_digest(entry)
+        previous = entry.entry_hash
+        _tamper(
+            "UPDATE controlled_substances_ledgerentry SET quantity_mg = %s, change_mg = %s, "
+            "balance_mg = %s, quantity_units = %s, change_units = %s, balance_units = %s, "
+            "previous_hash = %s, entry_hash = %s WHERE id = %s",
+            [entry.quantity_mg, entry.change_mg, entry.balance_mg, entry.quantity_units,
+             entry.change_units, entry.balance_units, entry.previous_hash, entry.entry_hash,
+             entry.pk],
+        )  # fmt: skip
+    _tamper(
+        "UPDATE controlled_substances_ledgerhead SET last_hash = %s WHERE clinic_id = %s",
+        [previous, stocked.clinic.pk],
+    )
+    with pytest.raises(CommandError, match="entry 1: its hash differs from the one the audit"):
         call_command("ledger_verify")
