@@ -110,6 +110,9 @@ CAPABILITY_SUMMARIES: dict[Capability, str] = {
     Capability.CONTROLLED_OVERSEE: (
         "DEA registration, products, corrections' review, discrepancies and loss reports"
     ),
+    Capability.ANALYTICS_VIEW: (
+        "Cohort outcomes of the clinic (a network's medical director: across its clinics)"
+    ),
 }
 
 INTRODUCTION = """\

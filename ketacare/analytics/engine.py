@@ -78,6 +78,30 @@ class DuckDBRunner:
         self.connection.close()
 
 
+class ArrowRunner(DuckDBRunner):
+    """DuckDB over in-memory tables (one clinic's live data, built per request): the same SQL as
+    over an export's files, with no file written."""
+
+    def __init__(self, tables: Mapping[str, Any], *, threads: int | None = None) -> None:
+        import duckdb
+
+        missing = [t for t in TABLES if t not in tables]
+        if missing:
+            raise ClinicalRuleError("missing tables: " + ", ".join(missing))
+        self.export_dir = Path("<memory>")
+        self.connection = duckdb.connect(":memory:")
+        self.connection.execute("SET enable_progress_bar = false")
+        if threads is not None:
+            self.connection.execute(f"SET threads = {int(threads)}")
+        for table in TABLES:
+            self.connection.register(table, tables[table])
+
+
+def open_tables(tables: Mapping[str, Any], *, threads: int | None = None) -> CohortAnalytics:
+    """The dashboard's figures on DuckDB over pyarrow tables with the export's layout."""
+    return CohortAnalytics(ArrowRunner(tables, threads=threads))
+
+
 @dataclass(frozen=True)
 class Curve:
     """A Kaplan–Meier curve for one group (times in days)."""

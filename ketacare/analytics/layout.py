@@ -189,15 +189,7 @@ def write_table(
 ) -> Path:
     """Write one part file of ``table`` with exactly the layout's schema (refuses other columns)."""
     schema = TABLES[table]
-    unknown = set(columns) - set(schema.names)
-    missing = set(schema.names) - set(columns)
-    if unknown or missing:
-        raise ClinicalRuleError(
-            f"{table}: columns differ from the layout (unknown: {sorted(unknown)}, "
-            f"missing: {sorted(missing)})"
-        )
-    arrays = [_array(columns[f.name], f.type) for f in schema]
-    data = pa.Table.from_arrays(arrays, schema=schema)
+    data = as_arrow(table, columns)
     directory = table_dir(export_dir, table)
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"part-{part:05d}.parquet"
@@ -214,6 +206,21 @@ def write_table(
         column_encoding=delta,
     )
     return path
+
+
+def as_arrow(
+    table: str, columns: Mapping[str, Sequence[object] | np.ndarray | pa.Array]
+) -> pa.Table:
+    """``columns`` as a pyarrow Table of exactly the layout's schema (refuses other columns)."""
+    schema = TABLES[table]
+    unknown = set(columns) - set(schema.names)
+    missing = set(schema.names) - set(columns)
+    if unknown or missing:
+        raise ClinicalRuleError(
+            f"{table}: columns differ from the layout (unknown: {sorted(unknown)}, "
+            f"missing: {sorted(missing)})"
+        )
+    return pa.Table.from_arrays([_array(columns[f.name], f.type) for f in schema], schema=schema)
 
 
 def _array(values: object, kind: pa.DataType) -> pa.Array:

@@ -461,3 +461,12 @@ def _trajectory(patient, code, responses, treatments, settings) -> Trajectory:
     return Trajectory(
         code, name, tuple(responses), tuple(treatments), status, "", rapid, rapid_note
     )
+
+
+def responses_in_scope(access) -> QuerySet[AssessmentResponse]:
+    """The current version of every response of the clinic's patients (corrections left out)."""
+    if access.clinic is None:
+        return AssessmentResponse.objects.none()
+    return AssessmentResponse.objects.filter(
+        patient__clinic_id=access.clinic.pk, superseded_by__isnull=True
+    )

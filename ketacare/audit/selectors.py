@@ -36,3 +36,25 @@ def audit_search(
     if until:
         entries = entries.filter(at__date__lte=until)
     return entries.order_by("-sequence")
+
+
+def field_history(
+    object_type: str, object_ids: list[int], field: str
+) -> list[tuple[str, dt.datetime, object]]:
+    """``(object_id, at, value after)`` for every recorded change of ``field``, oldest first: the
+    history of a value whose model keeps only its current state (e.g. a course's phase)."""
+    entries = (
+        AuditEntry.objects.filter(
+            object_type=object_type,
+            object_id__in=[str(i) for i in object_ids],
+            changes__has_key=field,
+        )
+        .order_by("sequence")
+        .values_list("object_id", "at", "changes")
+    )
+    history = []
+    for object_id, at, changes in entries.iterator(chunk_size=2000):
+        change = changes.get(field)
+        if isinstance(change, dict) and "after" in change:
+            history.append((object_id, at, change["after"]))
+    return history

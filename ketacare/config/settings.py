@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "ketacare.scheduling",
     "ketacare.controlled_substances",
     "ketacare.directory",
+    "ketacare.analytics",
     "ketacare.demo",
 ]
 

@@ -75,6 +75,7 @@ class Capability(StrEnum):
     CONTROLLED_VIEW = "controlled.view"  # the ledger, balances, counts and reports
     CONTROLLED_RECORD = "controlled.record"  # receive, draw up, waste, move, count
     CONTROLLED_OVERSEE = "controlled.oversee"  # registrations, products, discrepancies, losses
+    ANALYTICS_VIEW = "analytics.view"  # cohort outcomes of the clinic (or network)
 
 
 _ALL_CLINICAL = {Role.NURSE, Role.PRESCRIBER, Role.MEDICAL_DIRECTOR}
@@ -126,6 +127,8 @@ MATRIX: dict[Capability, frozenset[Role]] = {
     Capability.CONTROLLED_VIEW: frozenset(_ALL_CLINICAL),
     Capability.CONTROLLED_RECORD: frozenset(_ALL_CLINICAL),
     Capability.CONTROLLED_OVERSEE: frozenset({Role.MEDICAL_DIRECTOR}),
+    # Cohort outcomes are for those who decide on treatment, not the front desk or billing.
+    Capability.ANALYTICS_VIEW: frozenset(_PRESCRIBING),
 }
 
 

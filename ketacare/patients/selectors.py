@@ -174,3 +174,15 @@ def portal_status(patient: Patient, *, now: dt.datetime) -> dict[str, Any]:
         "invitation": invitation,
         "invitation_expired": invitation is not None and invitation.expires_at <= now,
     }
+
+
+def latest_intake_data(patient_ids: list[int]) -> dict[int, dict]:
+    """The data of each patient's latest intake version: {patient id: data}."""
+    latest: dict[int, tuple[int, dict]] = {}
+    rows = IntakeVersion.objects.filter(patient_id__in=patient_ids).values_list(
+        "patient_id", "number", "data"
+    )
+    for patient_id, number, data in rows.iterator(chunk_size=2000):
+        if patient_id not in latest or number > latest[patient_id][0]:
+            latest[patient_id] = (number, data)
+    return {patient_id: data for patient_id, (_, data) in latest.items()}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.http import Http404
 
 from ketacare.alerts.models import Alert
@@ -26,6 +26,7 @@ from ketacare.core.models import Chair
 from ketacare.patients.models import Patient
 from ketacare.sessions.models import (
     AtHomeSession,
+    SideEffectEntry,
     TreatmentSession,
     VitalsEntry,
 )
@@ -36,6 +37,7 @@ from ketacare.sessions.selectors.administration import (
     uses_pump,
 )
 from ketacare.sessions.selectors.flowsheet import (
+    SOURCE_TYPE,
     back_within,
     session_alerts,
 )
@@ -304,3 +306,27 @@ def at_home_course(patient: Patient) -> TreatmentCourse | None:
         .order_by("-created_at")
         .first()
     )
+
+
+# --- cohort reads (analytics export) ------------------------------------------------------------
+
+
+def side_effects_in_scope(access: Access) -> QuerySet[SideEffectEntry]:
+    """Side effects recorded in the clinic's sessions."""
+    if access.clinic is None:
+        return SideEffectEntry.objects.none()
+    return SideEffectEntry.objects.filter(session__clinic_id=access.clinic.pk)
+
+
+def vital_alert_counts(access: Access) -> dict[int, int]:
+    """Vital-sign alerts raised per session of the clinic in use: {session id: count}."""
+    if access.clinic is None:
+        return {}
+    rows = (
+        Alert.objects.filter(
+            clinic_id=access.clinic.pk, kind=Alert.Kind.VITALS, source_type=SOURCE_TYPE
+        )
+        .values("source_id")
+        .annotate(n=Count("pk"))
+    )
+    return {int(row["source_id"]): row["n"] for row in rows if row["source_id"].isdigit()}

@@ -22,6 +22,7 @@ from ketacare.treatment import checklist
 from ketacare.treatment.models import (
     Appointment,
     ChecklistItem,
+    ConsentSignature,
     Order,
     ProtocolSetting,
     ScreeningResult,
@@ -376,3 +377,40 @@ def signed_order_for(appointment: Appointment) -> Order | None:
     if appointment.kind != Appointment.Kind.TREATMENT or appointment.course_id is None:
         return None
     return Order.objects.filter(course_id=appointment.course_id, status=Order.Status.SIGNED).first()
+
+
+# --- cohort reads (analytics export) ------------------------------------------------------------
+
+
+def courses_in_scope(access: Access) -> QuerySet[TreatmentCourse]:
+    """Every treatment course of the clinic in use."""
+    if access.clinic is None:
+        return TreatmentCourse.objects.none()
+    return TreatmentCourse.objects.filter(clinic_id=access.clinic.pk)
+
+
+def screenings_in_scope(access: Access) -> QuerySet[ScreeningResult]:
+    if access.clinic is None:
+        return ScreeningResult.objects.none()
+    return ScreeningResult.objects.filter(clinic_id=access.clinic.pk)
+
+
+def consents_in_scope(access: Access) -> QuerySet[ConsentSignature]:
+    """Consent signatures of the clinic's patients (complete or not, revoked or not)."""
+    if access.clinic is None:
+        return ConsentSignature.objects.none()
+    return ConsentSignature.objects.filter(patient__clinic_id=access.clinic.pk)
+
+
+def treatment_appointments_in_scope(access: Access, *, until: dt.datetime) -> QuerySet[Appointment]:
+    """The clinic's treatment appointments that took place or are booked up to ``until``
+    (cancelled and no-shows left out), oldest first: the treatments outcomes count from."""
+    if access.clinic is None:
+        return Appointment.objects.none()
+    return Appointment.objects.filter(
+        clinic_id=access.clinic.pk,
+        kind=Appointment.Kind.TREATMENT,
+        status__in=ACTIVE_APPOINTMENT,
+        course_id__isnull=False,
+        starts_at__lte=until,
+    ).order_by("starts_at", "pk")

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from rich.progress import Progress
 
+from ketacare.analytics import demo as analytics_demo
 from ketacare.assessments import demo as assessments_demo
 from ketacare.audit.services import RequestOrigin, audit_record
 from ketacare.controlled_substances import demo as controlled_substances_demo
@@ -95,6 +96,7 @@ class Command(BaseCommand):
                 scheduling_demo.load,
                 controlled_substances_demo.load,
                 directory_demo.load,
+                analytics_demo.load,
             ):
                 loader(rng=random.Random(seed), clinics=clinics)
         self.stdout.write(
