@@ -107,12 +107,16 @@ def test_session_to_ledger_to_count_to_report(
     assert discrepancy.difference_mg == Decimal("-200.00")
     assert [m.to for m in mail.outbox] == [[staff["medical_director"].email]]
 
+    # It stays on the dashboard until resolved; billing never sees it.
+    md = client_for("medical_director")
+    assert "Discrepancy" in md.get("/").content.decode()
+    assert "Controlled substances" not in client_for("billing").get("/").content.decode()
+
     # The nurse cannot resolve it; the medical director finds a significant loss.
     assert (
         nurse.post(f"/controlled-substances/discrepancies/{discrepancy.pk}/resolve/").status_code
         == 403
     )
-    md = client_for("medical_director")
     md.post(
         f"/controlled-substances/discrepancies/{discrepancy.pk}/resolve/",
         {"finding": "significant_loss", "explanation": "Vial missing from the safe after a shift"},
@@ -120,6 +124,8 @@ def test_session_to_ledger_to_count_to_report(
     safe_page = md.get("/controlled-substances/").content.decode()
     assert "Written notice to the local DEA Field Division" in safe_page
     assert "DEA Form 106" in safe_page
+    dashboard = md.get("/").content.decode()
+    assert "Discrepancy" not in dashboard and "Written notice" in dashboard
     loss = LedgerEntry.objects.get(kind="loss")
     assert (loss.quantity_mg, loss.balance_mg) == (Decimal("200.00"), Decimal("165.00"))
 
@@ -142,3 +148,16 @@ def test_session_to_ledger_to_count_to_report(
     assert "PH1234563" in receipts.content.decode()
 
     call_command("ledger_verify")
+
+
+def test_the_medical_director_sees_the_ledger_settings_and_the_unverified_rules(
+    stocked, client_for
+):
+    settings_page = client_for("medical_director").get("/clinic/protocol/").content.decode()
+    assert "Controlled substances" in settings_page
+    assert "Licensed witnesses to the waste of a drawn dose" in settings_page
+    safe = client_for("medical_director").get("/controlled-substances/").content.decode()
+    assert safe.count("unverified</span>") == 5
+    assert "(S22, S23)" in safe
+    dashboard = client_for("nurse").get("/").content.decode()
+    assert "Initial inventory due by" in dashboard  # due the day stock was first handled
