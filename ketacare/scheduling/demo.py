@@ -233,6 +233,43 @@ def _life(clinic: Clinic, rng: random.Random, unbooked: list, now: dt.datetime) 
         )
 
 
+def _tidy_earlier_bookings(clinic: Clinic, now: dt.datetime) -> None:
+    """Future treatments the treatment demo booked before the clinic had scheduling (some in a
+    room without a pump, some without a nurse) move to the nearest slot that meets the needs."""
+    legacy = (
+        Appointment.objects.filter(
+            clinic=clinic,
+            kind=Appointment.Kind.TREATMENT,
+            status=Appointment.Status.BOOKED,
+            starts_at__gt=now + dt.timedelta(hours=1),
+            booking__isnull=True,
+            course__isnull=False,
+        )
+        .select_related("course", "clinic", "patient")
+        .order_by("starts_at")
+    )
+    for appointment in legacy:
+        with contextlib.suppress(ClinicalRuleError, DomainError):
+            found = slots_find(
+                course=appointment.course,
+                phase=None,
+                not_before=appointment.starts_at,
+                at=now,
+                preferences=Preferences(),
+                limit=1,
+            )
+            if found.proposals:
+                slot = found.proposals[0][0]
+                services.appointment_move(
+                    appointment=appointment,
+                    start=slot.start,
+                    chair_id=slot.chair_id,
+                    nurse_id=slot.nurse_id,
+                    origin=ORIGIN,
+                    at=now,
+                )
+
+
 def load(*, rng: random.Random, clinics: list[Clinic]) -> None:
     now = timezone.now()
     for index, clinic in enumerate(clinics):
@@ -242,5 +279,6 @@ def load(*, rng: random.Random, clinics: list[Clinic]) -> None:
         clinic_settings_update(clinic=clinic, values=values, origin=ORIGIN, at=now)
         _hours(clinic, index, now)
         _calendar_events(clinic, now)
+        _tidy_earlier_bookings(clinic, now)
         unbooked = _book_courses(clinic, rng, now)
         _life(clinic, rng, unbooked, now)

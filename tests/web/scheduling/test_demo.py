@@ -3,8 +3,11 @@ booked through slot finding in proportion to its patients, and a patient on the 
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from ketacare.scheduling.models import (
     Booking,
@@ -17,6 +20,7 @@ from ketacare.scheduling.models import (
 from ketacare.treatment.models import Appointment
 
 pytestmark = pytest.mark.django_db
+HOUR = dt.timedelta(hours=1)
 
 
 def test_the_demo_clinic_has_resources_and_realistic_bookings():
@@ -32,3 +36,7 @@ def test_the_demo_clinic_has_resources_and_realistic_bookings():
         assert all(a.nurse_id for a in sessions)
     assert Booking.objects.filter(cancelled_at__isnull=False).exists()
     assert WaitlistEntry.objects.filter(priority=2).exists()
+    later = Appointment.objects.filter(
+        status="booked", course__route="racemic_iv", starts_at__gt=timezone.now() + HOUR
+    ).select_related("chair__setup")
+    assert later and all("iv_pump" in a.chair.setup.capabilities and a.nurse_id for a in later)
