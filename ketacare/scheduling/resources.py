@@ -190,8 +190,8 @@ def time_off_add(
     origin: RequestOrigin,
     at: dt.datetime,
 ) -> TimeOff:
-    """Time off for a staff member; sessions already booked with them are not moved (the
-    calendar shows them as needing another nurse)."""
+    """Time off for a staff member. Sessions already booked with them are neither moved nor
+    flagged: move them (the move finds another nurse) before the time off starts."""
     user = _staff_member(clinic, user_id)
     _span(starts_at, ends_at)
     off = TimeOff.objects.create(
