@@ -97,6 +97,7 @@ class AnchorState:
     """What the anchors say each chain must contain: its newest anchored position and seal."""
 
     expected: Heads = field(default_factory=dict)
+    earlier: list[tuple[str, int, str]] = field(default_factory=list)  # lines behind the newest
     rollbacks: list[Rollback] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # forged or unreadable lines
     lines: int = 0
@@ -107,7 +108,7 @@ def _heads(raw: dict) -> Heads:
 
 
 def read_anchors(paths: Iterable[Path]) -> AnchorState:
-    """Replay the anchor lines in order: the newest anchor per chain wins, and a valid rollback
+    """Replay the anchor lines in order: the furthest anchor per chain wins, and a valid rollback
     line replaces everything before it with the heads it names."""
     state = AnchorState()
     for path in paths:
@@ -126,12 +127,24 @@ def read_anchors(paths: Iterable[Path]) -> AnchorState:
                     state.problems.append(f"{path}:{number}: not an anchor line")
                     continue
                 if kind == "heads":
-                    state.expected.update(heads)
+                    _advance(state, heads)
                 elif kind == "rollback":
                     _apply_rollback(state, record, heads, f"{path}:{number}")
                 else:
                     state.problems.append(f"{path}:{number}: unknown anchor kind {kind!r}")
     return state
+
+
+def _advance(state: AnchorState, heads: Heads) -> None:
+    """A chain's anchor only ever moves forward: a line naming an earlier position (written
+    late by a slower worker, or after the newest entries were deleted and the chain grew
+    again) never lowers what the database must contain. Such lines are checked too."""
+    for chain, (position, seal) in heads.items():
+        newest = state.expected.get(chain)
+        if newest is None or position > newest[0]:
+            state.expected[chain] = (position, seal)
+        elif (position, seal) != newest:
+            state.earlier.append((chain, position, seal))
 
 
 def _apply_rollback(state: AnchorState, record: dict, heads: Heads, where: str) -> None:
@@ -146,3 +159,4 @@ def _apply_rollback(state: AnchorState, record: dict, heads: Heads, where: str) 
     }
     state.rollbacks.append(Rollback(str(record.get("at", "")), str(record.get("reason", "")), lost))
     state.expected = dict(heads)
+    state.earlier = []

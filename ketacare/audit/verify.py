@@ -90,7 +90,19 @@ def _check_entry(walk: _Walk, entry: AuditEntry, report: VerifyReport) -> None:
     walk.previous_hash = entry.entry_hash
 
 
-def _check_anchor(walk: _Walk, entry: AuditEntry, anchors: AnchorState, report) -> None:
+def _check_anchor(
+    walk: _Walk, entry: AuditEntry, anchors: AnchorState, earlier: dict, report
+) -> None:
+    expected_seal = earlier.get((walk.chain, entry.position))
+    if expected_seal is not None and expected_seal != entry.entry_hash:
+        report.breaks.append(
+            ChainBreak(
+                walk.chain,
+                entry.position,
+                "differs from an anchored seal (replaced, or written after a rollback)",
+                kind="rollback",
+            )
+        )
     anchored = anchors.expected.get(walk.chain)
     if anchored is None or entry.position != anchored[0]:
         return
@@ -145,6 +157,7 @@ def verify_trail(
     report = VerifyReport(anchor_lines=anchors.lines)
     report.breaks += [ChainBreak("anchors", 0, problem) for problem in anchors.problems]
     heads = dict(AuditChainHead.objects.values_list("chain", "last_position"))
+    earlier = {(chain, position): seal for chain, position, seal in anchors.earlier}
     walk: _Walk | None = None
     seen: set[str] = set()
     entries = AuditEntry.objects.order_by("chain", "position")
@@ -155,7 +168,7 @@ def verify_trail(
             walk = _Walk(entry.chain)
             seen.add(entry.chain)
         _check_entry(walk, entry, report)
-        _check_anchor(walk, entry, anchors, report)
+        _check_anchor(walk, entry, anchors, earlier, report)
         report.entries += 1
     if walk is not None:
         _finish(walk, heads, anchors, report)

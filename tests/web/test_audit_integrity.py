@@ -332,3 +332,27 @@ def test_concurrent_appends_of_one_clinic_do_not_wait_for_each_other(clinic):
     assert first["entry"].chain == f"clinic-{clinic.pk}/0"
     assert second.chain == f"clinic-{clinic.pk}/1"
     assert verify_trail().intact
+
+
+@committing
+def test_an_append_after_deleting_the_newest_entries_does_not_hide_the_deletion(database_admin):
+    entries = _committed()
+    _raw_delete(entries[2])
+    AuditChainHead.objects.filter(chain=entries[2].chain).update(
+        last_position=2, last_hash=entries[1].entry_hash
+    )
+    _record(4)  # a legitimate append re-uses position 3 and is anchored again
+
+    report = verify_trail()
+
+    assert [(b.position, b.kind) for b in report.breaks] == [(3, "rollback")]
+    assert "differs from the anchored seal" in report.breaks[0].problem
+
+
+@committing
+def test_anchor_lines_written_out_of_order_are_not_a_break(settings):
+    _committed(count=2)
+    lines = settings.AUDIT_ANCHOR_PATH.read_text().splitlines()
+    settings.AUDIT_ANCHOR_PATH.write_text("\n".join(reversed(lines)) + "\n")  # a slower worker
+
+    assert verify_trail().intact
