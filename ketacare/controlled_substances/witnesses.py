@@ -56,9 +56,9 @@ def witness_confirm(
         raise Invalid.field(field, "The witness types their own username and password")
     user = authenticate(request, username=username, password=password)
     if getattr(request, "axes_locked_out", False):
-        raise Refused(
-            "Too many failed attempts for this witness: their account is locked for a while"
-        )
+        wait = getattr(request, "sign_in_retry_after", None)
+        after = f" for {int(wait.total_seconds()) + 1} seconds" if wait else " for a while"
+        raise Refused(f"Too many failed attempts for this witness: try again{after}")
     if user is None or not user.is_active:
         raise Invalid.field(field, "The witness's username or password is not right")
     confirmed = ConfirmedWitness(user, is_licensed(user, clinic), at)
