@@ -5,7 +5,13 @@ from __future__ import annotations
 from ninja import Router
 
 from ketacare.alerts import selectors, services
-from ketacare.alerts.schemas import AcknowledgeIn, AlertOut, PolicyIO, ResolveIn, StatusFilter
+from ketacare.alerts.schemas import (
+    AlertAcknowledgeIn,
+    AlertOut,
+    AlertResolveIn,
+    PolicyIO,
+    StatusFilter,
+)
 from ketacare.audit.services import audit_record
 from ketacare.core.actions import action, audit_read
 from ketacare.core.roles import Capability
@@ -78,7 +84,7 @@ def get_alert(request, alert_id: int):
     response={200: AlertOut, **ERRORS},
     summary="Acknowledge an open alert with the action taken",
 )
-def acknowledge(request, alert_id: int, payload: AcknowledgeIn):
+def acknowledge(request, alert_id: int, payload: AlertAcknowledgeIn):
     act = action(request, Capability.ALERT_ACKNOWLEDGE)
     alert = services.alert_acknowledge(
         alert=selectors.alert_get(act.access, alert_id),
@@ -95,7 +101,7 @@ def acknowledge(request, alert_id: int, payload: AcknowledgeIn):
     response={200: AlertOut, **ERRORS},
     summary="Resolve an alert (a safety alert must be acknowledged first)",
 )
-def resolve(request, alert_id: int, payload: ResolveIn):
+def resolve(request, alert_id: int, payload: AlertResolveIn):
     act = action(request, Capability.ALERT_ACKNOWLEDGE)
     alert = services.alert_resolve(
         alert=selectors.alert_get(act.access, alert_id),

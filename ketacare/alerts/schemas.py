@@ -77,18 +77,18 @@ class AlertOut(Schema):
         )
 
 
-class AcknowledgeIn(Schema):
+class AlertAcknowledgeIn(Schema):
     action: ActionChoice = Field(description="What the clinician did.")
     note: str = Field(default="", max_length=NOTE_MAX_CHARS)
 
     @model_validator(mode="after")
-    def _note_for_other(self) -> AcknowledgeIn:
+    def _note_for_other(self) -> AlertAcknowledgeIn:
         if self.action == "other" and not self.note.strip():
             raise ValueError("describe the action taken in the note when the action is “other”")
         return self
 
 
-class ResolveIn(Schema):
+class AlertResolveIn(Schema):
     note: str = Field(default="", max_length=NOTE_MAX_CHARS)
 
 

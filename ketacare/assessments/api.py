@@ -13,9 +13,9 @@ from ketacare.assessments.schemas import (
     CorrectionIn,
     DueOut,
     LinkIn,
-    LinkOut,
     PlanIn,
     PlanOut,
+    QuestionnaireLinkOut,
     ResponseCreated,
     ResponseDetail,
     ResponseIn,
@@ -287,7 +287,7 @@ def clinic_due(request):
 
 @router.post(
     "/patients/{patient_id}/links",
-    response={201: LinkOut, **ERRORS},
+    response={201: QuestionnaireLinkOut, **ERRORS},
     summary="E-mail the patient a one-time questionnaire link",
 )
 def send_link(request, patient_id: int, payload: LinkIn):

@@ -192,7 +192,7 @@ class LinkIn(Schema):
     check_instrument = field_validator("instrument")(_known_instrument)
 
 
-class LinkOut(Schema):
+class QuestionnaireLinkOut(Schema):
     instrument: str
     sent_to: str
     expires_at: dt.datetime

@@ -20,6 +20,7 @@ from ketacare.billing.schemas import (
     AuthorisationIn,
     AuthorisationOut,
     BandsIO,
+    BillingReasonIn,
     ChargeCreateIn,
     ChargeOut,
     ChargeUpdateIn,
@@ -35,7 +36,6 @@ from ketacare.billing.schemas import (
     PaymentIn,
     PaymentOut,
     ProfileIO,
-    ReasonIn,
     RefundIn,
     RefundOut,
     WebhookOut,
@@ -69,8 +69,11 @@ def fees(request):
 @router.put("/fees/{service}", response={200: FeeOut, **ERRORS}, summary="Price one service")
 def fee_put(request, service: str, payload: FeeIn):
     act = action(request, C.FEE_SCHEDULE_EDIT)
-    return FeeOut.of(setup.fee_set(clinic=act.clinic, service=service, origin=act.origin,
-                                   at=act.at, **payload.dict()))
+    return FeeOut.of(
+        setup.fee_set(
+            clinic=act.clinic, service=service, origin=act.origin, at=act.at, **payload.dict()
+        )
+    )
 
 
 @router.get("/packages", response={200: list[PackageOut], **READ_ERRORS}, summary="Packages")
@@ -82,35 +85,48 @@ def package_list(request):
 @router.post("/packages", response={200: PackageOut, **ERRORS}, summary="Create a package")
 def package_create(request, payload: PackageIn):
     act = action(request, C.FEE_SCHEDULE_EDIT)
-    return PackageOut.of(setup.package_save(clinic=act.clinic, origin=act.origin, at=act.at,
-                                            **payload.dict()))
+    return PackageOut.of(
+        setup.package_save(clinic=act.clinic, origin=act.origin, at=act.at, **payload.dict())
+    )
 
 
-@router.put("/packages/{package_id}", response={200: PackageOut, **ERRORS},
-            summary="Change a package (packages already sold keep their terms)")
+@router.put(
+    "/packages/{package_id}",
+    response={200: PackageOut, **ERRORS},
+    summary="Change a package (packages already sold keep their terms)",
+)
 def package_update(request, package_id: int, payload: PackageIn):
     act = action(request, C.FEE_SCHEDULE_EDIT)
     package = selectors.package_get(act.access, package_id)
-    return PackageOut.of(setup.package_save(clinic=act.clinic, package=package, origin=act.origin,
-                                            at=act.at, **payload.dict()))
+    return PackageOut.of(
+        setup.package_save(
+            clinic=act.clinic, package=package, origin=act.origin, at=act.at, **payload.dict()
+        )
+    )
 
 
-@router.get("/sliding-scale/bands", response={200: BandsIO, **READ_ERRORS},
-            summary="The clinic's current sliding-scale bands")
+@router.get(
+    "/sliding-scale/bands",
+    response={200: BandsIO, **READ_ERRORS},
+    summary="The clinic's current sliding-scale bands",
+)
 def bands(request):
     act = action(request, C.BILLING_VIEW)
     policy = setup.sliding_scale_policy_current(act.clinic)
-    return BandsIO(version=policy.version if policy else None,
-                   bands=policy.bands if policy else [])
+    return BandsIO(version=policy.version if policy else None, bands=policy.bands if policy else [])
 
 
-@router.put("/sliding-scale/bands", response={200: BandsIO, **ERRORS},
-            summary="A new version of the sliding-scale bands (clinic policy)")
+@router.put(
+    "/sliding-scale/bands",
+    response={200: BandsIO, **ERRORS},
+    summary="A new version of the sliding-scale bands (clinic policy)",
+)
 def bands_put(request, payload: BandsIO):
     act = action(request, C.FEE_SCHEDULE_EDIT)
     rows = [band.dict() for band in payload.bands]
-    policy = setup.sliding_scale_policy_set(clinic=act.clinic, bands=rows, origin=act.origin,
-                                            at=act.at)
+    policy = setup.sliding_scale_policy_set(
+        clinic=act.clinic, bands=rows, origin=act.origin, at=act.at
+    )
     return BandsIO(version=policy.version, bands=policy.bands)
 
 
@@ -124,24 +140,37 @@ def profile(request):
 @router.put("/profile", response={200: ProfileIO, **ERRORS}, summary="Set the billing details")
 def profile_put(request, payload: ProfileIO):
     act = action(request, C.FEE_SCHEDULE_EDIT)
-    p = setup.billing_profile_update(clinic=act.clinic, values=payload.dict(), origin=act.origin,
-                                     at=act.at)
+    p = setup.billing_profile_update(
+        clinic=act.clinic, values=payload.dict(), origin=act.origin, at=act.at
+    )
     return ProfileIO(**{f: getattr(p, f) for f in setup.PROFILE_FIELDS})
 
 
 # --- charges ------------------------------------------------------------------------------------
 
 
-@router.get("/charges", response={200: list[ChargeOut], **READ_ERRORS},
-            summary="Charges; status=open (default) lists those billing must review")
+@router.get(
+    "/charges",
+    response={200: list[ChargeOut], **READ_ERRORS},
+    summary="Charges; status=open (default) lists those billing must review",
+)
 def charge_list(request, status: str = "open", limit: int = 100):
     act = action(request, C.BILLING_VIEW)
-    rows = (selectors.charges_to_review(act.access) if status == "open"
-            else selectors.charges_in_scope(act.access).filter(status=status))
+    rows = (
+        selectors.charges_to_review(act.access)
+        if status == "open"
+        else selectors.charges_in_scope(act.access).filter(status=status)
+    )
     rows = list(rows.prefetch_related("lines")[: max(1, min(limit, 500))])
-    audit_record(origin=act.origin, action="view", object_type="charge_list",
-                 clinic_id=act.clinic.pk, summary=f"Listed {len(rows)} charges",
-                 changes={"patient_ids": sorted({c.patient_id for c in rows})}, at=act.at)
+    audit_record(
+        origin=act.origin,
+        action="view",
+        object_type="charge_list",
+        clinic_id=act.clinic.pk,
+        summary=f"Listed {len(rows)} charges",
+        changes={"patient_ids": sorted({c.patient_id for c in rows})},
+        at=act.at,
+    )
     return [ChargeOut.of(c) for c in rows]
 
 
@@ -149,144 +178,239 @@ def charge_list(request, status: str = "open", limit: int = 100):
 def charge_detail(request, charge_id: int):
     act = action(request, C.BILLING_VIEW)
     charge = selectors.charge_get(act.access, charge_id)
-    audit_read(act, object_type="charge", object_id=charge.pk, patient_id=charge.patient_id,
-               summary="Viewed a charge through the API")
+    audit_read(
+        act,
+        object_type="charge",
+        object_id=charge.pk,
+        patient_id=charge.patient_id,
+        summary="Viewed a charge through the API",
+    )
     return ChargeOut.of(charge)
 
 
-@router.patch("/charges/{charge_id}", response={200: ChargeOut, **ERRORS},
-              summary="Correct diagnoses, a line's code or the note before posting")
+@router.patch(
+    "/charges/{charge_id}",
+    response={200: ChargeOut, **ERRORS},
+    summary="Correct diagnoses, a line's code or the note before posting",
+)
 def charge_update(request, charge_id: int, payload: ChargeUpdateIn):
     act = action(request, C.CHARGE_POST)
     charge = charge_services.charge_update(
-        charge=selectors.charge_get(act.access, charge_id), origin=act.origin, at=act.at,
-        **payload.dict())
+        charge=selectors.charge_get(act.access, charge_id),
+        origin=act.origin,
+        at=act.at,
+        **payload.dict(),
+    )
     return ChargeOut.of(charge)
 
 
-@router.post("/charges/{charge_id}/post", response={200: ChargeOut, **ERRORS},
-             summary="Post to the ledger (posting again returns the posted charge)")
+@router.post(
+    "/charges/{charge_id}/post",
+    response={200: ChargeOut, **ERRORS},
+    summary="Post to the ledger (posting again returns the posted charge)",
+)
 def charge_post(request, charge_id: int):
     act = action(request, C.CHARGE_POST)
-    return ChargeOut.of(charge_services.charge_post(
-        charge=selectors.charge_get(act.access, charge_id), origin=act.origin, at=act.at))
+    return ChargeOut.of(
+        charge_services.charge_post(
+            charge=selectors.charge_get(act.access, charge_id), origin=act.origin, at=act.at
+        )
+    )
 
 
-@router.post("/charges/{charge_id}/void", response={200: ChargeOut, **ERRORS},
-             summary="Void a charge that was never posted")
-def charge_void(request, charge_id: int, payload: ReasonIn):
+@router.post(
+    "/charges/{charge_id}/void",
+    response={200: ChargeOut, **ERRORS},
+    summary="Void a charge that was never posted",
+)
+def charge_void(request, charge_id: int, payload: BillingReasonIn):
     act = action(request, C.CHARGE_POST)
-    return ChargeOut.of(charge_services.charge_void(
-        charge=selectors.charge_get(act.access, charge_id), reason=payload.reason,
-        origin=act.origin, at=act.at))
+    return ChargeOut.of(
+        charge_services.charge_void(
+            charge=selectors.charge_get(act.access, charge_id),
+            reason=payload.reason,
+            origin=act.origin,
+            at=act.at,
+        )
+    )
 
 
-@router.post("/charges/{charge_id}/recompute", response={200: ChargeOut, **ERRORS},
-             summary="Make a session charge's lines again from the record and fee schedule")
+@router.post(
+    "/charges/{charge_id}/recompute",
+    response={200: ChargeOut, **ERRORS},
+    summary="Make a session charge's lines again from the record and fee schedule",
+)
 def charge_recompute(request, charge_id: int):
     act = action(request, C.CHARGE_POST)
-    return ChargeOut.of(charge_services.charge_recompute(
-        charge=selectors.charge_get(act.access, charge_id), origin=act.origin, at=act.at))
+    return ChargeOut.of(
+        charge_services.charge_recompute(
+            charge=selectors.charge_get(act.access, charge_id), origin=act.origin, at=act.at
+        )
+    )
 
 
-@router.post("/patients/{patient_id}/charges", response={200: ChargeOut, **ERRORS},
-             summary="Enter a charge for a visit without a session")
+@router.post(
+    "/patients/{patient_id}/charges",
+    response={200: ChargeOut, **ERRORS},
+    summary="Enter a charge for a visit without a session",
+)
 def charge_create(request, patient_id: int, payload: ChargeCreateIn):
     act = action(request, C.CHARGE_POST)
     charge = charge_services.charge_create(
         patient=selectors.patient_for_billing(act.access, patient_id),
         date_of_service=payload.date_of_service,
         services=[(line.service, line.units) for line in payload.lines],
-        diagnosis_codes=payload.diagnosis_codes, origin=act.origin, at=act.at)
+        diagnosis_codes=payload.diagnosis_codes,
+        origin=act.origin,
+        at=act.at,
+    )
     return ChargeOut.of(charge)
 
 
 # --- the patient account ------------------------------------------------------------------------
 
 
-@router.get("/patients/{patient_id}/account", response={200: AccountOut, **READ_ERRORS},
-            summary="Balance, ledger with running balance, open charges, packages, sliding scale")
+@router.get(
+    "/patients/{patient_id}/account",
+    response={200: AccountOut, **READ_ERRORS},
+    summary="Balance, ledger with running balance, open charges, packages, sliding scale",
+)
 def account(request, patient_id: int):
     act = action(request, C.BILLING_VIEW)
     patient = selectors.patient_for_billing(act.access, patient_id)
-    audit_read(act, object_type="patient_account", object_id=patient.pk, patient_id=patient.pk,
-               summary="Viewed the patient account through the API")
+    audit_read(
+        act,
+        object_type="patient_account",
+        object_id=patient.pk,
+        patient_id=patient.pk,
+        summary="Viewed the patient account through the API",
+    )
     return AccountOut.of(statements.account_view(patient, today=_today(act)))
 
 
-@router.put("/patients/{patient_id}/account", response={200: AccountOut, **ERRORS},
-            summary="Whether Medicare is the primary payer")
+@router.put(
+    "/patients/{patient_id}/account",
+    response={200: AccountOut, **ERRORS},
+    summary="Whether Medicare is the primary payer",
+)
 def account_put(request, patient_id: int, payload: AccountIn):
     act = action(request, C.CHARGE_POST)
     patient = selectors.patient_for_billing(act.access, patient_id)
-    account_set_medicare(patient=patient, medicare_primary=payload.medicare_primary,
-                         origin=act.origin, at=act.at)
+    account_set_medicare(
+        patient=patient, medicare_primary=payload.medicare_primary, origin=act.origin, at=act.at
+    )
     return AccountOut.of(statements.account_view(patient, today=_today(act)))
 
 
-@router.post("/patients/{patient_id}/payments", response={200: PaymentOut, **ERRORS},
-             summary="Record money received (retry with the same idempotency key)")
+@router.post(
+    "/patients/{patient_id}/payments",
+    response={200: PaymentOut, **ERRORS},
+    summary="Record money received (retry with the same idempotency key)",
+)
 def payment_create(request, patient_id: int, payload: PaymentIn):
     act = action(request, C.PAYMENT_RECORD)
     payment = payments.payment_record(
-        patient=selectors.patient_for_billing(act.access, patient_id), origin=act.origin,
-        at=act.at, **payload.dict())
+        patient=selectors.patient_for_billing(act.access, patient_id),
+        origin=act.origin,
+        at=act.at,
+        **payload.dict(),
+    )
     return PaymentOut.of(payment)
 
 
-@router.get("/patients/{patient_id}/payments", response={200: list[PaymentOut], **READ_ERRORS},
-            summary="Payments of the patient, newest first")
+@router.get(
+    "/patients/{patient_id}/payments",
+    response={200: list[PaymentOut], **READ_ERRORS},
+    summary="Payments of the patient, newest first",
+)
 def payment_list(request, patient_id: int):
     act = action(request, C.BILLING_VIEW)
     patient = selectors.patient_for_billing(act.access, patient_id)
-    audit_read(act, object_type="payment_list", object_id=patient.pk, patient_id=patient.pk,
-               summary="Listed the patient's payments through the API")
+    audit_read(
+        act,
+        object_type="payment_list",
+        object_id=patient.pk,
+        patient_id=patient.pk,
+        summary="Listed the patient's payments through the API",
+    )
     return [PaymentOut.of(p) for p in selectors.payments_of(patient)]
 
 
-@router.post("/patients/{patient_id}/packages", response={200: PaymentOut, **ERRORS},
-             summary="Sell a package: its prepayment is received now")
+@router.post(
+    "/patients/{patient_id}/packages",
+    response={200: PaymentOut, **ERRORS},
+    summary="Sell a package: its prepayment is received now",
+)
 def package_sell(request, patient_id: int, payload: PackageSaleIn):
     act = action(request, C.PAYMENT_RECORD)
     purchase = payments.package_sell(
         patient=selectors.patient_for_billing(act.access, patient_id),
-        package=selectors.package_get(act.access, payload.package_id), method=payload.method,
-        reference=payload.reference, idempotency_key=payload.idempotency_key, origin=act.origin,
-        at=act.at)
+        package=selectors.package_get(act.access, payload.package_id),
+        method=payload.method,
+        reference=payload.reference,
+        idempotency_key=payload.idempotency_key,
+        origin=act.origin,
+        at=act.at,
+    )
     return PaymentOut.of(purchase.payment)
 
 
-@router.post("/payments/{payment_id}/refunds", response={200: RefundOut, **ERRORS},
-             summary="Refund part or all of a payment (never more than is left of it)")
+@router.post(
+    "/payments/{payment_id}/refunds",
+    response={200: RefundOut, **ERRORS},
+    summary="Refund part or all of a payment (never more than is left of it)",
+)
 def refund_create(request, payment_id: int, payload: RefundIn):
     act = action(request, C.PAYMENT_REFUND)
-    refund = payments.refund_record(payment=selectors.payment_get(act.access, payment_id),
-                                    origin=act.origin, at=act.at, **payload.dict())
+    refund = payments.refund_record(
+        payment=selectors.payment_get(act.access, payment_id),
+        origin=act.origin,
+        at=act.at,
+        **payload.dict(),
+    )
     return RefundOut.of(refund)
 
 
-@router.post("/patients/{patient_id}/adjustments", response={200: LedgerLineOut, **ERRORS},
-             summary="Write off (negative) or correct (positive) the balance")
+@router.post(
+    "/patients/{patient_id}/adjustments",
+    response={200: LedgerLineOut, **ERRORS},
+    summary="Write off (negative) or correct (positive) the balance",
+)
 def adjustment_create(request, patient_id: int, payload: AdjustmentIn):
     act = action(request, C.PAYMENT_REFUND)
     patient = selectors.patient_for_billing(act.access, patient_id)
-    entry = payments.adjustment_post(patient=patient, amount=str(payload.amount),
-                                     reason=payload.reason,
-                                     idempotency_key=payload.idempotency_key, origin=act.origin,
-                                     at=act.at)
+    entry = payments.adjustment_post(
+        patient=patient,
+        amount=str(payload.amount),
+        reason=payload.reason,
+        idempotency_key=payload.idempotency_key,
+        origin=act.origin,
+        at=act.at,
+    )
     line = next(ln for ln in statements.ledger_lines(patient) if ln.entry.pk == entry.pk)
-    return LedgerLineOut(reference=entry.reference, kind=entry.kind, amount=entry.amount,
-                         description=entry.description, posted_at=entry.posted_at,
-                         balance=line.balance)
+    return LedgerLineOut(
+        reference=entry.reference,
+        kind=entry.kind,
+        amount=entry.amount,
+        description=entry.description,
+        posted_at=entry.posted_at,
+        balance=line.balance,
+    )
 
 
-@router.post("/patients/{patient_id}/sliding-scale", response={200: AssessmentOut, **ERRORS},
-             summary="Record household size and income with the proof seen")
+@router.post(
+    "/patients/{patient_id}/sliding-scale",
+    response={200: AssessmentOut, **ERRORS},
+    summary="Record household size and income with the proof seen",
+)
 def assessment_create(request, patient_id: int, payload: AssessmentIn):
     act = action(request, C.SLIDING_SCALE_ASSESS)
     assessment = sliding_scale.assessment_record(
-        patient=selectors.patient_for_billing(act.access, patient_id), origin=act.origin,
-        at=act.at, **payload.dict())
+        patient=selectors.patient_for_billing(act.access, patient_id),
+        origin=act.origin,
+        at=act.at,
+        **payload.dict(),
+    )
     return AssessmentOut.of(assessment)
 
 
@@ -302,38 +426,58 @@ def _document(request, patient_id: int, kind: documents.Kind, starts_on, ends_on
     act = action(request, C.BILLING_VIEW)
     patient = selectors.patient_for_billing(act.access, patient_id)
     starts_on, ends_on = _period(act, starts_on, ends_on)
-    return documents.document_download(kind=kind, patient=patient, starts_on=starts_on,
-                                       ends_on=ends_on, issued_on=_today(act), origin=act.origin,
-                                       at=act.at)
+    return documents.document_download(
+        kind=kind,
+        patient=patient,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        issued_on=_today(act),
+        origin=act.origin,
+        at=act.at,
+    )
 
 
-@router.get("/patients/{patient_id}/superbill.pdf", response={200: None, **READ_ERRORS},
-            summary="Superbill PDF for the dates of service in the period")
-def superbill(request, patient_id: int, starts_on: dt.date | None = None,
-              ends_on: dt.date | None = None):
+@router.get(
+    "/patients/{patient_id}/superbill.pdf",
+    response={200: None, **READ_ERRORS},
+    summary="Superbill PDF for the dates of service in the period",
+)
+def superbill(
+    request, patient_id: int, starts_on: dt.date | None = None, ends_on: dt.date | None = None
+):
     return _document(request, patient_id, "superbill", starts_on, ends_on)
 
 
-@router.get("/patients/{patient_id}/statement.pdf", response={200: None, **READ_ERRORS},
-            summary="Patient statement PDF for the period")
-def statement(request, patient_id: int, starts_on: dt.date | None = None,
-              ends_on: dt.date | None = None):
+@router.get(
+    "/patients/{patient_id}/statement.pdf",
+    response={200: None, **READ_ERRORS},
+    summary="Patient statement PDF for the period",
+)
+def statement(
+    request, patient_id: int, starts_on: dt.date | None = None, ends_on: dt.date | None = None
+):
     return _document(request, patient_id, "statement", starts_on, ends_on)
 
 
 # --- prior authorisation ------------------------------------------------------------------------
 
 
-@router.get("/authorisations", response={200: list[AuthorisationOut], **READ_ERRORS},
-            summary="Current authorisations that need action (expiring, over-booked, pending)")
+@router.get(
+    "/authorisations",
+    response={200: list[AuthorisationOut], **READ_ERRORS},
+    summary="Current authorisations that need action (expiring, over-booked, pending)",
+)
 def authorisation_list(request):
     act = action(request, C.BILLING_VIEW)
     found = coverage.coverage_needing_action(act.clinic, today=_today(act))
     return [AuthorisationOut.of(c.authorisation, c) for c in found]
 
 
-@router.post("/patients/{patient_id}/authorisations", response={200: AuthorisationOut, **ERRORS},
-             summary="Record a prior-authorisation request sent to a payer")
+@router.post(
+    "/patients/{patient_id}/authorisations",
+    response={200: AuthorisationOut, **ERRORS},
+    summary="Record a prior-authorisation request sent to a payer",
+)
 def authorisation_create(request, patient_id: int, payload: AuthorisationIn):
     act = action(request, C.PRIOR_AUTH_MANAGE)
     patient = selectors.patient_for_billing(act.access, patient_id)
@@ -343,45 +487,77 @@ def authorisation_create(request, patient_id: int, payload: AuthorisationIn):
         if course is None:
             raise NotFound("No such course for this patient.")
     authorisation = authorisations.authorisation_submit(
-        patient=patient, course=course, payer=payload.payer,
-        payer_reference=payload.payer_reference, submitted_on=payload.submitted_on,
-        note=payload.note, origin=act.origin, at=act.at)
-    return AuthorisationOut.of(authorisation,
-                               coverage.coverage_of(authorisation, today=_today(act)))
+        patient=patient,
+        course=course,
+        payer=payload.payer,
+        payer_reference=payload.payer_reference,
+        submitted_on=payload.submitted_on,
+        note=payload.note,
+        origin=act.origin,
+        at=act.at,
+    )
+    return AuthorisationOut.of(
+        authorisation, coverage.coverage_of(authorisation, today=_today(act))
+    )
 
 
-@router.post("/authorisations/{authorisation_id}/decision",
-             response={200: AuthorisationOut, **ERRORS},
-             summary="The payer's decision (approved with period and units, denied) or an appeal")
+@router.post(
+    "/authorisations/{authorisation_id}/decision",
+    response={200: AuthorisationOut, **ERRORS},
+    summary="The payer's decision (approved with period and units, denied) or an appeal",
+)
 def authorisation_decide(request, authorisation_id: int, payload: DecisionIn):
     act = action(request, C.PRIOR_AUTH_MANAGE)
     authorisation = authorisations.authorisation_decide(
         authorisation=selectors.authorisation_get(act.access, authorisation_id),
-        origin=act.origin, at=act.at, **payload.dict())
-    return AuthorisationOut.of(authorisation,
-                               coverage.coverage_of(authorisation, today=_today(act)))
+        origin=act.origin,
+        at=act.at,
+        **payload.dict(),
+    )
+    return AuthorisationOut.of(
+        authorisation, coverage.coverage_of(authorisation, today=_today(act))
+    )
 
 
 # --- the daily close and the card provider --------------------------------------------------------
 
 
-@router.get("/close", response={200: DailyCloseOut, **READ_ERRORS},
-            summary="Money in and out on one clinic day, by method")
+@router.get(
+    "/close",
+    response={200: DailyCloseOut, **READ_ERRORS},
+    summary="Money in and out on one clinic day, by method",
+)
 def daily_close(request, day: dt.date | None = None):
     act = action(request, C.PAYMENT_RECORD)
     report = reports.daily_close(act.clinic, day or _today(act))
     return DailyCloseOut(
-        day=report.day, received=report.received, refunded=report.refunded, net=report.net,
-        by_method=[MethodTotalOut(method=m.method, count=m.count, received=m.received,
-                                  refunded=m.refunded, net=m.net) for m in report.by_method],
-        charges_posted=report.charges_posted, charges_total=report.charges_total,
-        adjustments_total=report.adjustments_total, pending_online=report.pending_online)
+        day=report.day,
+        received=report.received,
+        refunded=report.refunded,
+        net=report.net,
+        by_method=[
+            MethodTotalOut(
+                method=m.method, count=m.count, received=m.received, refunded=m.refunded, net=m.net
+            )
+            for m in report.by_method
+        ],
+        charges_posted=report.charges_posted,
+        charges_total=report.charges_total,
+        adjustments_total=report.adjustments_total,
+        pending_online=report.pending_online,
+    )
 
 
-@router.post("/webhooks/stripe", auth=None, response={200: WebhookOut, **ERRORS},
-             summary="Stripe's signed notice that a checkout completed (no session or token)")
+@router.post(
+    "/webhooks/stripe",
+    auth=None,
+    response={200: WebhookOut, **ERRORS},
+    summary="Stripe's signed notice that a checkout completed (no session or token)",
+)
 def stripe_webhook(request):
-    payment = online.online_webhook(payload=request.body,
-                                    signature=request.headers.get("Stripe-Signature", ""),
-                                    at=timezone.now())
+    payment = online.online_webhook(
+        payload=request.body,
+        signature=request.headers.get("Stripe-Signature", ""),
+        at=timezone.now(),
+    )
     return WebhookOut(received=True, payment_id=payment.pk if payment else None)

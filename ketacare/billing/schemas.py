@@ -155,7 +155,7 @@ class ChargeCreateIn(Schema):
     diagnosis_codes: list[str] = Field(default_factory=list, max_length=12)
 
 
-class ReasonIn(Schema):
+class BillingReasonIn(Schema):
     reason: str = Field(min_length=1, max_length=300)
 
 

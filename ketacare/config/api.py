@@ -14,9 +14,17 @@ from ketacare.clinical.common import ClinicalRuleError
 from ketacare.config.mounting import api_mounts
 from ketacare.core.api_auth import API_AUTH, docs_sign_in
 from ketacare.core.errors import DomainError, as_domain_error
+from ketacare.core.openapi import document_shared_answers
 from ketacare.core.validation import human_errors
 
-api = NinjaAPI(
+
+class KetacareAPI(NinjaAPI):
+    def get_openapi_schema(self, *args, **kwargs):
+        """Ninja's document, plus what every operation can answer (ketacare.core.openapi)."""
+        return document_shared_answers(super().get_openapi_schema(*args, **kwargs))
+
+
+api = KetacareAPI(
     title="Ketacare API",
     version="1",
     description="Ketamine therapy clinic: patients, intake, assessments, treatment, sessions.",

@@ -25,7 +25,7 @@ def prediction_out(prediction: Prediction) -> dict:
         "unavailable_reason": prediction.unavailable,
         "weight_kg": prediction.weight_kg,
         "weight_basis": prediction.weight_note,
-        "infusions": [tuple(i) for i in prediction.infusions],
+        "infusions": [list(i) for i in prediction.infusions],
         "curves": [
             {
                 "model": c.model.key,

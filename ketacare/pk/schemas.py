@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from ninja import Schema
+from typing import Annotated
+
+from ninja import Field, Schema
 
 
 class RangeOut(Schema):
@@ -32,7 +34,8 @@ class PredictionOut(Schema):
     unavailable_reason: str
     weight_kg: float | None
     weight_basis: str
-    infusions: list[tuple[float, float, float]]
+    # [start_min, duration_min, dose_mg] as a list of three (a tuple becomes prefixItems)
+    infusions: list[Annotated[list[float], Field(min_length=3, max_length=3)]]
     curves: list[CurveOut]
     reference_ranges: list[RangeOut]
     now_min: float | None = None

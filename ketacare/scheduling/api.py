@@ -16,12 +16,12 @@ from ketacare.scheduling.api_more import more_router, resources_router, waitlist
 from ketacare.scheduling.finding import Preferences, slots_find
 from ketacare.scheduling.reads import audit_list_read
 from ketacare.scheduling.schemas import (
-    AppointmentOut,
     BookingIn,
     MoveIn,
     NeedsOut,
     ProblemOut,
-    ReasonIn,
+    ScheduledAppointmentOut,
+    SchedulingReasonIn,
     SlotOut,
     SlotSearchIn,
     SlotSearchOut,
@@ -85,7 +85,7 @@ def find(request, payload: SlotSearchIn):
 
 @router.post(
     "/bookings",
-    response={201: list[AppointmentOut], **ERRORS},
+    response={201: list[ScheduledAppointmentOut], **ERRORS},
     summary="Book a proposal in one step (all sessions or none)",
 )
 def book(request, payload: BookingIn):
@@ -100,12 +100,12 @@ def book(request, payload: BookingIn):
         origin=act.origin,
         at=act.at,
     )
-    return Status(201, [AppointmentOut.of(a) for a in booked])
+    return Status(201, [ScheduledAppointmentOut.of(a) for a in booked])
 
 
 @router.post(
     "/appointments/{appointment_id}/move",
-    response={200: AppointmentOut, **ERRORS},
+    response={200: ScheduledAppointmentOut, **ERRORS},
     summary="Move an appointment (same checks as booking; a series is re-checked)",
 )
 def move(request, appointment_id: int, payload: MoveIn):
@@ -118,15 +118,15 @@ def move(request, appointment_id: int, payload: MoveIn):
         origin=act.origin,
         at=act.at,
     )
-    return AppointmentOut.of(selectors.appointment_get(act.access, appointment.pk))
+    return ScheduledAppointmentOut.of(selectors.appointment_get(act.access, appointment.pk))
 
 
 @router.post(
     "/appointments/{appointment_id}/cancel",
-    response={200: AppointmentOut, **ERRORS},
+    response={200: ScheduledAppointmentOut, **ERRORS},
     summary="Cancel with a reason (recorded as late inside the clinic's window)",
 )
-def cancel(request, appointment_id: int, payload: ReasonIn):
+def cancel(request, appointment_id: int, payload: SchedulingReasonIn):
     act = action(request, Capability.APPOINTMENT_BOOK)
     appointment = services.appointment_cancel(
         appointment=selectors.appointment_get(act.access, appointment_id),
@@ -134,12 +134,12 @@ def cancel(request, appointment_id: int, payload: ReasonIn):
         origin=act.origin,
         at=act.at,
     )
-    return AppointmentOut.of(selectors.appointment_get(act.access, appointment.pk))
+    return ScheduledAppointmentOut.of(selectors.appointment_get(act.access, appointment.pk))
 
 
 @router.post(
     "/appointments/{appointment_id}/no-show",
-    response={200: AppointmentOut, **ERRORS},
+    response={200: ScheduledAppointmentOut, **ERRORS},
     summary="Record a no-show",
 )
 def no_show(request, appointment_id: int):
@@ -149,12 +149,12 @@ def no_show(request, appointment_id: int):
         origin=act.origin,
         at=act.at,
     )
-    return AppointmentOut.of(selectors.appointment_get(act.access, appointment.pk))
+    return ScheduledAppointmentOut.of(selectors.appointment_get(act.access, appointment.pk))
 
 
 @router.get(
     "/appointments/{appointment_id}",
-    response={200: AppointmentOut, **ERRORS},
+    response={200: ScheduledAppointmentOut, **ERRORS},
     summary="One appointment",
 )
 def appointment(request, appointment_id: int):
@@ -167,12 +167,12 @@ def appointment(request, appointment_id: int):
         patient_id=found.patient_id,
         summary="Viewed an appointment through the API",
     )
-    return AppointmentOut.of(found)
+    return ScheduledAppointmentOut.of(found)
 
 
 @router.get(
     "/calendar",
-    response={200: list[AppointmentOut], **ERRORS},
+    response={200: list[ScheduledAppointmentOut], **ERRORS},
     summary="The clinic's appointments from a day (clinic time zone) for up to 31 days",
 )
 def calendar(request, day: dt.date | None = None, days: int = 7):
@@ -188,4 +188,4 @@ def calendar(request, day: dt.date | None = None, days: int = 7):
         summary=f"Listed {len(rows)} appointments from {first:%Y-%m-%d} through the API",
         rows=rows,
     )
-    return [AppointmentOut.of(a) for a in rows]
+    return [ScheduledAppointmentOut.of(a) for a in rows]

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Field, Router, Schema, Status
 
@@ -131,7 +131,8 @@ def waitlist_leave(request, entry_id: int):
 
 # --- resources ---------------------------------------------------------------------------------
 
-Hours = list[tuple[dt.time, dt.time]]
+# [opens, closes] pairs as lists of two (OpenAPI-friendly; a tuple becomes prefixItems)
+Hours = list[Annotated[list[dt.time], Field(min_length=2, max_length=2)]]
 
 
 class HoursIn(Schema):

@@ -110,7 +110,7 @@ class BookingIn(Schema):
     slots: list[SlotChoiceIn] = Field(..., min_length=1, max_length=30)
 
 
-class AppointmentOut(Schema):
+class ScheduledAppointmentOut(Schema):
     id: int
     patient_id: int
     course_id: int | None
@@ -127,7 +127,7 @@ class AppointmentOut(Schema):
     confirmed: bool = False
 
     @classmethod
-    def of(cls, appointment) -> AppointmentOut:
+    def of(cls, appointment) -> ScheduledAppointmentOut:
         booking = getattr(appointment, "booking", None)
         return cls(
             id=appointment.pk,
@@ -153,7 +153,7 @@ class MoveIn(Schema):
     nurse_id: int | None = None
 
 
-class ReasonIn(Schema):
+class SchedulingReasonIn(Schema):
     reason: str = Field(..., min_length=1, max_length=300)
 
 

@@ -36,8 +36,6 @@ from ketacare.treatment.schemas import (
     OrderIn,
     OrderOut,
     PhaseIn,
-    ProtocolOut,
-    ReasonIn,
     RemsIn,
     RevokedOut,
     ScreeningIn,
@@ -45,6 +43,8 @@ from ketacare.treatment.schemas import (
     SeriesIn,
     SettingIn,
     SettingValueOut,
+    TreatmentProtocolOut,
+    TreatmentReasonIn,
 )
 
 router = Router(tags=["treatment"])
@@ -66,7 +66,7 @@ def _audit_view(act: Action, *, patient_id: int, clinic_id: int, what: str, obje
 
 @router.get(
     "/protocol",
-    response={200: ProtocolOut, **READ_ERRORS},
+    response={200: TreatmentProtocolOut, **READ_ERRORS},
     summary="Every rule and setting, as in force",
 )
 def get_protocol(request):
@@ -291,7 +291,7 @@ def sign_order(request, order_id: int):
 
 
 @router.post("/orders/{order_id}/cancel", response={200: OrderOut, **ERRORS})
-def cancel_order(request, order_id: int, payload: ReasonIn):
+def cancel_order(request, order_id: int, payload: TreatmentReasonIn):
     act = action(request, Capability.PLAN_EDIT)
     order = selectors.order_get(act.access, order_id)
     order = services.order_cancel(order=order, reason=payload.reason, origin=act.origin, at=act.at)
@@ -461,7 +461,7 @@ def patient_appointments(request, patient_id: int):
 
 
 @router.post("/appointments/{appointment_id}/cancel", response={200: AppointmentOut, **ERRORS})
-def cancel_appointment(request, appointment_id: int, payload: ReasonIn):
+def cancel_appointment(request, appointment_id: int, payload: TreatmentReasonIn):
     act = action(request, Capability.APPOINTMENT_BOOK)
     appointment = selectors.appointment_get(act.access, appointment_id)
     appointment = services.appointment_cancel(
@@ -552,7 +552,7 @@ def countersign(request, signature_id: int):
 
 
 @router.post("/consent-signatures/{signature_id}/revoke", response={200: RevokedOut, **ERRORS})
-def revoke(request, signature_id: int, payload: ReasonIn):
+def revoke(request, signature_id: int, payload: TreatmentReasonIn):
     act = action(request, Capability.CONSENT_MANAGE)
     signature = _signature(act.access, signature_id)
     signature = services.consent_revoke(

@@ -70,7 +70,7 @@ class SettingIn(Schema):
     value: Any
 
 
-class ProtocolOut(Schema):
+class TreatmentProtocolOut(Schema):
     settings: list[dict[str, Any]]
     unset_required: list[str]
     rules: list[dict[str, Any]]
@@ -143,7 +143,7 @@ class OrderOut(Schema):
     supersedes_id: int | None
 
 
-class ReasonIn(Schema):
+class TreatmentReasonIn(Schema):
     reason: str = Field(default="", max_length=2000)
 
 
