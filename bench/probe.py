@@ -24,7 +24,7 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+MODEL_BACKEND = "ketacare.core.auth_backend.UserBackend"
 STATEMENTS_KEPT = 60
 SQL_CHARS_KEPT = 4000
 

@@ -177,7 +177,8 @@ AUTH_PASSWORD_VALIDATORS = [
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, loading with the user what every request asks next (one query).
+    "ketacare.core.auth_backend.UserBackend",
 ]
 
 LOGIN_URL = "login"

@@ -57,7 +57,12 @@ ANONYMOUS = Access(user=None)
 
 
 def access_for(user: Any, *, clinic_id: int | None = None) -> Access:
-    """Build the access context for ``user``, choosing ``clinic_id`` when they may use it."""
+    """Build the access context for ``user``, choosing ``clinic_id`` when they may use it.
+
+    One query for a person with roles at named clinics (their memberships with the clinics), a
+    second only for a network-wide role (every clinic of the organisation). The patient profile
+    comes with the user (``ketacare.core.auth_backend``) or costs one query here.
+    """
     from ketacare.core.models import Clinic, StaffMembership
 
     if user is None or not user.is_authenticated:
@@ -71,15 +76,12 @@ def access_for(user: Any, *, clinic_id: int | None = None) -> Access:
     if not memberships:
         return Access(user=user, patient_id=patient_id, time_zone=patient_zone)
     network_orgs = {m.organisation_id for m in memberships if m.clinic_id is None}
-    clinic_filter = {m.clinic_id for m in memberships if m.clinic_id is not None}
-    clinics = tuple(
-        Clinic.objects.filter(pk__in=clinic_filter)
-        | Clinic.objects.filter(organisation_id__in=network_orgs)
-    )
-    clinics = tuple(sorted(set(clinics), key=lambda c: c.name))
-    if not clinics:
+    by_id = {m.clinic_id: m.clinic for m in memberships if m.clinic_id is not None}
+    if network_orgs:
+        by_id.update((c.pk, c) for c in Clinic.objects.filter(organisation_id__in=network_orgs))
+    if not by_id:
         return Access(user=user, patient_id=patient_id, time_zone=patient_zone)
-    by_id = {c.pk: c for c in clinics}
+    clinics = tuple(sorted(by_id.values(), key=lambda c: c.name))
     current = by_id.get(clinic_id) if clinic_id else None
     current = current or clinics[0]
     roles = frozenset(
@@ -98,6 +100,16 @@ def access_for(user: Any, *, clinic_id: int | None = None) -> Access:
         time_zone=current.time_zone,
         network_ids=frozenset(network_orgs),
     )
+
+
+def access_for_request(request: Any, user: Any, *, clinic_id: int | None) -> Access:
+    """``access_for`` once per request for the same person and clinic (the page middleware and
+    the API's session check both ask)."""
+    memo = request.__dict__.setdefault("_ketacare_access", {})
+    key = (getattr(user, "pk", None), clinic_id)
+    if key not in memo:
+        memo[key] = access_for(user, clinic_id=clinic_id)
+    return memo[key]
 
 
 def require_capability(capability: Capability):

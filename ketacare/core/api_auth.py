@@ -7,6 +7,7 @@ never falls back to another clinic: a write meant for one clinic must not land i
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import wraps
 
 from django.conf import settings
@@ -15,9 +16,13 @@ from django.http import JsonResponse
 from django.utils import timezone
 from ninja.security import HttpBearer, SessionAuth
 
-from ketacare.core.access import Access, access_for
+from ketacare.core.access import Access, access_for_request
 from ketacare.core.errors import BadRequest, Forbidden
-from ketacare.core.middleware import SESSION_CLINIC_KEY, needs_second_factor
+from ketacare.core.middleware import (
+    ACTIVITY_WRITE_SECONDS,
+    SESSION_CLINIC_KEY,
+    needs_second_factor,
+)
 from ketacare.core.models import ApiToken
 from ketacare.core.tokens import require_method_scope
 
@@ -40,7 +45,7 @@ def clinic_from_header(request) -> int | None:
 
 def _access(request, user, *, fallback_clinic_id: int | None) -> Access:
     wanted = clinic_from_header(request)
-    access = access_for(user, clinic_id=wanted or fallback_clinic_id)
+    access = access_for_request(request, user, clinic_id=wanted or fallback_clinic_id)
     request.access = access
     if wanted is not None and wanted not in access.clinic_ids:
         raise Forbidden(f"You have no role at clinic {wanted} (X-Ketacare-Clinic).")
@@ -53,15 +58,27 @@ class TokenAuth(HttpBearer):
     def authenticate(self, request, token: str):
         now = timezone.now()
         live = ApiToken.objects.filter(revoked_at__isnull=True, expires_at__gt=now)
-        api_token = live.select_related("user").filter(token_sha256=ApiToken.digest(token)).first()
+        api_token = (
+            live.select_related("user", "user__patient_profile", "user__patient_profile__clinic")
+            .filter(token_sha256=ApiToken.digest(token))
+            .first()
+        )
         if api_token is None or not api_token.user.is_active:
             return None
-        ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
+        _mark_used(api_token, now)
         request.user = api_token.user
         request.token_scopes = api_token.scope_list
         _access(request, api_token.user, fallback_clinic_id=None)
         require_method_scope(request.token_scopes, request.method)
         return api_token.user
+
+
+def _mark_used(api_token: ApiToken, now: dt.datetime) -> None:
+    """Record when the token was last used, to the minute: a busy client's calls within a minute
+    of the last write only read the token (a write per call would queue them on SQLite)."""
+    last = api_token.last_used_at
+    if last is None or now - last >= dt.timedelta(seconds=ACTIVITY_WRITE_SECONDS):
+        ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
 
 
 class VerifiedSessionAuth(SessionAuth):

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
-from ketacare.core.access import access_for
+from ketacare.core.access import access_for_request
 
 SESSION_CLINIC_KEY = "ketacare_clinic_id"
 SESSION_ACTIVITY_KEY = "ketacare_last_activity"
@@ -28,6 +28,12 @@ TWO_FACTOR_EXEMPT_PREFIXES = (
 )
 
 
+# The stored activity time (and with it the session row) is written at most this often: a page
+# view within a minute of the last write only reads the session. The idle timeout is therefore
+# exact to within this many seconds (a 15-minute limit ends a session after 15 to 16 minutes).
+ACTIVITY_WRITE_SECONDS = 60
+
+
 class IdleTimeoutMiddleware:
     """Ends a session after a period of inactivity (staff: 15 min by default)."""
 
@@ -39,19 +45,27 @@ class IdleTimeoutMiddleware:
         if user is not None and user.is_authenticated and hasattr(request, "session"):
             now = time.time()
             last = request.session.get(SESSION_ACTIVITY_KEY)
-            limit = (
-                settings.PATIENT_IDLE_TIMEOUT_SECONDS
-                if hasattr(user, "patient_profile") and not user.memberships.exists()
-                else settings.STAFF_IDLE_TIMEOUT_SECONDS
-            )
-            if last is not None and now - last > limit:
+            idle = None if last is None else now - last
+            if idle is not None and idle > _shortest_limit() and idle > _idle_limit(user):
                 logout(request)
                 messages.info(request, "You were signed out after a period of inactivity.")
                 if not request.path.startswith("/api/"):
                     return redirect(f"{reverse('login')}?next={request.path}")
-            else:
+            elif idle is None or idle >= ACTIVITY_WRITE_SECONDS:
                 request.session[SESSION_ACTIVITY_KEY] = now
         return self.get_response(request)
+
+
+def _shortest_limit() -> int:
+    return min(settings.STAFF_IDLE_TIMEOUT_SECONDS, settings.PATIENT_IDLE_TIMEOUT_SECONDS)
+
+
+def _idle_limit(user) -> int:
+    """The patient limit for a patient with no staff role; the staff limit for everyone else.
+    Asked only once a session has been idle longer than the shorter of the two."""
+    if hasattr(user, "patient_profile") and not user.memberships.exists():
+        return settings.PATIENT_IDLE_TIMEOUT_SECONDS
+    return settings.STAFF_IDLE_TIMEOUT_SECONDS
 
 
 class ClinicContextMiddleware:
@@ -62,7 +76,9 @@ class ClinicContextMiddleware:
 
     def __call__(self, request):
         clinic_id = request.session.get(SESSION_CLINIC_KEY) if hasattr(request, "session") else None
-        request.access = SimpleLazyObject(lambda: access_for(request.user, clinic_id=clinic_id))
+        request.access = SimpleLazyObject(
+            lambda: access_for_request(request, request.user, clinic_id=clinic_id)
+        )
         user = request.user
         if (
             user.is_authenticated
@@ -88,7 +104,11 @@ def needs_second_factor(request) -> bool:
     user = request.user
     if getattr(user, "is_verified", lambda: False)():
         return False
-    if user_has_device(user, confirmed=True):
+    # Loaded with the user by ketacare.core.auth_backend; asked here for any other user object.
+    has_device = getattr(user, "has_confirmed_device", None)
+    if has_device is None:
+        has_device = user_has_device(user, confirmed=True)
+    if has_device:
         return True
     access = request.access
     return any(c.require_two_factor for c in access.clinics)

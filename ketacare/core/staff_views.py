@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from ketacare.core import auth_backend
 from ketacare.core.access import require_capability
 from ketacare.core.actions import action
 from ketacare.core.errors import DomainError
@@ -227,7 +228,7 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
         except DomainError as refused:
             errors = refused.fields or {"password": refused.message}
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend=auth_backend.PATH)
             messages.success(request, "Welcome to Ketacare: your account is ready.")
             return redirect("home")
     return render(
