@@ -44,6 +44,7 @@ HOST = "127.0.0.1"
 PAGE_USER = "prescriber"  # sees the fullest dashboard (intakes to sign) and the clinical chart
 API_USER = "nurse"
 ALONE_SAMPLES = 5  # sequential requests on the idle server before the load
+GOAL_SHARE_OF_BARE = 0.4  # every target should serve at least this share of /healthz's req/s
 
 console = Console(highlight=False, width=None if sys.stdout.isatty() else 150)
 
@@ -75,6 +76,13 @@ def parse_args() -> argparse.Namespace:
         "--output", type=Path, default=BENCH / "results" / "latest.json", help="JSON results"
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    parser.add_argument(
+        "--reuse",
+        type=Path,
+        metavar="DIR",
+        help="a directory an earlier --keep run left: its SQLite database is migrated and "
+        "measured again without loading the demo (kept afterwards)",
+    )
     return parser.parse_args()
 
 
@@ -394,8 +402,9 @@ def print_table(results: list[dict], meta: dict) -> None:
     for column, justify in (
         ("Target", "left"), ("Path", "left"), ("As", "left"), ("req/s", "right"),
         ("p50 ms", "right"), ("p99 ms", "right"), ("p50 × bare", "right"),
-        ("Alone ms", "right"), ("Queries (writes)", "right"), ("Repeated", "right"),
-        ("SQL ms", "right"), ("Errors", "right"),
+        ("req/s ÷ bare", "right"), ("Alone ms", "right"), ("Queries (writes)", "right"),
+        ("Repeated", "right"), ("SQL ms", "right"), ("Test-client ms", "right"),
+        ("Errors", "right"),
     ):  # fmt: skip
         table.add_column(column, justify=justify)
     for result in results:
@@ -403,14 +412,21 @@ def print_table(results: list[dict], meta: dict) -> None:
         path = result["path"] if len(result["path"]) <= 34 else result["path"][:33] + "…"
         if run is None:
             why = result["skipped"] if result["status"] != 200 else "not loaded"
-            cells = [f"[red]{why}[/red]", "—", "—", "—"]
+            cells = [f"[red]{why}[/red]", "—", "—", "—", "—"]
             errors = "—"
         elif run["requests"] == 0:
-            cells = [f"[red]none in {run['seconds']:.0f} s[/red]", "—", "—", "—"]
+            cells = [f"[red]none in {run['seconds']:.0f} s[/red]", "—", "—", "—", "—"]
             errors = f"[red]{run['errors']}[/red]" if run["errors"] else "0"
         else:
             ratio = f"{run['p50_ms'] / bare['load']['p50_ms']:.1f}×" if bare else "—"
-            cells = [f"{run['rps']:,.0f}", f"{run['p50_ms']:.1f}", f"{run['p99_ms']:.1f}", ratio]
+            share = run["rps"] / bare["load"]["rps"] if bare and bare["load"]["rps"] else None
+            share_cell = "—" if share is None else f"{share:.2f}×"
+            if share is not None and share < GOAL_SHARE_OF_BARE:
+                share_cell = f"[red]{share_cell}[/red]"
+            cells = [
+                f"{run['rps']:,.0f}", f"{run['p50_ms']:.1f}", f"{run['p99_ms']:.1f}", ratio,
+                share_cell,
+            ]  # fmt: skip
             errors = f"[red]{run['errors']}[/red]" if run["errors"] else "0"
         if sql:
             repeated = sum(n - 1 for n in sql["repeated_shapes"].values())
@@ -418,9 +434,10 @@ def print_table(results: list[dict], meta: dict) -> None:
                 f"{sql['queries']} ({sql['writes']})",
                 f"[red]{repeated}[/red]" if repeated > 2 else str(repeated),
                 f"{sql['sql_ms']:.1f}",
+                f"{sql['request_ms']:.1f}",
             ]
         else:
-            sql_cells = ["—", "—", "—"]
+            sql_cells = ["—", "—", "—", "—"]
         table.add_row(
             result["label"], path, result["auth"]["user"], *cells, f"{result['alone_ms']:.1f}",
             *sql_cells, errors,
@@ -430,6 +447,8 @@ def print_table(results: list[dict], meta: dict) -> None:
         "Alone ms: median of 5 requests one at a time (over --slow-ms: not loaded). "
         "Queries (writes), Repeated, SQL ms: one warm request through Django's test client; "
         "Repeated = SELECTs whose shape already ran in that request (the N+1 signal). "
+        f"req/s ÷ bare: the target's throughput as a share of /healthz's (goal ≥ "
+        f"{GOAL_SHARE_OF_BARE}×). "
         f"Load average {meta['loadavg_before']} before, {meta['loadavg_after']} after."
     )
 
@@ -450,7 +469,9 @@ def main() -> None:
         raise SystemExit("--duration ≥ 1, --warmup ≥ 0 and --connections ≥ 1 please")
     started = time.perf_counter()
     loader = choose_loader(args.loader)
-    var_dir = Path(tempfile.mkdtemp(prefix="ketacare-bench-"))
+    if args.reuse and not args.database_url and not (args.reuse / "ketacare.sqlite3").exists():
+        raise SystemExit(f"--reuse: no ketacare.sqlite3 in {args.reuse}")
+    var_dir = args.reuse or Path(tempfile.mkdtemp(prefix="ketacare-bench-"))
     env = bench_env(var_dir, args.database_url)
     cli = [sys.executable, str(ROOT / "manage.py")]
     meta = {
@@ -476,12 +497,13 @@ def main() -> None:
         if args.database_url:
             ensure_database(args.database_url)
         step("Migrate", [*cli, "migrate", "--noinput", "-v", "0"], env)
-        step(
-            f"Load demo ({args.patients:,} patients)",
-            [*cli, "demo", "--patients", str(args.patients), "--seed", str(args.seed)],
-            env,
-            timeout=900,
-        )
+        if not args.reuse:
+            step(
+                f"Load demo ({args.patients:,} patients)",
+                [*cli, "demo", "--patients", str(args.patients), "--seed", str(args.seed)],
+                env,
+                timeout=3600,
+            )
         prepared = json.loads(
             step("Tokens and targets", [sys.executable, str(BENCH / "probe.py"), "prepare"], env)
         )
@@ -521,7 +543,7 @@ def main() -> None:
     finally:
         if server is not None:
             stop_server(server)
-        if not args.keep:
+        if not (args.keep or args.reuse):
             shutil.rmtree(var_dir, ignore_errors=True)
         else:
             console.print(f"Kept {var_dir}")
