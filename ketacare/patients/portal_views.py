@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from ketacare.core import auth_backend
 from ketacare.core.access import require_capability, require_patient
 from ketacare.core.actions import action
 from ketacare.core.errors import DomainError
@@ -28,7 +29,7 @@ from ketacare.patients.portal import (
     portal_invite,
 )
 
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+MODEL_BACKEND = auth_backend.PATH
 
 
 def _to_chart(request: HttpRequest, patient_id: int) -> str:

@@ -96,3 +96,20 @@ def test_a_token_last_used_over_a_minute_ago_is_written_again(staff):
 
     api_token.refresh_from_db()
     assert api_token.last_used_at > long_ago
+
+
+def test_every_sign_in_names_a_backend_that_is_configured(settings):
+    """A session signed in through a backend no longer listed is anonymous on its next request."""
+    from pathlib import Path
+
+    import ketacare
+    from ketacare.core.auth_backend import PATH
+
+    assert PATH in settings.AUTHENTICATION_BACKENDS
+    root = Path(ketacare.__file__).parent
+    stale = [
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if "django.contrib.auth.backends.ModelBackend" in path.read_text()
+    ]
+    assert stale == [], f"sign in with ketacare.core.auth_backend.PATH instead: {stale}"
