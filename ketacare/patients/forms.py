@@ -158,8 +158,13 @@ def parse_intake(
 
 
 def parse_patient(post: QueryDict) -> tuple[PatientIn | None, dict[str, Any], dict[str, str]]:
-    raw = {name: post.get(name, "").strip() for name in PatientIn.model_fields}
+    raw: dict[str, Any] = {
+        name: post.get(name, "").strip()
+        for name in PatientIn.model_fields
+        if name != "allow_duplicate"
+    }
     raw["email"] = raw["email"] or None
+    raw["allow_duplicate"] = post.get("allow_duplicate") == "on"
     try:
         return PatientIn.model_validate(raw), raw, {}
     except ValidationError as exc:

@@ -47,6 +47,11 @@ class Patient(models.Model):
         on_delete=models.SET_NULL,
         related_name="patient_profile",
     )
+    # Set when a medical director merged this record into another (the same person): it
+    # leaves the registry's lists but keeps everything; undoing the merge clears it.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_records"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Lower-cased copies for fast, index-backed, case-insensitive search on every database.
@@ -191,3 +196,27 @@ class KioskSession(models.Model):
 
     def __str__(self) -> str:
         return f"Kiosk for {self.patient} from {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class PatientMerge(models.Model):
+    """A medical director's merge of a duplicate record into the one that stays. Append-only:
+    undoing it is an addendum on the same row (who, when, why), never a deletion."""
+
+    survivor = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="merges_in")
+    merged = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="merges_out")
+    merged_at = models.DateTimeField()
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField()
+    filled = models.JSONField(
+        default=dict, help_text="Contact fields the survivor lacked, copied from the duplicate."
+    )
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    undo_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-merged_at"]

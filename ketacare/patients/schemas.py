@@ -36,6 +36,9 @@ class PatientIn(BaseModel):
     insurance_payer: str = Field(default="", max_length=120)
     insurance_member_id: str = Field(default="", max_length=60)
     insurance_group_number: str = Field(default="", max_length=60)
+    # Registering someone whose name and date of birth, e-mail or phone match a patient of the
+    # clinic is refused unless this says they are a different person (audited).
+    allow_duplicate: bool = False
 
     @field_validator("date_of_birth")
     @classmethod
@@ -55,7 +58,7 @@ class PatientIn(BaseModel):
         return value
 
     def model_fields_for_db(self) -> dict:
-        data = self.model_dump()
+        data = self.model_dump(exclude={"allow_duplicate"})
         data["email"] = data["email"] or ""
         return data
 

@@ -40,8 +40,9 @@ def _parse_date(text: str) -> dt.date | None:
 
 
 def patient_search(access: Access, query: str) -> QuerySet[Patient]:
-    """Search by MRN, date of birth (YYYY-MM-DD or MM/DD/YYYY) or name ("last, first" or words)."""
-    patients = patients_in_scope(access)
+    """Search by MRN, date of birth (YYYY-MM-DD or MM/DD/YYYY) or name ("last, first" or words).
+    Records merged into another are left out (their chart is reached from the one they joined)."""
+    patients = patients_in_scope(access).filter(merged_into__isnull=True)
     query = (query or "").strip()
     if not query:
         return patients
@@ -149,9 +150,10 @@ def chart_header(patient: Patient, intake: IntakeVersion | None, *, today: dt.da
 
 
 def patient_timeline(patient: Patient, *, limit: int = 200) -> QuerySet[AuditEntry]:
-    """Everything that happened to the patient, newest first (views of the chart left out)."""
+    """Everything that happened to the patient and the records merged into them, newest first
+    (views of the chart left out)."""
     return (
-        AuditEntry.objects.filter(patient_id=patient.pk)
+        AuditEntry.objects.filter(patient_id__in=merged_ids(patient))
         .exclude(action=AuditEntry.Action.VIEW)
         .order_by("-sequence")[:limit]
     )
@@ -186,3 +188,58 @@ def latest_intake_data(patient_ids: list[int]) -> dict[int, dict]:
         if patient_id not in latest or number > latest[patient_id][0]:
             latest[patient_id] = (number, data)
     return {patient_id: data for patient_id, (_, data) in latest.items()}
+
+
+def _phone_digits(phone: str) -> str:
+    """The last 10 digits of a phone number, so ``(555) 010-1234`` matches ``5550101234``."""
+    return re.sub(r"\D", "", phone or "")[-10:]
+
+
+@dataclass(frozen=True)
+class DuplicateMatch:
+    patient: Patient
+    matched_on: tuple[str, ...]  # "date of birth", "e-mail", "phone"
+
+
+def patient_duplicates(
+    clinic_id: int,
+    *,
+    first_name: str,
+    last_name: str,
+    date_of_birth: dt.date | None,
+    email: str = "",
+    phone: str = "",
+    exclude_id: int | None = None,
+) -> list[DuplicateMatch]:
+    """Patients of the clinic with the same first and last name (any case) and the same date of
+    birth, e-mail or phone: probably the same person. Merged records are left out."""
+    same_name = Patient.objects.filter(
+        clinic_id=clinic_id,
+        search_last_name=last_name.strip().lower(),
+        search_first_name=first_name.strip().lower(),
+        merged_into__isnull=True,
+    ).exclude(pk=exclude_id)
+    matches = []
+    for other in same_name.order_by("pk"):
+        matched_on = []
+        if date_of_birth and other.date_of_birth == date_of_birth:
+            matched_on.append("date of birth")
+        if email and other.email and other.email.lower() == email.strip().lower():
+            matched_on.append("e-mail")
+        digits = _phone_digits(phone)
+        if len(digits) >= 7 and _phone_digits(other.phone) == digits:
+            matched_on.append("phone")
+        if matched_on:
+            matches.append(DuplicateMatch(other, tuple(matched_on)))
+    return matches
+
+
+def merged_ids(patient: Patient) -> list[int]:
+    """The patient and every record merged into them (and into those), for their history."""
+    ids, frontier = [patient.pk], [patient.pk]
+    while frontier:
+        frontier = list(
+            Patient.objects.filter(merged_into__in=frontier).values_list("pk", flat=True)
+        )
+        ids.extend(frontier)
+    return ids

@@ -13,6 +13,7 @@ from ketacare.audit.services import RequestOrigin, audit_record, diff, snapshot
 from ketacare.core.errors import Refused
 from ketacare.core.links import find_usable_link, new_link_token, public_url, use_link
 from ketacare.core.models import Clinic
+from ketacare.patients import selectors
 from ketacare.patients.intake import STAFF_ONLY_LISTS, IntakeData
 from ketacare.patients.models import IntakeLink, IntakeVersion, Patient
 from ketacare.patients.schemas import PatientIn
@@ -37,11 +38,49 @@ def _next_mrn(clinic: Clinic) -> str:
     return f"{locked.mrn_prefix}{number:06d}"
 
 
+class DuplicatePatient(Refused):
+    """The patient looks already registered (409); ``details["existing"]`` names the records."""
+
+
+def _refuse_duplicates(clinic: Clinic, data: PatientIn) -> list:
+    """The likely duplicates of ``data`` at ``clinic``; DuplicatePatient unless allowed."""
+    matches = selectors.patient_duplicates(
+        clinic.pk,
+        first_name=data.first_name,
+        last_name=data.last_name,
+        date_of_birth=data.date_of_birth,
+        email=data.email or "",
+        phone=data.phone,
+    )
+    if matches and not data.allow_duplicate:
+        first = matches[0]
+        raise DuplicatePatient(
+            f"{first.patient.full_name} ({first.patient.mrn}) is already registered with the "
+            f"same name and {' and '.join(first.matched_on)}. Open that chart, or confirm this "
+            'is a different person ("allow_duplicate": true).',
+            details={
+                "existing": [
+                    {
+                        "id": m.patient.pk,
+                        "mrn": m.patient.mrn,
+                        "name": m.patient.display_name,
+                        "date_of_birth": m.patient.date_of_birth.isoformat(),
+                        "matched_on": list(m.matched_on),
+                    }
+                    for m in matches
+                ]
+            },
+        )
+    return matches
+
+
 @transaction.atomic
 def patient_register(
     *, clinic: Clinic, data: PatientIn, origin: RequestOrigin, at: dt.datetime
 ) -> Patient:
-    """Create a patient at ``clinic`` with a new MRN."""
+    """Create a patient at ``clinic`` with a new MRN. A likely duplicate of a registered patient
+    is refused unless ``data.allow_duplicate`` says otherwise, which is audited."""
+    matches = _refuse_duplicates(clinic, data)
     patient = Patient(clinic=clinic, mrn=_next_mrn(clinic), **data.model_fields_for_db())
     patient.full_clean(exclude=["search_last_name", "search_first_name"])
     patient.save()
@@ -56,6 +95,19 @@ def patient_register(
         changes=diff({}, snapshot(patient, data.model_fields_for_db().keys())),
         at=at,
     )
+    if matches:
+        audit_record(
+            origin=origin,
+            action="create",
+            object_type="patient",
+            object_id=patient.pk,
+            clinic_id=clinic.pk,
+            patient_id=patient.pk,
+            summary=f"Registered despite a likely duplicate: "
+            f"{', '.join(m.patient.mrn for m in matches)} (confirmed a different person)",
+            changes={"allow_duplicate": True, "duplicate_of": [m.patient.pk for m in matches]},
+            at=at,
+        )
     return patient
 
 

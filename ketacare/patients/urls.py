@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ketacare.patients import portal_views, views
+from ketacare.patients import merge_views, portal_views, views
 
 app_name = "patients"
 
@@ -19,4 +19,7 @@ urlpatterns = [
     ),
     path("<int:patient_id>/kiosk/", portal_views.kiosk_start_view, name="kiosk_start"),
     path("portal/intake/", portal_views.portal_intake, name="portal_intake"),
+    path("<int:patient_id>/merge/", merge_views.merge_into, name="merge"),
+    path("merges/<int:merge_id>/", merge_views.merge_detail, name="merge_detail"),
+    path("merges/<int:merge_id>/undo/", merge_views.merge_undo, name="merge_undo"),
 ]

@@ -52,25 +52,33 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 def patient_register(request: HttpRequest) -> HttpResponse:
     values: dict = {}
     errors: dict = {}
+    duplicates: list = []
     if request.method == "POST":
         data, values, errors = parse_patient(request.POST)
         if data is not None:
             act = action(request)
-            patient = services.patient_register(
-                clinic=act.clinic, data=data, origin=act.origin, at=act.at
-            )
-            messages.success(request, f"Registered {patient.full_name} with MRN {patient.mrn}.")
-            return redirect("patients:detail", patient_id=patient.pk)
+            try:
+                patient = services.patient_register(
+                    clinic=act.clinic, data=data, origin=act.origin, at=act.at
+                )
+            except services.DuplicatePatient as refused:
+                duplicates = refused.details["existing"]
+            else:
+                messages.success(
+                    request, f"Registered {patient.full_name} with MRN {patient.mrn}."
+                )
+                return redirect("patients:detail", patient_id=patient.pk)
     return render(
         request,
         "patients/form.html",
         {
             "values": values,
             "errors": errors,
+            "duplicates": duplicates,
             "sexes": Patient.SexAtBirth.choices,
             "title": "Register a patient",
         },
-        status=422 if errors else 200,
+        status=409 if duplicates else 422 if errors else 200,
     )
 
 
@@ -151,6 +159,10 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
     intake = selectors.intake_current(patient)
     context["intake"] = intake
     context["portal"] = selectors.portal_status(patient, now=timezone.now())
+    context["merged_into"] = patient.merges_out.filter(undone_at__isnull=True).first()
+    context["merged_records"] = patient.merges_in.filter(undone_at__isnull=True).select_related(
+        "merged", "merged_by"
+    )
     if clinical:
         context["header"] = selectors.chart_header(patient, intake, today=timezone.localdate())
         context["measures"] = selectors.body_measures(patient, intake.data if intake else None)
