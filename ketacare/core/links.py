@@ -61,7 +61,9 @@ def use_link(
 ) -> L:
     """Mark ``link`` used under a row lock, so two submissions cannot both get through.
     Call inside a transaction."""
-    locked = links.select_for_update().get(pk=link.pk)
+    # Lock the link row only: the queryset may join nullable relations (a network invitation has
+    # no clinic), and PostgreSQL refuses FOR UPDATE on the nullable side of an outer join.
+    locked = links.select_for_update(of=("self",)).get(pk=link.pk)
     if locked.used_at is not None:
         raise error(used_message)
     locked.used_at = at
