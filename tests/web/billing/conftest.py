@@ -77,32 +77,35 @@ def priced_clinic(clinic, admin_origin):
     return clinic
 
 
-def signed_iv_session(appointment, origin, *, infusion_minutes: float = 40):
-    """An IV session run through the sessions services and signed (the pump stopped after
-    ``infusion_minutes``)."""
+def signed_iv_session(appointment, origin, *, infusion_minutes: float = 40, t0=T0):
+    """An IV session run through the sessions services and signed (dosing from ``t0``, the pump
+    stopped after ``infusion_minutes``)."""
     from ketacare.sessions import services
 
-    session = services.session_open(appointment=appointment, origin=origin, at=at(-20))
-    session = services.session_check_in(session=session, origin=origin, at=at(-20))
+    def when(minutes: float) -> dt.datetime:
+        return t0 + dt.timedelta(minutes=minutes)
+
+    session = services.session_open(appointment=appointment, origin=origin, at=when(-20))
+    session = services.session_check_in(session=session, origin=origin, at=when(-20))
     entry = services.PrecheckInput(
-        last_food_at=at(-400), last_liquid_at=at(-120),
+        last_food_at=when(-400), last_liquid_at=when(-120),
         vitals={"systolic_mmhg": 128, "diastolic_mmhg": 82, "heart_rate_bpm": 74,
                 "spo2_percent": 98},
         **PRECHECKS_OK,
     )
     assert services.session_prechecks(session=session, entry=entry, origin=origin,
-                                      now=at(-10)) == []
-    services.session_start_dosing(session=session, lot_number="LOT-1", origin=origin, now=at(0))
+                                      now=when(-10)) == []
+    services.session_start_dosing(session=session, lot_number="LOT-1", origin=origin, now=when(0))
     session.refresh_from_db()
-    end = at(infusion_minutes)
-    services.administration_record(session=session, kind="stop", at=end, origin=origin, now=end,
-                          reason="Order given")
+    end = when(infusion_minutes)
+    services.administration_record(session=session, kind="stop", at=end, origin=origin,
+                                   now=end, reason="Order given")
     services.session_end_dosing(session=session, origin=origin, now=end, reason="As ordered")
+    recovery = end + dt.timedelta(minutes=35)
     services.vitals_record(session=session, values={"systolic_mmhg": 126, "diastolic_mmhg": 80,
-                                           "heart_rate_bpm": 72, "spo2_percent": 98,
-                                           "respiratory_rate_per_min": 14},
-                  taken_at=end + dt.timedelta(minutes=35), origin=origin,
-                  now=end + dt.timedelta(minutes=35))
+                                                    "heart_rate_bpm": 72, "spo2_percent": 98,
+                                                    "respiratory_rate_per_min": 14},
+                           taken_at=recovery, origin=origin, now=recovery)
     services.session_discharge(session=session, answers=DISCHARGE_OK, instructions="No driving",
                                origin=origin, now=end + dt.timedelta(minutes=40))
     services.session_sign(session=session, origin=origin, now=end + dt.timedelta(minutes=45))

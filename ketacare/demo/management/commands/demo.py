@@ -14,6 +14,7 @@ from rich.progress import Progress
 from ketacare.analytics import demo as analytics_demo
 from ketacare.assessments import demo as assessments_demo
 from ketacare.audit.services import RequestOrigin, audit_record
+from ketacare.billing import demo as billing_demo
 from ketacare.controlled_substances import demo as controlled_substances_demo
 from ketacare.core.models import Chair, Clinic, DemoMarker, Organisation, StaffMembership, User
 from ketacare.demo import data
@@ -95,6 +96,7 @@ class Command(BaseCommand):
                 sessions_demo.load,
                 scheduling_demo.load,
                 controlled_substances_demo.load,
+                billing_demo.load,
                 directory_demo.load,
                 analytics_demo.load,
             ):
