@@ -8,6 +8,7 @@
   field or a JSON body: PostgreSQL cannot store one;
 - **422** when a number is too large for the database: a JSON integer, or a page number or id in
   the query string, beyond 2^63 − 1;
+- **422** when an API body is JSON but not an object (a list, a bare number);
 
 as JSON on the API (``{"detail", "fields", "details"}``, like every other error) and as the error
 page elsewhere. On the way out it marks every response ``Cache-Control: no-store`` (with
@@ -123,9 +124,21 @@ def _huge(value: str) -> bool:
     return digits.isascii() and digits.isdigit() and int(digits) > MAX_BIGINT
 
 
+def _not_an_object(request: HttpRequest) -> Invalid | None:
+    """Every API operation takes a JSON object (or nothing): a list or a bare value is refused
+    before a view could read it as something else."""
+    start = request.body.lstrip()[:4]
+    if not start or start == b"null" or start.startswith(b"{"):
+        return None
+    message = "The body must be a JSON object ({...}) with the fields this operation takes."
+    return Invalid(message, fields={"body": message})
+
+
 def _invalid_input(request: HttpRequest) -> Invalid | None:
     problems = _form_problems(request)
     if request.content_type == "application/json" and request.method in ("POST", "PUT", "PATCH"):
+        if is_api(request) and (wrong_shape := _not_an_object(request)):
+            return wrong_shape
         problems |= _json_problems(request)
     if not problems:
         return None

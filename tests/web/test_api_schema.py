@@ -28,7 +28,22 @@ ALL_ROLES = ("front_desk", "nurse", "prescriber", "medical_director", "billing",
 
 
 @pytest.fixture
-def everything_token(db, organisation, clinic, make_staff, patient):
+def in_test_transaction():
+    """Requests go through the WSGI handler, which would close the connection at each request
+    start and end (and with it the test's transaction on PostgreSQL); the test client does
+    the same to keep it open."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def everything_token(db, organisation, clinic, make_staff, patient, in_test_transaction):
     """A token of someone holding every role at the clinic, with every scope."""
     from ketacare.core.models import ApiToken, StaffMembership
 
@@ -51,3 +66,23 @@ def everything_token(db, organisation, clinic, make_staff, patient):
 )
 def test_every_operation_matches_its_schema(case, everything_token):
     case.call_and_validate(headers={"Authorization": f"Bearer {everything_token}"}, checks=CHECKS)
+
+
+@pytest.mark.parametrize(
+    ("role", "method", "path", "body"),
+    [
+        ("medical_director", "put", "/api/v1/assessments/settings", "[null, null]"),
+        ("prescriber", "post", "/api/v1/patients/{pid}/intake/1/sign", "5"),
+    ],
+    ids=["settings as a list", "sign with a number"],
+)
+def test_bodies_of_the_wrong_shape_are_refused(client_for, patient, role, method, path, body):
+    """Two operations that used to accept them: every API body is a JSON object."""
+    response = getattr(client_for(role), method)(
+        path.format(pid=patient.pk), body, content_type="application/json"
+    )
+
+    assert response.status_code == 422
+    assert response.json()["fields"] == {
+        "body": "The body must be a JSON object ({...}) with the fields this operation takes."
+    }
