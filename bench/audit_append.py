@@ -26,6 +26,7 @@ import multiprocessing
 import os
 import statistics
 import sys
+import tempfile
 import time
 
 SCENARIOS = {
@@ -123,6 +124,10 @@ def main(argv: list[str] | None = None) -> int:
     from run import ensure_database  # bench/run.py: creates a PostgreSQL database if missing
 
     ensure_database(os.environ.get("DATABASE_URL", ""))
+    # Anchors of this run only (the workers inherit it): an anchor file left by an earlier run
+    # against another database would report that database's chains as rolled back.
+    anchors = tempfile.mkdtemp(prefix="ketacare-bench-anchors-")
+    os.environ.setdefault("AUDIT_ANCHOR_PATH", os.path.join(anchors, "audit-anchors.jsonl"))
     _setup()
     from django.core.management import call_command
     from django.db import connection
