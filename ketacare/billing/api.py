@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.utils import timezone
 from ninja import Router
 
 from ketacare.audit.services import audit_record
-from ketacare.billing import coverage, documents, reports, selectors, statements
+from ketacare.billing import coverage, documents, selectors, statements
+from ketacare.billing.api_setup import router as setup_router
 from ketacare.billing.schemas import (
     AccountIn,
     AccountOut,
@@ -19,28 +19,19 @@ from ketacare.billing.schemas import (
     AssessmentOut,
     AuthorisationIn,
     AuthorisationOut,
-    BandsIO,
     BillingReasonIn,
     ChargeCreateIn,
     ChargeOut,
     ChargeUpdateIn,
-    DailyCloseOut,
     DecisionIn,
-    FeeIn,
-    FeeOut,
     LedgerLineOut,
-    MethodTotalOut,
-    PackageIn,
-    PackageOut,
     PackageSaleIn,
     PaymentIn,
     PaymentOut,
-    ProfileIO,
     RefundIn,
     RefundOut,
-    WebhookOut,
 )
-from ketacare.billing.services import authorisations, online, payments, setup, sliding_scale
+from ketacare.billing.services import authorisations, payments, sliding_scale
 from ketacare.billing.services import charges as charge_services
 from ketacare.billing.services.accounts import account_set_medicare
 from ketacare.core.actions import Action, action, audit_read
@@ -50,6 +41,7 @@ from ketacare.core.schemas import ERRORS, READ_ERRORS
 from ketacare.treatment.models import TreatmentCourse
 
 router = Router(tags=["billing"])
+router.add_router("", setup_router)  # fee schedule, bands, details, daily close, webhook
 C = Capability
 
 
@@ -57,96 +49,14 @@ def _today(act: Action) -> dt.date:
     return act.at.astimezone(act.clinic.zone).date()
 
 
-# --- set-up: fee schedule, packages, bands, billing details -------------------------------------
-
-
-@router.get("/fees", response={200: list[FeeOut], **READ_ERRORS}, summary="The fee schedule")
-def fees(request):
-    act = action(request, C.BILLING_VIEW)
-    return [FeeOut.of(i) for i in selectors.fee_schedule(act.clinic)]
-
-
-@router.put("/fees/{service}", response={200: FeeOut, **ERRORS}, summary="Price one service")
-def fee_put(request, service: str, payload: FeeIn):
-    act = action(request, C.FEE_SCHEDULE_EDIT)
-    return FeeOut.of(
-        setup.fee_set(
-            clinic=act.clinic, service=service, origin=act.origin, at=act.at, **payload.dict()
-        )
-    )
-
-
-@router.get("/packages", response={200: list[PackageOut], **READ_ERRORS}, summary="Packages")
-def package_list(request):
-    act = action(request, C.BILLING_VIEW)
-    return [PackageOut.of(p) for p in selectors.packages(act.clinic)]
-
-
-@router.post("/packages", response={200: PackageOut, **ERRORS}, summary="Create a package")
-def package_create(request, payload: PackageIn):
-    act = action(request, C.FEE_SCHEDULE_EDIT)
-    return PackageOut.of(
-        setup.package_save(clinic=act.clinic, origin=act.origin, at=act.at, **payload.dict())
-    )
-
-
-@router.put(
-    "/packages/{package_id}",
-    response={200: PackageOut, **ERRORS},
-    summary="Change a package (packages already sold keep their terms)",
-)
-def package_update(request, package_id: int, payload: PackageIn):
-    act = action(request, C.FEE_SCHEDULE_EDIT)
-    package = selectors.package_get(act.access, package_id)
-    return PackageOut.of(
-        setup.package_save(
-            clinic=act.clinic, package=package, origin=act.origin, at=act.at, **payload.dict()
-        )
-    )
-
-
-@router.get(
-    "/sliding-scale/bands",
-    response={200: BandsIO, **READ_ERRORS},
-    summary="The clinic's current sliding-scale bands",
-)
-def bands(request):
-    act = action(request, C.BILLING_VIEW)
-    policy = setup.sliding_scale_policy_current(act.clinic)
-    return BandsIO(version=policy.version if policy else None, bands=policy.bands if policy else [])
-
-
-@router.put(
-    "/sliding-scale/bands",
-    response={200: BandsIO, **ERRORS},
-    summary="A new version of the sliding-scale bands (clinic policy)",
-)
-def bands_put(request, payload: BandsIO):
-    act = action(request, C.FEE_SCHEDULE_EDIT)
-    rows = [band.dict() for band in payload.bands]
-    policy = setup.sliding_scale_policy_set(
-        clinic=act.clinic, bands=rows, origin=act.origin, at=act.at
-    )
-    return BandsIO(version=policy.version, bands=policy.bands)
-
-
-@router.get("/profile", response={200: ProfileIO, **READ_ERRORS}, summary="Billing details")
-def profile(request):
-    act = action(request, C.BILLING_VIEW)
-    p = setup.billing_profile_of(act.clinic)
-    return ProfileIO(**{f: getattr(p, f) for f in setup.PROFILE_FIELDS})
-
-
-@router.put("/profile", response={200: ProfileIO, **ERRORS}, summary="Set the billing details")
-def profile_put(request, payload: ProfileIO):
-    act = action(request, C.FEE_SCHEDULE_EDIT)
-    p = setup.billing_profile_update(
-        clinic=act.clinic, values=payload.dict(), origin=act.origin, at=act.at
-    )
-    return ProfileIO(**{f: getattr(p, f) for f in setup.PROFILE_FIELDS})
-
-
 # --- charges ------------------------------------------------------------------------------------
+
+
+def _charge_step(request, charge_id: int, step, **details) -> ChargeOut:
+    """One step of billing's review (post, void, recompute) on a charge of the clinic."""
+    act = action(request, C.CHARGE_POST)
+    charge = selectors.charge_get(act.access, charge_id)
+    return ChargeOut.of(step(charge=charge, origin=act.origin, at=act.at, **details))
 
 
 @router.get(
@@ -210,12 +120,7 @@ def charge_update(request, charge_id: int, payload: ChargeUpdateIn):
     summary="Post to the ledger (posting again returns the posted charge)",
 )
 def charge_post(request, charge_id: int):
-    act = action(request, C.CHARGE_POST)
-    return ChargeOut.of(
-        charge_services.charge_post(
-            charge=selectors.charge_get(act.access, charge_id), origin=act.origin, at=act.at
-        )
-    )
+    return _charge_step(request, charge_id, charge_services.charge_post)
 
 
 @router.post(
@@ -224,15 +129,7 @@ def charge_post(request, charge_id: int):
     summary="Void a charge that was never posted",
 )
 def charge_void(request, charge_id: int, payload: BillingReasonIn):
-    act = action(request, C.CHARGE_POST)
-    return ChargeOut.of(
-        charge_services.charge_void(
-            charge=selectors.charge_get(act.access, charge_id),
-            reason=payload.reason,
-            origin=act.origin,
-            at=act.at,
-        )
-    )
+    return _charge_step(request, charge_id, charge_services.charge_void, reason=payload.reason)
 
 
 @router.post(
@@ -241,12 +138,7 @@ def charge_void(request, charge_id: int, payload: BillingReasonIn):
     summary="Make a session charge's lines again from the record and fee schedule",
 )
 def charge_recompute(request, charge_id: int):
-    act = action(request, C.CHARGE_POST)
-    return ChargeOut.of(
-        charge_services.charge_recompute(
-            charge=selectors.charge_get(act.access, charge_id), origin=act.origin, at=act.at
-        )
-    )
+    return _charge_step(request, charge_id, charge_services.charge_recompute)
 
 
 @router.post(
@@ -517,47 +409,3 @@ def authorisation_decide(request, authorisation_id: int, payload: DecisionIn):
     return AuthorisationOut.of(
         authorisation, coverage.coverage_of(authorisation, today=_today(act))
     )
-
-
-# --- the daily close and the card provider --------------------------------------------------------
-
-
-@router.get(
-    "/close",
-    response={200: DailyCloseOut, **READ_ERRORS},
-    summary="Money in and out on one clinic day, by method",
-)
-def daily_close(request, day: dt.date | None = None):
-    act = action(request, C.PAYMENT_RECORD)
-    report = reports.daily_close(act.clinic, day or _today(act))
-    return DailyCloseOut(
-        day=report.day,
-        received=report.received,
-        refunded=report.refunded,
-        net=report.net,
-        by_method=[
-            MethodTotalOut(
-                method=m.method, count=m.count, received=m.received, refunded=m.refunded, net=m.net
-            )
-            for m in report.by_method
-        ],
-        charges_posted=report.charges_posted,
-        charges_total=report.charges_total,
-        adjustments_total=report.adjustments_total,
-        pending_online=report.pending_online,
-    )
-
-
-@router.post(
-    "/webhooks/stripe",
-    auth=None,
-    response={200: WebhookOut, **ERRORS},
-    summary="Stripe's signed notice that a checkout completed (no session or token)",
-)
-def stripe_webhook(request):
-    payment = online.online_webhook(
-        payload=request.body,
-        signature=request.headers.get("Stripe-Signature", ""),
-        at=timezone.now(),
-    )
-    return WebhookOut(received=True, payment_id=payment.pk if payment else None)
