@@ -41,7 +41,8 @@ class Access:
 
     def require(self, capability: Capability) -> None:
         if not self.can(capability):
-            raise PermissionDenied(f"Your role at this clinic may not do this ({capability}).")
+            # In words for the page; the capability's code is for logs, not for people.
+            raise PermissionDenied("Your role at this clinic may not do this.")
 
     @property
     def is_prescriber(self) -> bool:

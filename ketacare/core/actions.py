@@ -81,7 +81,9 @@ def action(request, capability: Capability | None = None) -> Action:
     ``capability`` (when given)."""
     access: Access = request.access
     if capability is not None and (access.clinic is None or not access.can(capability)):
-        raise Forbidden(f"Your role at this clinic may not do this ({capability}).")
+        raise Forbidden(
+            "Your role at this clinic may not do this.", details={"capability": str(capability)}
+        )
     if capability is not None:
         require_token_scope(request, capability)  # a bearer token's scopes narrow its roles
     return Action(
