@@ -192,7 +192,8 @@ class ApiToken(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=100)
     token_sha256 = models.CharField(max_length=64, unique=True)
-    scopes = models.CharField(max_length=40, default="read")  # "read,write,admin"
+    # "read,write,admin", and the FHIR server's "patient/*.read,user/*.read,system/*.read"
+    scopes = models.CharField(max_length=120, default="read")
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)

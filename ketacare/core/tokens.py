@@ -5,7 +5,11 @@ A token acts with its user's roles, narrowed by its scopes:
 - ``read``  — ``GET``/``HEAD``/``OPTIONS``;
 - ``write`` — ``POST``/``PUT``/``PATCH``/``DELETE``;
 - ``admin`` — additionally needed for the clinic-administration and audit operations
-  (``ADMIN_CAPABILITIES``), with ``read`` or ``write`` for the method.
+  (``ADMIN_CAPABILITIES``), with ``read`` or ``write`` for the method;
+- ``patient/*.read``, ``user/*.read``, ``system/*.read`` — the SMART on FHIR scopes the FHIR
+  server (``/fhir/r4/``) asks for instead of ``read``: a patient's own record, what the user's
+  roles may read, and the same plus bulk export. They open nothing on
+  ``/api/v1``.
 
 Every token expires (``expires_at``; at most ``MAX_LIFETIME_DAYS`` after issue). The browser
 session is not narrowed: scopes belong to tokens.
@@ -19,7 +23,9 @@ from ketacare.core.errors import Forbidden, Invalid
 from ketacare.core.roles import Capability
 
 READ, WRITE, ADMIN = "read", "write", "admin"
-SCOPES = (READ, WRITE, ADMIN)
+PATIENT_READ, USER_READ, SYSTEM_READ = "patient/*.read", "user/*.read", "system/*.read"
+FHIR_SCOPES = (PATIENT_READ, USER_READ, SYSTEM_READ)
+SCOPES = (READ, WRITE, ADMIN, *FHIR_SCOPES)
 DEFAULT_SCOPES = (READ,)
 DEFAULT_LIFETIME_DAYS = 90
 MAX_LIFETIME_DAYS = 366

@@ -74,6 +74,17 @@ def test_scopes_never_widen_the_users_roles(staff, patient):
     assert Client().get("/api/v1/audit", **_bearer(token)).status_code == 403
 
 
+def test_fhir_scopes_open_nothing_on_the_rest_api(staff, patient):
+    row, token = ApiToken.issue(
+        user=staff["nurse"], name="fhir", scopes=("patient/*.read", "user/*.read", "system/*.read")
+    )
+
+    refused = Client().get(f"/api/v1/patients/{patient.pk}", **_bearer(token))
+
+    assert row.scopes == "patient/*.read,user/*.read,system/*.read"
+    assert refused.status_code == 403 and "lacks the 'read' scope" in refused.json()["detail"]
+
+
 def test_an_expired_token_is_refused(staff):
     row, token = ApiToken.issue(user=staff["nurse"], name="script")
     assert Client().get("/api/v1/me", **_bearer(token)).status_code == 200

@@ -1,4 +1,5 @@
-"""``ketacare api_token issue USERNAME NAME [--scopes read,write,admin] [--expires-in-days N]``
+"""``ketacare api_token issue USERNAME NAME [--scopes read,write,admin,user/*.read,...]
+[--expires-in-days N]``
 prints a new bearer token once; ``ketacare api_token revoke USERNAME NAME`` revokes it;
 ``ketacare api_token list USERNAME`` shows each token's scopes, expiry and state."""
 
@@ -30,7 +31,9 @@ class Command(BaseCommand):
             "--scopes",
             default=",".join(tokens.DEFAULT_SCOPES),
             help="Comma-separated: read (GET), write (POST/PUT/PATCH/DELETE), admin (clinic "
-            "administration and the audit trail). Default: read.",
+            "administration and the audit trail); for the FHIR server patient/*.read (a "
+            "patient's own record), user/*.read (what the user's roles may read), system/*.read "
+            "(the same, and bulk export). Default: read.",
         )
         parser.add_argument(
             "--expires-in-days",
