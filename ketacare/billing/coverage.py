@@ -66,31 +66,61 @@ def _day(moment: dt.datetime | None, zone) -> dt.date | None:
     return moment.astimezone(zone).date() if moment else None
 
 
-def coverage_of(authorisation: PriorAuthorisation, *, today: dt.date) -> Coverage:
-    clinic = authorisation.clinic
-    zone = clinic.zone
-    sessions = TreatmentSession.objects.filter(patient_id=authorisation.patient_id,
-                                               route=ESKETAMINE, state__in=LOCKED_STATES)
-    booked = Appointment.objects.filter(patient_id=authorisation.patient_id,
-                                        kind=Appointment.Kind.TREATMENT,
-                                        status=Appointment.Status.BOOKED,
-                                        course__route=ESKETAMINE)
-    if authorisation.course_id:
-        sessions = sessions.filter(course_id=authorisation.course_id)
-        booked = booked.filter(course_id=authorisation.course_id)
+@dataclass(frozen=True)
+class _Activity:
+    """A patient's esketamine treatment days: given (signed) and still booked, per course."""
+
+    given: tuple[tuple[int | None, dt.date], ...]
+    booked: tuple[tuple[int | None, dt.date], ...]
+
+
+def _activity(patient_ids: set[int], zone) -> dict[int, _Activity]:
+    """Every listed patient's esketamine days, read in two queries whatever their number."""
+    given: dict[int, list] = {pid: [] for pid in patient_ids}
+    booked: dict[int, list] = {pid: [] for pid in patient_ids}
+    for pid, course_id, dosed, changed in TreatmentSession.objects.filter(
+        patient_id__in=patient_ids, route=ESKETAMINE, state__in=LOCKED_STATES
+    ).values_list("patient_id", "course_id", "dosing_started_at", "state_changed_at"):
+        given[pid].append((course_id, _day(dosed or changed, zone)))
+    for pid, course_id, starts in Appointment.objects.filter(
+        patient_id__in=patient_ids, kind=Appointment.Kind.TREATMENT,
+        status=Appointment.Status.BOOKED, course__route=ESKETAMINE,
+    ).values_list("patient_id", "course_id", "starts_at"):
+        booked[pid].append((course_id, _day(starts, zone)))
+    return {pid: _Activity(tuple(given[pid]), tuple(booked[pid])) for pid in patient_ids}
+
+
+def _coverage(authorisation: PriorAuthorisation, activity: _Activity, *, today: dt.date,
+              warn_days: int) -> Coverage:
+    def mine(days):  # the authorisation's course only, when it names one
+        return [day for course_id, day in days
+                if authorisation.course_id is None or course_id == authorisation.course_id]
+
     approval = None
     used = 0
     if authorisation.status == AuthorisationStatus.APPROVED:
         approval = Approval(starts_on=authorisation.starts_on, ends_on=authorisation.ends_on,
                             units=authorisation.approved_units)
-        given = (_day(s.dosing_started_at or s.state_changed_at, zone) for s in sessions)
-        used = sum(1 for day in given if day is not None and approval.covers(day))
-    dates = tuple(sorted(_day(a.starts_at, zone) for a in booked))
+        used = sum(1 for day in mine(activity.given) if approval.covers(day))
+    dates = tuple(sorted(mine(activity.booked)))
     warnings = authorisation_warnings(
         status=authorisation.status, approval=approval, used_units=used, booked=dates,
-        today=today, warn_days=billing_profile_of(clinic).authorisation_warning_days,
+        today=today, warn_days=warn_days,
     )
     return Coverage(authorisation, used, dates, warnings)
+
+
+def coverages(authorisations, *, clinic: Clinic, today: dt.date) -> list[Coverage]:
+    """Each authorisation beside what was given and booked (a fixed number of queries)."""
+    authorisations = list(authorisations)
+    activity = _activity({a.patient_id for a in authorisations}, clinic.zone)
+    warn_days = billing_profile_of(clinic).authorisation_warning_days
+    return [_coverage(a, activity[a.patient_id], today=today, warn_days=warn_days)
+            for a in authorisations]
+
+
+def coverage_of(authorisation: PriorAuthorisation, *, today: dt.date) -> Coverage:
+    return coverages([authorisation], clinic=authorisation.clinic, today=today)[0]
 
 
 def current_authorisations(clinic: Clinic):
@@ -104,11 +134,8 @@ def current_authorisations(clinic: Clinic):
 def coverage_needing_action(clinic: Clinic, *, today: dt.date, limit: int = 50) -> list[Coverage]:
     """Current authorisations with a warning (expiring, expired, sessions booked beyond the
     period or units, or booked while pending or denied), soonest end first."""
-    found = []
-    for authorisation in current_authorisations(clinic)[:500]:
-        coverage = coverage_of(authorisation, today=today)
-        if coverage.warnings:
-            found.append(coverage)
+    found = [c for c in coverages(current_authorisations(clinic)[:500], clinic=clinic,
+                                  today=today) if c.warnings]
     found.sort(key=lambda c: (c.authorisation.ends_on or dt.date.max, c.authorisation.pk))
     return found[:limit]
 

@@ -54,7 +54,7 @@ def account(request: HttpRequest, patient_id: int) -> HttpResponse:
         "services": SERVICE_CHOICES,
         "guideline_years": sorted(POVERTY_GUIDELINES, reverse=True),
         "guideline_year": sliding_scale.guideline_year_for(day),
-        "coverage": [coverage.coverage_of(a, today=day) for a in auths],
+        "coverage": coverage.coverages(auths, clinic=act.clinic, today=day),
         "courses": TreatmentCourse.objects.filter(patient=patient, route="esketamine_nasal"),
     })
 

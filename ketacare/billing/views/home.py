@@ -44,6 +44,6 @@ def close(request: HttpRequest) -> HttpResponse:
 @require_capability(Capability.BILLING_VIEW)
 def authorisation_list(request: HttpRequest) -> HttpResponse:
     act = action(request)
-    current = [coverage.coverage_of(a, today=today(act))
-               for a in coverage.current_authorisations(act.clinic)[:200]]
+    current = coverage.coverages(coverage.current_authorisations(act.clinic)[:200],
+                                 clinic=act.clinic, today=today(act))
     return render(request, "billing/authorisations.html", {"current": current})

@@ -124,3 +124,29 @@ def test_rems_and_prior_authorisation_show_side_by_side_on_the_course_and_bookin
         assert "RMS-4411" in page and "Approved — Acme Health" in page
         assert "fall after the authorised period ends" in page
         assert "The authorisation ends in 5 days" in page
+
+
+def test_the_billing_home_reads_authorisations_in_a_fixed_number_of_queries(
+    make_patient, clinic, staff, billing_origin, client_for
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for("billing")
+    client.get("/billing/")  # the first request also loads the session and the user
+
+    def queries_with(count: int) -> int:
+        for _ in range(count):
+            course = TreatmentCourse.objects.create(
+                clinic=clinic, patient=make_patient(clinic), route="esketamine_nasal",
+                indication="depression", regimen_key="esketamine", phase="induction",
+                created_at=timezone.now(), created_by=staff["prescriber"])
+            book(course, timezone.localdate() + dt.timedelta(days=3))
+            authorisations.authorisation_submit(
+                patient=course.patient, course=course, payer="Acme",
+                submitted_on=timezone.localdate(), origin=billing_origin, at=timezone.now())
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/billing/").status_code == 200
+        return len(captured)
+
+    assert queries_with(1) == queries_with(5)
