@@ -37,6 +37,7 @@ from ketacare.core.schemas import ERRORS, READ_ERRORS
 from ketacare.patients.selectors import patient_get
 
 router = Router(tags=["assessments"])
+MAX_DUE_PAGE = 500  # rows per page of the clinic's due list
 WordingDocument = Body[dict]
 
 
@@ -267,12 +268,19 @@ def patient_due(request, patient_id: int):
 
 @router.get(
     "/due",
-    response={200: list[DueOut], **READ_ERRORS},
-    summary="Due and overdue questionnaires, whole clinic",
+    response={200: list[DueOut], **ERRORS},
+    summary="Due and overdue questionnaires, whole clinic (overdue first, a page at a time)",
 )
-def clinic_due(request):
+def clinic_due(request, page: int = 1, page_size: int = MAX_DUE_PAGE):
     act = action(request, Capability.ASSESSMENT_VIEW)
-    rows = selectors.clinic_due(act.clinic, now=act.at)
+    if page < 1:
+        raise Invalid.field("page", "Page must be 1 or more.")
+    if not 1 <= page_size <= MAX_DUE_PAGE:
+        raise Invalid.field("page_size", f"Page size must be between 1 and {MAX_DUE_PAGE}.")
+    services.due_catch_up(clinic=act.clinic, at=act.at)
+    rows = selectors.due_rows(
+        act.clinic, now=act.at, offset=(page - 1) * page_size, limit=page_size
+    )
     audit_record(
         origin=act.origin,
         at=act.at,

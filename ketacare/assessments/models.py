@@ -141,12 +141,24 @@ class AssessmentPlan(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The plan's stored due list (``DueQuestionnaire``) holds every unanswered questionnaire
+    # opening by ``due_through`` and not closed before ``due_as_of``; null: not stored yet.
+    due_as_of = models.DateTimeField(null=True, blank=True, editable=False)
+    due_through = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["patient", "-started_at"]
         constraints = [
             models.UniqueConstraint(
                 fields=["patient"], condition=Q(ended_at__isnull=True), name="one_open_plan"
+            ),
+        ]
+        indexes = [
+            # The open plans whose stored due list must be carried further ahead.
+            models.Index(
+                fields=["due_through"],
+                condition=Q(ended_at__isnull=True),
+                name="assessment_plan_due_through",
             ),
         ]
 
@@ -156,6 +168,40 @@ class AssessmentPlan(models.Model):
     @property
     def is_open(self) -> bool:
         return self.ended_at is None
+
+
+class DueQuestionnaire(models.Model):
+    """One scheduled questionnaire of an open plan that holds no response yet, with its window.
+
+    Derived data, kept by ``services.due`` whenever what the schedule reads changes (the plan,
+    the clinic's rules, the patient's responses and treatment times), so the clinic's due list
+    and the dashboard's counts are a query: due while ``opens_at <= now <= due_at``, overdue
+    while ``due_at < now`` and ``closes_at`` (none: open-ended) has not passed. A plan keeps
+    rows for what opens up to its ``due_through``.
+    """
+
+    plan = models.ForeignKey(AssessmentPlan, on_delete=models.CASCADE, related_name="due_items")
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=120)
+    rule = models.ForeignKey(ScheduleRule, on_delete=models.CASCADE, related_name="+")
+    instrument = models.CharField(max_length=20, choices=INSTRUMENT_CHOICES)
+    trigger = models.CharField(max_length=20, choices=ScheduleRule.Trigger.choices)
+    anchor_at = models.DateTimeField(null=True, blank=True)
+    opens_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    closes_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["clinic", "due_at", "pk"]
+        indexes = [
+            # The due list in order (overdue first is earliest due first) and its counts.
+            models.Index(fields=["clinic", "due_at"], name="due_questionnaire_clinic_due"),
+            models.Index(fields=["plan", "due_at"], name="due_questionnaire_plan_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_instrument_display()} due {self.due_at:%Y-%m-%d %H:%M}"
 
 
 class InstrumentWording(models.Model):

@@ -15,7 +15,7 @@ from django.utils import timezone
 from ketacare.alerts.models import Alert
 from ketacare.alerts.selectors import alerts_unresolved
 from ketacare.alerts.services import alert_policy_for
-from ketacare.assessments import selectors
+from ketacare.assessments import selectors, services
 from ketacare.assessments.treatments import treatment_times_for
 from ketacare.core.roles import Capability
 
@@ -37,12 +37,19 @@ def chart_panel(request, patient) -> str | None:
         from ketacare.assessments.views import trajectory_context
 
         treatments = treatment_times_for(patient)
-        items = selectors.assessments_due_for(patient, treatments=treatments, now=timezone.now())
+        plan = selectors.plan_current(patient)
+        items = (
+            selectors.assessments_due_for(
+                patient, treatments=treatments, now=timezone.now(), plan=plan
+            )
+            if plan
+            else []
+        )
         return render_to_string(
             "assessments/chart_panel.html",
             {
                 "patient": patient,
-                "plan": selectors.plan_current(patient),
+                "plan": plan,
                 "open_count": len(items),
                 "trajectories": trajectory_context(patient, treatments),
             },
@@ -87,9 +94,9 @@ def dashboard_panel(request) -> str | None:
             if access.can(Capability.PROTOCOL_EDIT):
                 context["policy_url"] = _url("alerts:policy")
         if access.can(Capability.ASSESSMENT_VIEW):
-            rows = selectors.clinic_due(access.clinic, now=timezone.now())
-            overdue = sum(1 for r in rows if r.item.state == "overdue")
-            context["due_counts"] = {"overdue": overdue, "due": len(rows) - overdue}
+            now = timezone.now()
+            services.due_catch_up(clinic=access.clinic, at=now)
+            context["due_counts"] = selectors.due_counts(access.clinic, now=now)
         if "safety_alerts" not in context and "due_counts" not in context:
             return None
         return render_to_string("assessments/dashboard_panel.html", context, request=request)

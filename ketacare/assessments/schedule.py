@@ -24,7 +24,7 @@ States: ``upcoming`` (not open yet), ``due``, ``overdue`` (past due, still count
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -132,6 +132,60 @@ def occurrences(
     say what comes next; callers filter by state.
     """
     _aware(now, "now")
+    result = []
+    for rule, occurrence in _evaluated(rules, plan, treatments, completed, now, now):
+        if occurrence.state == State.UPCOMING and occurrence.opens_at - now > dt.timedelta(
+            hours=rule.window_hours
+        ):
+            continue
+        result.append(occurrence)
+    result.sort(key=lambda o: (o.due_at, o.instrument, o.rule_id))
+    return result
+
+
+def unanswered(
+    rules: Iterable[RuleSpec],
+    plan: PlanSpec,
+    *,
+    treatments: Sequence[dt.datetime],
+    completed: Sequence[Completed],
+    as_of: dt.datetime,
+    through: dt.datetime,
+) -> list[Occurrence]:
+    """What a due list can show at any time from ``as_of`` to ``through``, stored ahead.
+
+    Every occurrence whose window opens by ``through`` and holds no response, except those whose
+    window closed before ``as_of`` (missed for good). At a time ``now`` in that span, the open
+    items of ``occurrences(..., now=now)`` are exactly those of this list with
+    ``opens_at <= now`` and no ``closes_at`` before ``now``: due while ``now <= due_at``,
+    overdue after. States are as at ``as_of``.
+    """
+    _aware(as_of, "as_of")
+    _aware(through, "through")
+    if through < as_of:
+        raise ValueError("through must not be before as_of")
+    return sorted(
+        (
+            occurrence
+            for _, occurrence in _evaluated(rules, plan, treatments, completed, through, as_of)
+            if occurrence.state != State.DONE
+            and occurrence.opens_at <= through
+            and (occurrence.closes_at is None or occurrence.closes_at >= as_of)
+        ),
+        key=lambda o: (o.due_at, o.instrument, o.rule_id),
+    )
+
+
+def _evaluated(
+    rules: Iterable[RuleSpec],
+    plan: PlanSpec,
+    treatments: Sequence[dt.datetime],
+    completed: Sequence[Completed],
+    horizon: dt.datetime,
+    now: dt.datetime,
+) -> Iterator[tuple[RuleSpec, Occurrence]]:
+    """Each rule's windows up to ``horizon`` with the response inside each and the state at
+    ``now`` (``horizon`` is ``now`` for a page, further ahead when the list is stored)."""
     _aware(plan.started_at, "plan start")
     treatments = sorted(t for t in treatments if _aware(t, "treatment time"))
     if plan.ended_at is not None:
@@ -139,16 +193,13 @@ def occurrences(
     by_instrument: dict[str, list[Completed]] = {}
     for c in completed:
         by_instrument.setdefault(c.instrument, []).append(c)
-    result = []
     for rule in rules:
-        for anchor, opens, due, closes in _windows(rule, plan, treatments, now):
+        for anchor, opens, due, closes in _windows(rule, plan, treatments, horizon):
             if plan.ended_at is not None and opens > plan.ended_at:
                 continue
             done = _latest_within(by_instrument.get(rule.instrument, ()), opens, closes)
-            state = _state(now, opens, due, closes, done)
-            if state == State.UPCOMING and opens - now > dt.timedelta(hours=rule.window_hours):
-                continue
-            result.append(
+            yield (
+                rule,
                 Occurrence(
                     key=_key(rule, anchor or due),
                     rule_id=rule.id,
@@ -158,12 +209,10 @@ def occurrences(
                     opens_at=opens,
                     due_at=due,
                     closes_at=closes,
-                    state=state,
+                    state=_state(now, opens, due, closes, done),
                     response_id=done.response_id if done else None,
-                )
+                ),
             )
-    result.sort(key=lambda o: (o.due_at, o.instrument, o.rule_id))
-    return result
 
 
 def open_items(items: Iterable[Occurrence]) -> list[Occurrence]:

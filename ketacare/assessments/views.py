@@ -4,6 +4,7 @@ corrections and the measurement plan. Parse, call a service or selector, render.
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -42,16 +43,14 @@ def _audit_view(request: HttpRequest, patient: Patient, what: str, object_id: ob
 def due_list(request: HttpRequest) -> HttpResponse:
     """Due and overdue questionnaires across the clinic, overdue first."""
     clinic = request.access.clinic
-    rows = selectors.clinic_due(clinic, now=timezone.now())
+    now = timezone.now()
+    services.due_catch_up(clinic=clinic, at=now)
+    due = selectors.DueList(clinic, now=now)
+    page = Paginator(due, selectors.DUE_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "assessments/due.html",
-        {
-            "rows": rows,
-            "overdue": [r for r in rows if r.item.state == "overdue"],
-            "due": [r for r in rows if r.item.state == "due"],
-            "clinic": clinic,
-        },
+        {"page": page, "rows": page.object_list, "counts": due.counts, "clinic": clinic},
     )
 
 

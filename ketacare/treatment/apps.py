@@ -21,6 +21,9 @@ class TreatmentConfig(AppConfig):
 
         # The measurement schedule reads treatment times through its port, never this app.
         provide_treatment_times(each=treatment_datetimes, many=treatment_datetimes_by_patient)
+        from ketacare.treatment import signals
+
+        signals.connect()
 
     def chart_panel(self, request, patient):
         from ketacare.treatment.panels import chart_panel

@@ -1,8 +1,9 @@
 """Every write of measurement-based care: one transaction each, audited, scored by the core.
 
 One module per aggregate: ``responses`` (the one way a questionnaire enters Ketacare, with the
-safety net), ``plans``, ``rules``, ``settings`` (and official wordings), ``links`` (one-time
-links and reminders); ``common`` holds the errors and the submission result they share.
+safety net), ``plans``, ``rules``, ``due`` (the stored due list), ``settings`` (and official
+wordings), ``links`` (one-time links and reminders); ``common`` holds the errors and the
+submission result they share.
 """
 
 from __future__ import annotations
@@ -16,6 +17,15 @@ from ketacare.assessments.services.common import (
     AssessmentStateError,
     LinkInvalid,
     Submitted,
+)
+from ketacare.assessments.services.due import (
+    DUE_AHEAD,
+    due_catch_up,
+    due_mark_stale,
+    due_refresh,
+    due_store,
+    due_store_for_clinic,
+    due_store_for_patient,
 )
 from ketacare.assessments.services.links import (
     QUESTIONNAIRE_LINK_USED,
@@ -50,6 +60,7 @@ from ketacare.assessments.services.settings import (
 )
 
 __all__ = [
+    "DUE_AHEAD",
     "MAX_RULE_HOURS",
     "PATIENT_SOURCES",
     "PLAIN_BOUNDS",
@@ -65,6 +76,12 @@ __all__ = [
     "LinkInvalid",
     "SettingsInvalid",
     "Submitted",
+    "due_catch_up",
+    "due_mark_stale",
+    "due_refresh",
+    "due_store",
+    "due_store_for_clinic",
+    "due_store_for_patient",
     "plan_start",
     "plan_update",
     "questionnaire_link_resolve",

@@ -14,6 +14,7 @@ from ketacare.assessments.services.common import (
     AssessmentError,
     AssessmentStateError,
 )
+from ketacare.assessments.services.due import due_store
 from ketacare.audit.services import RequestOrigin, audit_record, diff
 from ketacare.core.models import User
 from ketacare.patients.models import Patient
@@ -64,6 +65,7 @@ def plan_start(
         created_at=at,
         created_by=origin.actor,
     )
+    due_store(plan_ids=[plan.pk], at=at)
     audit_record(
         origin=origin,
         action="create",
@@ -103,6 +105,7 @@ def plan_update(
     plan.prescriber = prescriber
     plan.ended_at = ended_at
     plan.save()
+    due_store(plan_ids=[plan.pk], at=at)
     changes = diff(before, _plan_snapshot(plan))
     if changes:
         audit_record(

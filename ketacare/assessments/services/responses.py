@@ -25,6 +25,7 @@ from ketacare.assessments.services.common import (
     _how,
     _name,
 )
+from ketacare.assessments.services.due import due_store_for_patient
 from ketacare.audit.services import RequestOrigin, audit_record, diff
 from ketacare.clinical.common import ClinicalRuleError
 from ketacare.clinical.instruments import (
@@ -111,6 +112,7 @@ def response_submit(
             **_scored_fields(result),
         )
         _audit_response(response, origin, f"{_name(instrument)} {_how(source)}")
+        due_store_for_patient(patient_id=patient.pk, at=now)
         alert = _safety_alert(response, result, origin, now)
         emit(RESPONSE_RECORDED, response=response, score=result, alert=alert, origin=origin, at=now)
     return Submitted(response, result, alert)
@@ -183,6 +185,7 @@ def response_correct(
             changes={**changes, "supersedes": previous.pk, "reason": reason},
             at=now,
         )
+        due_store_for_patient(patient_id=patient.pk, at=now)
         alert = None
         if not _chain_has_unresolved_safety_alert(corrected):
             alert = _safety_alert(corrected, result, origin, now)

@@ -13,6 +13,7 @@ from ketacare.assessments.models import (
 from ketacare.assessments.services.common import (
     AssessmentError,
 )
+from ketacare.assessments.services.due import due_store_for_clinic
 from ketacare.audit.services import RequestOrigin, audit_record, diff
 from ketacare.clinical.instruments import (
     INSTRUMENTS,
@@ -74,6 +75,7 @@ def rule_create(
     rule = ScheduleRule.objects.create(
         clinic=clinic, created_at=now, updated_at=now, **{k: values[k] for k in RULE_FIELDS}
     )
+    due_store_for_clinic(clinic=clinic, at=at)
     audit_record(
         origin=origin,
         action="create",
@@ -100,6 +102,7 @@ def rule_update(
         setattr(rule, k, values[k])
     rule.updated_at = at
     rule.save()
+    due_store_for_clinic(clinic=rule.clinic, at=at)
     changes = diff(before, {k: getattr(rule, k) for k in RULE_FIELDS})
     if changes:
         audit_record(

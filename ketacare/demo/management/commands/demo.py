@@ -13,6 +13,7 @@ from rich.progress import Progress
 
 from ketacare.analytics import demo as analytics_demo
 from ketacare.assessments import demo as assessments_demo
+from ketacare.assessments.services import due_refresh
 from ketacare.audit.services import RequestOrigin, audit_record
 from ketacare.billing import demo as billing_demo
 from ketacare.controlled_substances import demo as controlled_substances_demo
@@ -101,6 +102,8 @@ class Command(BaseCommand):
                 analytics_demo.load,
             ):
                 loader(rng=random.Random(seed), clinics=clinics)
+            # The loaders write in bulk: store every plan's due list once, at the end.
+            due_refresh(at=timezone.now())
         self.stdout.write(
             self.style.SUCCESS(f"Demo clinic loaded with {patients} patients (seed {seed}).")
         )
