@@ -92,23 +92,29 @@ class _Recorder:
             self.statements.append({"sql": text, "ms": round(elapsed, 3)})
 
 
-def queries(targets: list[dict]) -> dict:
+def _client_for(target: dict, clients: dict[str, Client]) -> tuple[Client, dict[str, str]]:
+    """A test client signed in as the target's page user (one per user), or with its token."""
     from ketacare.core.models import User
 
+    auth = target["auth"]
+    headers = {"HTTP_HOST": "127.0.0.1"}
+    if auth["kind"] == "session":
+        client = clients.get(auth["user"])
+        if client is None:
+            client = clients[auth["user"]] = Client()
+            client.force_login(User.objects.get(username=auth["user"]), MODEL_BACKEND)
+    else:
+        client = Client()
+        if auth["kind"] == "token":
+            headers["HTTP_AUTHORIZATION"] = f"Bearer {auth['token']}"
+    return client, headers
+
+
+def queries(targets: list[dict]) -> dict:
     clients: dict[str, Client] = {}
     report = {}
     for target in targets:
-        auth = target["auth"]
-        headers = {"HTTP_HOST": "127.0.0.1"}
-        if auth["kind"] == "session":
-            client = clients.get(auth["user"])
-            if client is None:
-                client = clients[auth["user"]] = Client()
-                client.force_login(User.objects.get(username=auth["user"]), MODEL_BACKEND)
-        else:
-            client = Client()
-            if auth["kind"] == "token":
-                headers["HTTP_AUTHORIZATION"] = f"Bearer {auth['token']}"
+        client, headers = _client_for(target, clients)
         client.get(target["path"], **headers)  # warm: first-request work is not steady state
         recorder = _Recorder()
         started = time.perf_counter()
@@ -142,6 +148,28 @@ def queries(targets: list[dict]) -> dict:
     return report
 
 
+def profile(targets: list[dict], lines: int = 40) -> str:
+    """cProfile of each target's measured request (after a warm one): where its CPU time goes
+    (the process's own, so other work on the machine does not blur it)."""
+    import cProfile
+    import io
+    import pstats
+
+    out = io.StringIO()
+    for target in targets:
+        client, headers = _client_for(target, {})
+        client.get(target["path"], **headers)
+        profiler = cProfile.Profile(time.process_time)  # CPU time: the machine is shared
+        profiler.enable()
+        response = client.get(target["path"], **headers)
+        profiler.disable()
+        out.write(f"\n=== {target['name']} {target['path']} (HTTP {response.status_code})\n")
+        stats = pstats.Stats(profiler, stream=out)
+        stats.sort_stats("cumulative").print_stats(lines)
+        stats.sort_stats("tottime").print_stats(lines // 2)
+    return out.getvalue()
+
+
 def main() -> None:
     command = sys.argv[1]
     if command == "prepare":
@@ -149,6 +177,10 @@ def main() -> None:
     elif command == "queries":
         with open(sys.argv[2]) as handle:
             result = queries(json.load(handle))
+    elif command == "profile":
+        with open(sys.argv[2]) as handle:
+            sys.stdout.write(profile(json.load(handle)))
+        return
     else:
         raise SystemExit(f"unknown command {command!r}")
     sys.stdout.write(json.dumps(result, default=str))

@@ -77,6 +77,12 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="print a cProfile of each target's request (in-process, after a warm one) "
+        "instead of loading it",
+    )
+    parser.add_argument(
         "--reuse",
         type=Path,
         metavar="DIR",
@@ -519,6 +525,10 @@ def main() -> None:
             targets = [t for t in targets if t["name"] in args.only]
         targets_file = var_dir / "targets.json"
         targets_file.write_text(json.dumps(targets))
+        if args.profile:
+            command = [sys.executable, str(BENCH / "probe.py"), "profile", str(targets_file)]
+            console.print(step("Profile (test client)", command, env), markup=False)
+            return
         sql = json.loads(
             step(
                 "Query counts (test client)",

@@ -10,6 +10,8 @@ audit trail keeps the history of every write either way.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -21,6 +23,8 @@ from ketacare.core.links import link_digest
 from ketacare.core.models import Clinic
 from ketacare.patients.models import Patient
 
+# A plan's due list stored through this long-past time is stale: the next read stores it again.
+DUE_STALE = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 INSTRUMENT_CHOICES = [(code, instrument.name) for code, instrument in INSTRUMENTS.items()]
 MAX_REMINDERS = 3  # per due questionnaire (measurement issue: "email reminders (up to three)")
 
@@ -142,9 +146,10 @@ class AssessmentPlan(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     # The plan's stored due list (``DueQuestionnaire``) holds every unanswered questionnaire
-    # opening by ``due_through`` and not closed before ``due_as_of``; null: not stored yet.
+    # opening by ``due_through`` and not closed before ``due_as_of``. ``DUE_STALE``: to be
+    # stored again (never stored, or its treatment times changed).
     due_as_of = models.DateTimeField(null=True, blank=True, editable=False)
-    due_through = models.DateTimeField(null=True, blank=True, editable=False)
+    due_through = models.DateTimeField(default=DUE_STALE, editable=False)
 
     class Meta:
         ordering = ["patient", "-started_at"]
@@ -197,6 +202,7 @@ class DueQuestionnaire(models.Model):
         indexes = [
             # The due list in order (overdue first is earliest due first) and its counts.
             models.Index(fields=["clinic", "due_at"], name="due_questionnaire_clinic_due"),
+            models.Index(fields=["clinic", "opens_at"], name="due_questionnaire_clinic_opens"),
             models.Index(fields=["plan", "due_at"], name="due_questionnaire_plan_due"),
         ]
 

@@ -156,7 +156,9 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
         "clinical": clinical,
         "show_insurance": access.can(Capability.INSURANCE_VIEW),
     }
-    intake = selectors.intake_current(patient)
+    # The chart lists every version and shows the newest: one query for both.
+    versions = list(selectors.intake_versions(patient)) if clinical else None
+    intake = (versions[0] if versions else None) if clinical else selectors.intake_current(patient)
     context["intake"] = intake
     context["portal"] = selectors.portal_status(patient, now=timezone.now())
     context["merged_into"] = patient.merges_out.filter(undone_at__isnull=True).first()
@@ -177,9 +179,7 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
         ]
         context["trials"] = intake.data.get("antidepressant_trials", []) if intake else []
         context["panels"] = chart_panels(request, patient)
-        context["versions"] = patient.intake_versions.select_related(
-            "signed_by", "created_by"
-        ).order_by("-number")
+        context["versions"] = versions
     return render(request, "patients/chart.html", context)
 
 

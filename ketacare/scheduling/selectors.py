@@ -39,7 +39,7 @@ from ketacare.scheduling.models import (
     WaitlistEntry,
 )
 from ketacare.scheduling.protocol import SchedulingProtocol
-from ketacare.treatment.models import Appointment, TreatmentCourse
+from ketacare.treatment.models import Appointment, TreatmentCourse, overlapping
 
 HOLDS_TIME = (Appointment.Status.BOOKED, Appointment.Status.COMPLETED)
 PRESCRIBER_ROLES = (Role.PRESCRIBER, Role.MEDICAL_DIRECTOR)
@@ -137,9 +137,7 @@ def calendar_for(
         busy[block.chair_id].append(Interval(block.starts_at, block.ends_at))
     sessions: dict[int, list[Commitment]] = defaultdict(list)
     appointments = (
-        Appointment.objects.filter(
-            clinic=clinic, status__in=HOLDS_TIME, starts_at__lt=end, ends_at__gt=start
-        )
+        Appointment.objects.filter(overlapping(start, end), clinic=clinic, status__in=HOLDS_TIME)
         .exclude(pk__in=list(exclude))
         .values_list("chair_id", "nurse_id", "starts_at", "ends_at", "booking__nurse_minutes")
     )
@@ -265,7 +263,7 @@ def appointments_between(
 ) -> QuerySet[Appointment]:
     """Every appointment overlapping [start, end) with what the calendar shows, one query."""
     return (
-        Appointment.objects.filter(clinic=clinic, starts_at__lt=end, ends_at__gt=start)
+        Appointment.objects.filter(overlapping(start, end), clinic=clinic)
         .select_related("patient", "chair", "nurse", "course", "booking", "booking__prescriber")
         .order_by("starts_at", "pk")
     )

@@ -6,6 +6,8 @@ Appointment, and no treatment starts without a current signed ConsentSignature.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -261,6 +263,18 @@ class ConsentSignature(models.Model):
     @property
     def is_complete(self) -> bool:
         return self.clinician_signed_at is not None and self.revoked_at is None
+
+
+# No appointment lasts longer: booking refuses more than 24 h (services/booking.py, the booking
+# schemas) and a scheduled visit fits in a clinic's day.
+LONGEST_APPOINTMENT = dt.timedelta(hours=24)
+
+
+def overlapping(start: dt.datetime, end: dt.datetime) -> Q:
+    """Appointments overlapping [start, end). The lower bound on ``starts_at`` (implied by
+    ``LONGEST_APPOINTMENT``) lets the (clinic, starts_at) index read only that span instead of
+    every earlier appointment of the clinic."""
+    return Q(starts_at__lt=end, ends_at__gt=start, starts_at__gt=start - LONGEST_APPOINTMENT)
 
 
 class Appointment(models.Model):

@@ -25,7 +25,12 @@ from django.db import transaction
 from django.db.models import Q
 
 from ketacare.assessments import schedule, selectors
-from ketacare.assessments.models import AssessmentPlan, AssessmentResponse, DueQuestionnaire
+from ketacare.assessments.models import (
+    DUE_STALE,
+    AssessmentPlan,
+    AssessmentResponse,
+    DueQuestionnaire,
+)
 from ketacare.assessments.treatments import treatment_times_for_many
 
 DUE_AHEAD = dt.timedelta(days=7)  # how far ahead of its store a plan's due list reaches
@@ -102,13 +107,13 @@ def _store_chunk(ids: list[int], at: dt.datetime) -> int:
 def due_store_for_patient(*, patient_id: int, at: dt.datetime) -> int:
     """Store the due list of the patient's open plan, if any (after their responses or plan
     changed)."""
-    ids = AssessmentPlan.objects.filter(patient_id=patient_id, ended_at__isnull=True)
+    ids = AssessmentPlan.objects.filter(patient_id=patient_id, ended_at__isnull=True).order_by()
     return due_store(plan_ids=ids.values_list("pk", flat=True), at=at)
 
 
 def due_store_for_clinic(*, clinic, at: dt.datetime) -> int:
     """Store the due list of every open plan of the clinic (after its rules changed)."""
-    ids = AssessmentPlan.objects.filter(patient__clinic=clinic, ended_at__isnull=True)
+    ids = AssessmentPlan.objects.filter(patient__clinic=clinic, ended_at__isnull=True).order_by()
     return due_store(plan_ids=ids.values_list("pk", flat=True), at=at)
 
 
@@ -117,21 +122,25 @@ def due_mark_stale(*, patient_ids: Iterable[int]) -> int:
     ``due_catch_up``. One UPDATE, so booking a series costs the booking almost nothing."""
     return AssessmentPlan.objects.filter(
         patient_id__in=list(patient_ids), ended_at__isnull=True
-    ).update(due_through=None)
+    ).update(due_through=DUE_STALE)
 
 
 def _stale(at: dt.datetime) -> Q:
-    return Q(ended_at__isnull=True) & (Q(due_through__isnull=True) | Q(due_through__lt=at))
+    # One range on the partial index of open plans' due_through: the stale ones come first.
+    return Q(ended_at__isnull=True, due_through__lt=at)
 
 
 def due_catch_up(*, clinic, at: dt.datetime) -> int:
     """Before the clinic's due list is read at ``at``: store the plans that are stale or whose
     span ends before ``at``. Usually none (one indexed query); returns how many plans."""
-    ids = list(
-        AssessmentPlan.objects.filter(_stale(at), patient__clinic=clinic).values_list(
-            "pk", flat=True
-        )
-    )
+    # Every clinic's stale plans (a handful, read from the index), then this clinic's: asking
+    # for the clinic in SQL would walk the clinic's patients instead.
+    stale = AssessmentPlan.objects.filter(_stale(at)).order_by()
+    ids = [
+        pk
+        for pk, clinic_id in stale.values_list("pk", "patient__clinic_id")
+        if clinic_id == clinic.pk
+    ]
     if ids:
         due_store(plan_ids=ids, at=at)
     return len(ids)

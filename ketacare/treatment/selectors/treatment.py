@@ -27,6 +27,7 @@ from ketacare.treatment.models import (
     ProtocolSetting,
     ScreeningResult,
     TreatmentCourse,
+    overlapping,
 )
 from ketacare.treatment.protocol import ClinicProtocol, build_protocol
 from ketacare.treatment.selectors.consent import (
@@ -146,7 +147,7 @@ def appointments_between(
     clinic: Clinic, start: dt.datetime, end: dt.datetime
 ) -> QuerySet[Appointment]:
     return (
-        Appointment.objects.filter(clinic=clinic, starts_at__lt=end, ends_at__gt=start)
+        Appointment.objects.filter(overlapping(start, end), clinic=clinic)
         .select_related("patient", "chair", "nurse", "course")
         .order_by("starts_at", "chair__name")
     )

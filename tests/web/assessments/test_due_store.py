@@ -13,7 +13,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ketacare.assessments import schedule, selectors, services
-from ketacare.assessments.models import AssessmentPlan, DueQuestionnaire, ScheduleRule
+from ketacare.assessments.models import (
+    DUE_STALE,
+    AssessmentPlan,
+    DueQuestionnaire,
+    ScheduleRule,
+)
 from ketacare.audit.services import RequestOrigin
 
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
@@ -198,7 +203,7 @@ def test_a_treatment_booked_or_cancelled_changes_the_list_at_the_next_read(
         clinic=clinic, patient=patient, starts_at=starts, ends_at=starts + 2 * H, created_at=now
     )
     plan.refresh_from_db()
-    assert plan.due_through is None  # marked stale by the booking, stored again when read
+    assert plan.due_through == DUE_STALE  # marked by the booking, stored again when read
 
     expected = {
         ("phq9", "before_treatment", "due"),
@@ -238,12 +243,12 @@ def test_the_nightly_refresh_carries_plans_forward_before_anyone_reads(patient, 
     plan = make_plan(patient, started_at=now - 4 * D)
     plan.refresh_from_db()
     stored_through = plan.due_through
-    AssessmentPlan.objects.filter(pk=plan.pk).update(due_through=None)
+    AssessmentPlan.objects.filter(pk=plan.pk).update(due_through=DUE_STALE)
 
     call_command("due_refresh", now=(now + D).isoformat(), stdout=io.StringIO())
 
     plan.refresh_from_db()
-    assert plan.due_through is not None and plan.due_through > stored_through
+    assert plan.due_through > stored_through
     assert services.due_catch_up(clinic=clinic, at=now + D) == 0
 
 
