@@ -14,6 +14,7 @@ the provider's first result instead of charging or refunding twice.
 from __future__ import annotations
 
 import itertools
+import json
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -229,9 +230,16 @@ class FakeGateway:
             return GatewayRefund(self._by_key[idempotency_key])
 
     def completed_checkout(self, *, payload: bytes, signature: str) -> str | None:
+        """Stripe's event shape, signed with the fixed signature ``fake-signature``."""
         if signature != "fake-signature":
             raise GatewayError("The webhook signature does not verify")
-        return payload.decode("utf-8").strip() or None
+        try:
+            event = json.loads(payload)
+            if event.get("type") != "checkout.session.completed":
+                return None
+            return str(event["data"]["object"]["id"])
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            raise GatewayError("The webhook is not a checkout event") from error
 
 
 _gateway: CardGateway | None = None
