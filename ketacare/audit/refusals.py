@@ -17,13 +17,18 @@ from ketacare.core.errors import Forbidden, NotFound
 CLINIC_HEADER = "HTTP_X_KETACARE_CLINIC"
 
 
-def audit_refusal(request: HttpRequest, *, status: int, reason: str) -> None:
+def audit_refusal(
+    request: HttpRequest, *, status: int, reason: str, capability: str | None = None
+) -> None:
+    """``capability``: the code of what the role was refused, for the entry (not the page)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return
     access = getattr(request, "access", None)
     clinic = getattr(access, "clinic", None) if access is not None else None
     changes = {"method": request.method, "path": request.path, "status": status}
+    if capability:
+        changes["capability"] = capability
     if request.META.get(CLINIC_HEADER):
         changes["clinic_header"] = request.META[CLINIC_HEADER][:40]
     audit_record(
@@ -31,9 +36,20 @@ def audit_refusal(request: HttpRequest, *, status: int, reason: str) -> None:
         action="denied",
         object_type="request",
         clinic_id=clinic.pk if clinic is not None else None,
-        summary=f"Refused ({status}) {request.method} {request.path}: {reason}"[:300],
+        summary=(
+            f"Refused ({status}) {request.method} {request.path}: {reason}"
+            + (f" [{capability}]" if capability else "")
+        )[:300],
         changes=changes,
     )
+
+
+def refused_capability(exception: Exception) -> str | None:
+    """The capability code a refusal names, if any (``CapabilityDenied`` or a ``Forbidden``'s
+    details)."""
+    if isinstance(exception, Forbidden):
+        return (exception.details or {}).get("capability")
+    return getattr(exception, "capability", None)
 
 
 class RefusalAuditMiddleware:
@@ -47,7 +63,12 @@ class RefusalAuditMiddleware:
 
     def process_exception(self, request, exception):
         if isinstance(exception, PermissionDenied | Forbidden):
-            audit_refusal(request, status=403, reason=str(exception) or "not allowed")
+            audit_refusal(
+                request,
+                status=403,
+                reason=str(exception) or "not allowed",
+                capability=refused_capability(exception),
+            )
         elif isinstance(exception, Http404 | NotFound):
             audit_refusal(request, status=404, reason=str(exception) or "not found")
         return None

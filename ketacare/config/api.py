@@ -9,7 +9,7 @@ from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
-from ketacare.audit.refusals import audit_refusal
+from ketacare.audit.refusals import audit_refusal, refused_capability
 from ketacare.clinical.common import ClinicalRuleError
 from ketacare.config.mounting import api_mounts
 from ketacare.core.api_auth import API_AUTH, docs_sign_in
@@ -43,7 +43,9 @@ def _error(request, status: int, detail: str, fields=None, details=None):
 def _domain_error(request, exc: DomainError):
     """Every refusal of a service, the same way for every app (see ketacare.core.errors)."""
     if exc.status in (403, 404):
-        audit_refusal(request, status=exc.status, reason=exc.message)
+        audit_refusal(
+            request, status=exc.status, reason=exc.message, capability=refused_capability(exc)
+        )
     return _error(request, exc.status, exc.message, exc.fields, exc.details)
 
 
@@ -56,7 +58,7 @@ def _clinical_rule(request, exc: ClinicalRuleError):
 @api.exception_handler(PermissionDenied)
 def _forbidden(request, exc):
     detail = str(exc) or "Your role may not do this."
-    audit_refusal(request, status=403, reason=detail)
+    audit_refusal(request, status=403, reason=detail, capability=refused_capability(exc))
     return _error(request, 403, detail)
 
 

@@ -41,8 +41,8 @@ class Access:
 
     def require(self, capability: Capability) -> None:
         if not self.can(capability):
-            # In words for the page; the capability's code is for logs, not for people.
-            raise PermissionDenied("Your role at this clinic may not do this.")
+            # In words for the page; the capability's code is for the audit trail, not for people.
+            raise CapabilityDenied(capability)
 
     @property
     def is_prescriber(self) -> bool:
@@ -52,6 +52,14 @@ class Access:
     def directs_network(self) -> bool:
         """An organisation-wide medical director: manages every clinic of the network."""
         return bool(self.network_ids)
+
+
+class CapabilityDenied(PermissionDenied):
+    """A role refused ``capability``: the message is for people, the code for the audit trail."""
+
+    def __init__(self, capability: Capability) -> None:
+        super().__init__("Your role at this clinic may not do this.")
+        self.capability = str(capability)
 
 
 ANONYMOUS = Access(user=None)
