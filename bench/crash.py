@@ -35,7 +35,7 @@ from http.client import HTTPConnection, HTTPException
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from run import (  # bench/run.py: the same production-like server the benchmark measures
+from harness import (  # bench/harness.py: the same production-like server the benchmark runs
     HOST,
     ROOT,
     bench_env,

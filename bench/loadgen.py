@@ -1,6 +1,7 @@
 """A small closed-loop HTTP load generator, used by bench/run.py when ``wrk`` is not installed.
 
-Runs in its own process: C connections each send ``GET`` (``Connection: close``, as gunicorn's
+Runs in its own process: C connections each send ``GET`` (or, for a write target, the POSTs of
+a file in turn; ``Connection: close``, as gunicorn's
 sync workers close every connection anyway), read the whole answer, and go again until the
 duration is up. Prints the same JSON line as bench/report.lua does for wrk (times in µs).
 Pure Python, so at thousands of requests a second it is itself a limit: prefer wrk.
@@ -27,12 +28,33 @@ async def _one(host: str, port: int, request: bytes) -> tuple[int, int]:
     return status, len(data)
 
 
-async def _run(url: str, headers: list[str], connections: int, duration: float) -> dict:
+def _requests(url: str, headers: list[str], writes: list[tuple[str, str]]) -> list[bytes]:
+    """The raw requests to send in turn: one GET, or each POST of a write target."""
+    parts = urlsplit(url)
+    if not writes:
+        writes = [(parts.path + (f"?{parts.query}" if parts.query else ""), "")]
+    raw = []
+    for target, body in writes:
+        method = "POST" if body else "GET"
+        lines = [f"{method} {target} HTTP/1.1", f"Host: {parts.netloc}", "Connection: close"]
+        data = body.encode()
+        if body:
+            lines.append(f"Content-Length: {len(data)}")
+        raw.append(("\r\n".join([*lines, *headers]) + "\r\n\r\n").encode() + data)
+    return raw
+
+
+async def _run(
+    url: str,
+    headers: list[str],
+    connections: int,
+    duration: float,
+    writes: list[tuple[str, str]] | None = None,
+) -> dict:
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
-    target = parts.path + (f"?{parts.query}" if parts.query else "")
-    lines = [f"GET {target} HTTP/1.1", f"Host: {parts.netloc}", "Connection: close", *headers]
-    request = ("\r\n".join(lines) + "\r\n\r\n").encode()
+    requests = _requests(url, headers, writes or [])
+    turn = 0
     latencies: list[float] = []
     errors = {"connect": 0, "read": 0, "write": 0, "status": 0, "timeout": 0}
     total_bytes = 0
@@ -40,8 +62,10 @@ async def _run(url: str, headers: list[str], connections: int, duration: float) 
     deadline = started + duration
 
     async def worker() -> None:
-        nonlocal total_bytes
+        nonlocal total_bytes, turn
         while time.perf_counter() < deadline:
+            request = requests[turn % len(requests)]
+            turn += 1
             sent = time.perf_counter()
             try:
                 status, size = await asyncio.wait_for(_one(host, port, request), timeout=10)
@@ -90,8 +114,15 @@ def main() -> None:
     parser.add_argument("-c", "--connections", type=int, default=8)
     parser.add_argument("-d", "--duration", type=float, default=5.0)
     parser.add_argument("-H", "--header", action="append", default=[])
+    parser.add_argument("--requests", help="POST these (PATH<TAB>BODY lines) in turn")
+    parser.add_argument("--offset", type=int, default=0, help="skip this many lines first")
     args = parser.parse_args()
-    result = asyncio.run(_run(args.url, args.header, args.connections, args.duration))
+    writes = []
+    if args.requests:
+        with open(args.requests) as handle:
+            lines = handle.read().splitlines()[args.offset :]
+        writes = [tuple(line.split("\t", 1)) for line in lines]
+    result = asyncio.run(_run(args.url, args.header, args.connections, args.duration, writes))
     print("BENCH_JSON " + json.dumps(result))
 
 

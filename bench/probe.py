@@ -29,21 +29,46 @@ STATEMENTS_KEPT = 60
 SQL_CHARS_KEPT = 4000
 
 
-def prepare() -> dict:
+POOL_PATIENTS = 200  # PHQ-9s go round this many patients on a plan
+POOL_SESSIONS = 12  # vitals go round this many sessions in the chair
+POOL_COURSES = 300  # one series booked for each
+PHQ9_ANSWERS = [1, 1, 1, 1, 1, 1, 1, 1, 0]  # total 8, item 9 "not at all": no safety alert
+VITALS = {
+    "systolic_mmhg": 124,
+    "diastolic_mmhg": 78,
+    "heart_rate_bpm": 74,
+    "spo2_percent": 98,
+    "respiratory_rate_per_min": 14,
+}
+
+
+def prepare(wanted: list[str]) -> dict:
+    """Tokens, the patient and session the reads open, and the write targets' requests."""
+    from django.utils import timezone
+
     from ketacare.core.access import access_for
     from ketacare.core.models import ApiToken, User
     from ketacare.demo.management.commands.demo import DEMO_PASSWORD
     from ketacare.patients.models import Patient
 
+    now = timezone.now()
     tokens = {}
     for username in ("nurse", "prescriber"):
-        _, plaintext = ApiToken.issue(user=User.objects.get(username=username), name="bench")
+        user = User.objects.get(username=username)
+        _, plaintext = ApiToken.issue(user=user, name="bench", scopes=("read", "write"), at=now)
         tokens[username] = plaintext
     clinic = access_for(User.objects.get(username="nurse")).clinic
     in_clinic = Patient.objects.filter(clinic=clinic).order_by("pk")
     # A patient from the middle of the registry, with an intake, like most charts opened.
     with_intake = in_clinic.filter(intake_versions__isnull=False).distinct()
     patient = with_intake[with_intake.count() // 2]
+    writes = {}
+    if "api_phq9" in wanted:
+        writes["api_phq9"] = _phq9_requests(clinic)
+    if "api_vitals" in wanted:
+        writes["api_vitals"] = _vitals_requests(clinic, now)
+    if "api_book_series" in wanted:
+        writes["api_book_series"] = _booking_requests(clinic, now)
     return {
         "password": DEMO_PASSWORD,
         "tokens": tokens,
@@ -53,8 +78,153 @@ def prepare() -> dict:
         "search_matches": in_clinic.filter(
             search_last_name__startswith=patient.last_name.lower()
         ).count(),
+        "session_id": _flowsheet_session(clinic),
+        "writes": writes,
+        "write_pools": {name: len({tuple(row) for row in rows}) for name, rows in writes.items()},
         "database": connection.vendor,
     }
+
+
+def _cycled(rows: list, length: int) -> list:
+    return [rows[i % len(rows)] for i in range(max(length, len(rows)))] if rows else []
+
+
+def _flowsheet_session(clinic) -> int | None:
+    """The most recent signed session with the most readings among the last few: a full
+    flowsheet, as opened after the fact."""
+    from django.db.models import Count
+
+    from ketacare.sessions.models import TreatmentSession
+
+    recent = (
+        TreatmentSession.objects.filter(clinic=clinic, state__in=("signed", "cosigned"))
+        .annotate(readings=Count("vitals"))
+        .order_by("-signed_at")[:20]
+    )
+    best = max(recent, key=lambda s: (s.readings, s.signed_at), default=None)
+    return best.pk if best else None
+
+
+def _phq9_requests(clinic) -> list[list[str]]:
+    """A PHQ-9 on paper for each of a pool of patients on a measurement plan."""
+    from ketacare.assessments.models import AssessmentPlan
+
+    patient_ids = list(
+        AssessmentPlan.objects.filter(patient__clinic=clinic, ended_at__isnull=True)
+        .order_by("patient_id")
+        .values_list("patient_id", flat=True)[:POOL_PATIENTS]
+    )
+    body = json.dumps({"instrument": "phq9", "answers": PHQ9_ANSWERS})
+    rows = [[f"/api/v1/assessments/patients/{pk}/responses", body] for pk in patient_ids]
+    return _cycled(rows, POOL_PATIENTS)
+
+
+def _vitals_requests(clinic, now) -> list[list[str]]:
+    """Vitals for a pool of sessions put in the chair now, dosing (from the clinic's next booked
+    treatments), each recorded through the sessions services as the demo does."""
+    import random
+
+    from ketacare.audit.services import RequestOrigin
+    from ketacare.sessions.demo import _run
+    from ketacare.sessions.models import TreatmentSession
+    from ketacare.sessions.records import InvalidEntry, SessionRefused
+    from ketacare.treatment.models import Appointment
+
+    rng = random.Random(7)
+    live = list(
+        TreatmentSession.objects.filter(clinic=clinic, state="dosing").values_list("pk", flat=True)
+    )
+    upcoming = Appointment.objects.filter(
+        clinic=clinic,
+        kind=Appointment.Kind.TREATMENT,
+        status=Appointment.Status.BOOKED,
+        starts_at__gt=now,
+        course__route__in=("racemic_iv", "esketamine_nasal"),
+    ).select_related("course", "patient", "clinic", "nurse")
+    seen: set[int] = set()
+    for appointment in upcoming.order_by("starts_at")[:200]:
+        if len(live) >= POOL_SESSIONS:
+            break
+        if appointment.patient_id in seen:
+            continue
+        seen.add(appointment.patient_id)
+        nurse = appointment.nurse
+        origin = RequestOrigin(actor=nurse, actor_label=nurse.get_username()) if nurse else None
+        try:
+            _run(appointment, rng, origin or RequestOrigin.system("bench"), now)
+        except (SessionRefused, InvalidEntry):
+            continue
+        session = TreatmentSession.objects.filter(appointment=appointment, state="dosing").first()
+        if session is not None:
+            live.append(session.pk)
+    body = json.dumps(VITALS)
+    return _cycled([[f"/api/v1/sessions/{pk}/vitals", body] for pk in live], 64)
+
+
+def _booking_requests(clinic, now) -> list[list[str]]:
+    """An induction series for each of a pool of IV courses, found one after the other (each
+    sees the ones before it), booked and then cancelled again: the load books them for real."""
+    import datetime as dt
+
+    from ketacare.audit.services import RequestOrigin
+    from ketacare.clinical.common import ClinicalRuleError
+    from ketacare.core.errors import DomainError
+    from ketacare.scheduling import services
+    from ketacare.scheduling.finding import Preferences, slots_find
+    from ketacare.scheduling.models import Occupancy
+    from ketacare.treatment.models import Appointment, TreatmentCourse
+
+    origin = RequestOrigin.system("bench")
+    courses = (
+        TreatmentCourse.objects.filter(clinic=clinic, route="racemic_iv")
+        .exclude(phase="completed")
+        .select_related("clinic", "patient", "patient__clinic")
+        .order_by("pk")
+    )
+    rows, booked, taken = [], [], set()
+    not_before = now + dt.timedelta(days=60)  # after what the demo books
+    for course in courses.iterator():
+        if len(rows) >= POOL_COURSES:
+            break
+        if course.patient_id in taken:
+            continue
+        taken.add(course.patient_id)
+        try:
+            found = slots_find(
+                course=course,
+                phase="induction",
+                not_before=not_before,
+                at=now,
+                preferences=Preferences(),
+                limit=1,
+            )
+            if not found.proposals:
+                continue
+            slots = found.proposals[0]
+            made = services.series_book(
+                course=course,
+                phase="induction",
+                slots=[services.SlotChoice(s.start, s.chair_id, s.nurse_id) for s in slots],
+                origin=origin,
+                at=now,
+            )
+        except (ClinicalRuleError, DomainError):
+            continue
+        booked += [a.pk for a in made]
+        not_before = max(not_before, slots[0].start)
+        body = {
+            "course_id": course.pk,
+            "phase": "induction",
+            "slots": [
+                {"start": s.start.isoformat(), "chair_id": s.chair_id, "nurse_id": s.nurse_id}
+                for s in slots
+            ],
+        }
+        rows.append(["/api/v1/scheduling/bookings", json.dumps(body)])
+    # Free the slots again (as a cancellation does) so the load can book them.
+    Appointment.objects.filter(pk__in=booked).update(status=Appointment.Status.CANCELLED)
+    Occupancy.objects.filter(appointment_id__in=booked).delete()
+    return rows
 
 
 _LITERALS = (
@@ -110,16 +280,26 @@ def _client_for(target: dict, clients: dict[str, Client]) -> tuple[Client, dict[
     return client, headers
 
 
+def _send(client: Client, target: dict, headers: dict[str, str], number: int):
+    """A read target's GET, or the ``number``-th of a write target's requests."""
+    if target.get("requests"):
+        path, body = target["requests"][number]
+        return client.post(path, data=body, content_type="application/json", **headers)
+    return client.get(target["path"], **headers)
+
+
 def queries(targets: list[dict]) -> dict:
     clients: dict[str, Client] = {}
     report = {}
     for target in targets:
+        if target.get("unavailable"):
+            continue
         client, headers = _client_for(target, clients)
-        client.get(target["path"], **headers)  # warm: first-request work is not steady state
+        _send(client, target, headers, 0)  # warm: first-request work is not steady state
         recorder = _Recorder()
         started = time.perf_counter()
         with connection.execute_wrapper(recorder):
-            response = client.get(target["path"], **headers)
+            response = _send(client, target, headers, 1)
         elapsed_ms = (time.perf_counter() - started) * 1000
         statements = recorder.statements
         reads = [s for s in statements if s["sql"].lstrip().upper().startswith("SELECT")]
@@ -157,11 +337,13 @@ def profile(targets: list[dict], lines: int = 40) -> str:
 
     out = io.StringIO()
     for target in targets:
+        if target.get("unavailable"):
+            continue
         client, headers = _client_for(target, {})
-        client.get(target["path"], **headers)
+        _send(client, target, headers, 0)
         profiler = cProfile.Profile(time.process_time)  # CPU time: the machine is shared
         profiler.enable()
-        response = client.get(target["path"], **headers)
+        response = _send(client, target, headers, 1)
         profiler.disable()
         out.write(f"\n=== {target['name']} {target['path']} (HTTP {response.status_code})\n")
         stats = pstats.Stats(profiler, stream=out)
@@ -173,7 +355,7 @@ def profile(targets: list[dict], lines: int = 40) -> str:
 def main() -> None:
     command = sys.argv[1]
     if command == "prepare":
-        result = prepare()
+        result = prepare(sys.argv[2:])
     elif command == "queries":
         with open(sys.argv[2]) as handle:
             result = queries(json.load(handle))

@@ -185,14 +185,37 @@ def test_production_settings_default_to_debug_off(tmp_path):
     [
         ({"DEBUG": "flase"}, "DEBUG must be true or false, not 'flase'"),
         ({"KETACARE_ENV": "staging"}, "KETACARE_ENV must be development, test or production"),
+        (
+            {"DB_CONN_MAX_AGE": "10m"},
+            "DB_CONN_MAX_AGE must be a whole number of seconds, not '10m'",
+        ),
     ],
-    ids=["misspelt boolean", "unknown environment"],
+    ids=["misspelt boolean", "unknown environment", "connection age not in seconds"],
 )
 def test_settings_refuse_values_they_do_not_understand(tmp_path, env, message):
     result = _python(IMPORT_SETTINGS, _production_env(tmp_path, **env))
 
     assert result.returncode != 0
     assert message in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "kept_s"),
+    [
+        ({}, 600),
+        ({"DATABASE_URL": "postgres://ketacare:secret@db.example.org:5432/ketacare"}, 600),
+        ({"DB_CONN_MAX_AGE": "0"}, 0),
+        ({"DATABASE_URL": "postgres://k:s@db.example.org/k", "DB_CONN_MAX_AGE": "30"}, 30),
+    ],
+    ids=["sqlite", "postgresql", "sqlite, one per request", "postgresql, 30 s"],
+)
+def test_workers_keep_their_database_connection_checked_before_reuse(tmp_path, env, kept_s):
+    show = "from django.conf import settings; d = settings.DATABASES['default']; "
+    show += "print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])"
+    result = _python(["-c", show], _production_env(tmp_path, **env))
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [str(kept_s), "True"]
 
 
 # --- production refuses a demo database ---------------------------------------------------------
