@@ -113,6 +113,9 @@ CAPABILITY_SUMMARIES: dict[Capability, str] = {
     Capability.ANALYTICS_VIEW: (
         "Cohort outcomes of the clinic (a network's medical director: across its clinics)"
     ),
+    Capability.FHIR_EXPORT: (
+        "FHIR bulk export ($export) of the clinic's whole record (token scope system/*.read)"
+    ),
 }
 
 INTRODUCTION = """\

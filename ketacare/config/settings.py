@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "ketacare.controlled_substances",
     "ketacare.directory",
     "ketacare.analytics",
+    "ketacare.fhir",
     "ketacare.demo",
 ]
 
@@ -354,6 +355,13 @@ if CARD_PAYMENTS == "fake" and PRODUCTION:
 if CARD_PAYMENTS == "stripe" and not (STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET):
     raise ImproperlyConfigured("CARD_PAYMENTS=stripe needs STRIPE_SECRET_KEY and "
                                "STRIPE_WEBHOOK_SECRET.")
+
+# FHIR bulk export (ketacare.fhir.export): where its NDJSON files are written, how long they are
+# kept, and whether the kick-off runs the job in a background thread (off: `ketacare fhir_export
+# run` from a timer or queue worker runs queued jobs).
+FHIR_EXPORT_DIR = Path(os.environ.get("FHIR_EXPORT_DIR", VAR_DIR / "fhir-exports"))
+FHIR_EXPORT_TTL_HOURS = float(os.environ.get("FHIR_EXPORT_TTL_HOURS", "24"))
+FHIR_EXPORT_IN_THREAD = env_bool("FHIR_EXPORT_IN_THREAD", True)
 
 NINJA_PAGINATION_PER_PAGE = 25
 

@@ -52,25 +52,34 @@ def _access(request, user, *, fallback_clinic_id: int | None) -> Access:
     return access
 
 
+def token_user(request, token: str):
+    """The active user of a live bearer ``token``, or None. Sets ``request.user``,
+    ``request.token_scopes`` and ``request.access`` (X-Ketacare-Clinic applied); the caller
+    checks the scopes it needs (the API: ``read``/``write``; the FHIR server: its own)."""
+    now = timezone.now()
+    live = ApiToken.objects.filter(revoked_at__isnull=True, expires_at__gt=now)
+    api_token = (
+        live.select_related("user", "user__patient_profile", "user__patient_profile__clinic")
+        .filter(token_sha256=ApiToken.digest(token))
+        .first()
+    )
+    if api_token is None or not api_token.user.is_active:
+        return None
+    _mark_used(api_token, now)
+    request.user = api_token.user
+    request.token_scopes = api_token.scope_list
+    _access(request, api_token.user, fallback_clinic_id=None)
+    return api_token.user
+
+
 class TokenAuth(HttpBearer):
     """``Authorization: Bearer kc_…``: active, unexpired, of an active user, scoped."""
 
     def authenticate(self, request, token: str):
-        now = timezone.now()
-        live = ApiToken.objects.filter(revoked_at__isnull=True, expires_at__gt=now)
-        api_token = (
-            live.select_related("user", "user__patient_profile", "user__patient_profile__clinic")
-            .filter(token_sha256=ApiToken.digest(token))
-            .first()
-        )
-        if api_token is None or not api_token.user.is_active:
-            return None
-        _mark_used(api_token, now)
-        request.user = api_token.user
-        request.token_scopes = api_token.scope_list
-        _access(request, api_token.user, fallback_clinic_id=None)
-        require_method_scope(request.token_scopes, request.method)
-        return api_token.user
+        user = token_user(request, token)
+        if user is not None:
+            require_method_scope(request.token_scopes, request.method)
+        return user
 
 
 def _mark_used(api_token: ApiToken, now: dt.datetime) -> None:
@@ -81,15 +90,24 @@ def _mark_used(api_token: ApiToken, now: dt.datetime) -> None:
         ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
 
 
+def session_user(request):
+    """The signed-in user of the browser session once any required second factor is confirmed,
+    or None; sets ``request.access`` (X-Ketacare-Clinic applied). No CSRF check: for reads."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or needs_second_factor(request):
+        return None
+    _access(request, user, fallback_clinic_id=request.session.get(SESSION_CLINIC_KEY))
+    return user
+
+
 class VerifiedSessionAuth(SessionAuth):
     """The browser session (CSRF-checked), only once any required second factor is confirmed."""
 
     def authenticate(self, request, key):
         user = super().authenticate(request, key)
-        if user is None or needs_second_factor(request):
+        if user is None:
             return None
-        _access(request, user, fallback_clinic_id=request.session.get(SESSION_CLINIC_KEY))
-        return user
+        return session_user(request)
 
 
 API_AUTH = [TokenAuth(), VerifiedSessionAuth()]

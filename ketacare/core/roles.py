@@ -76,6 +76,7 @@ class Capability(StrEnum):
     CONTROLLED_RECORD = "controlled.record"  # receive, draw up, waste, move, count
     CONTROLLED_OVERSEE = "controlled.oversee"  # registrations, products, discrepancies, losses
     ANALYTICS_VIEW = "analytics.view"  # cohort outcomes of the clinic (or network)
+    FHIR_EXPORT = "fhir.export"  # FHIR bulk export of the clinic's whole record
 
 
 _ALL_CLINICAL = {Role.NURSE, Role.PRESCRIBER, Role.MEDICAL_DIRECTOR}
@@ -129,6 +130,8 @@ MATRIX: dict[Capability, frozenset[Role]] = {
     Capability.CONTROLLED_OVERSEE: frozenset({Role.MEDICAL_DIRECTOR}),
     # Cohort outcomes are for those who decide on treatment, not the front desk or billing.
     Capability.ANALYTICS_VIEW: frozenset(_PRESCRIBING),
+    # The whole record of every patient in one download: as for the identified analytics export.
+    Capability.FHIR_EXPORT: frozenset({Role.MEDICAL_DIRECTOR}),
 }
 
 

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from ketacare.audit.models import AuditEntry
 from ketacare.clinical.common import ClinicalRuleError
@@ -188,6 +188,16 @@ def latest_intake_data(patient_ids: list[int]) -> dict[int, dict]:
         if patient_id not in latest or number > latest[patient_id][0]:
             latest[patient_id] = (number, data)
     return {patient_id: data for patient_id, (_, data) in latest.items()}
+
+
+def latest_intakes_in_scope(access: Access) -> QuerySet[IntakeVersion]:
+    """Each patient's latest intake version, for the clinic in use (one query)."""
+    if access.clinic is None:
+        return IntakeVersion.objects.none()
+    newer = IntakeVersion.objects.filter(
+        patient_id=OuterRef("patient_id"), number__gt=OuterRef("number")
+    )
+    return IntakeVersion.objects.filter(patient__clinic_id=access.clinic.pk).filter(~Exists(newer))
 
 
 def _phone_digits(phone: str) -> str:

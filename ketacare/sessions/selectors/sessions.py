@@ -26,6 +26,7 @@ from ketacare.core.models import Chair
 from ketacare.patients.models import Patient
 from ketacare.sessions.models import (
     AtHomeSession,
+    ScoredObservation,
     SideEffectEntry,
     TreatmentSession,
     VitalsEntry,
@@ -330,3 +331,17 @@ def vital_alert_counts(access: Access) -> dict[int, int]:
         .annotate(n=Count("pk"))
     )
     return {int(row["source_id"]): row["n"] for row in rows if row["source_id"].isdigit()}
+
+
+def vitals_in_scope(access: Access) -> QuerySet[VitalsEntry]:
+    """Flowsheet rows recorded in the clinic's sessions."""
+    if access.clinic is None:
+        return VitalsEntry.objects.none()
+    return VitalsEntry.objects.filter(session__clinic_id=access.clinic.pk)
+
+
+def session_ratings_in_scope(access: Access) -> QuerySet[ScoredObservation]:
+    """Instruments rated during the clinic's sessions (CADSS-6)."""
+    if access.clinic is None:
+        return ScoredObservation.objects.none()
+    return ScoredObservation.objects.filter(session__clinic_id=access.clinic.pk)

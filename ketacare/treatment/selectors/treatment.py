@@ -415,3 +415,18 @@ def treatment_appointments_in_scope(access: Access, *, until: dt.datetime) -> Qu
         course_id__isnull=False,
         starts_at__lte=until,
     ).order_by("starts_at", "pk")
+
+
+def orders_in_scope(access: Access) -> QuerySet[Order]:
+    """Every order of the clinic in use that a prescriber signed (still in force, superseded or
+    cancelled after signing); drafts are left out."""
+    if access.clinic is None:
+        return Order.objects.none()
+    return Order.objects.filter(course__clinic_id=access.clinic.pk, signed_at__isnull=False)
+
+
+def appointments_in_scope(access: Access) -> QuerySet[Appointment]:
+    """Every appointment of the clinic in use, of any kind and status."""
+    if access.clinic is None:
+        return Appointment.objects.none()
+    return Appointment.objects.filter(clinic_id=access.clinic.pk)
