@@ -116,6 +116,17 @@ CAPABILITY_SUMMARIES: dict[Capability, str] = {
     Capability.FHIR_EXPORT: (
         "FHIR bulk export ($export) of the clinic's whole record (token scope system/*.read)"
     ),
+    Capability.LONGTERM_VIEW: (
+        "Long-term safety of a patient: cumulative exposure, urinary, cognitive and liver "
+        "checks, misuse signals and what is due"
+    ),
+    Capability.LONGTERM_RECORD: (
+        "Record urinary symptom checks, cognitive screens and liver-function results"
+    ),
+    Capability.LONGTERM_REVIEW: (
+        "Review and close long-term safety signals, sign continuation reviews, set take-home "
+        "dispensing limits"
+    ),
 }
 
 INTRODUCTION = """\

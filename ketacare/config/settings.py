@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "ketacare.directory",
     "ketacare.analytics",
     "ketacare.fhir",
+    "ketacare.longterm",
     "ketacare.demo",
 ]
 

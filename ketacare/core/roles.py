@@ -77,6 +77,9 @@ class Capability(StrEnum):
     CONTROLLED_OVERSEE = "controlled.oversee"  # registrations, products, discrepancies, losses
     ANALYTICS_VIEW = "analytics.view"  # cohort outcomes of the clinic (or network)
     FHIR_EXPORT = "fhir.export"  # FHIR bulk export of the clinic's whole record
+    LONGTERM_VIEW = "longterm.view"  # long-term safety: cumulative exposure, checks, signals
+    LONGTERM_RECORD = "longterm.record"  # urinary checks, cognitive screens, liver results
+    LONGTERM_REVIEW = "longterm.review"  # close signals, continuation reviews, take-home limits
 
 
 _ALL_CLINICAL = {Role.NURSE, Role.PRESCRIBER, Role.MEDICAL_DIRECTOR}
@@ -132,6 +135,10 @@ MATRIX: dict[Capability, frozenset[Role]] = {
     Capability.ANALYTICS_VIEW: frozenset(_PRESCRIBING),
     # The whole record of every patient in one download: as for the identified analytics export.
     Capability.FHIR_EXPORT: frozenset({Role.MEDICAL_DIRECTOR}),
+    # Long-term safety is clinical: not for the front desk, billing or the clinic's admin.
+    Capability.LONGTERM_VIEW: frozenset(_ALL_CLINICAL),
+    Capability.LONGTERM_RECORD: frozenset(_ALL_CLINICAL),
+    Capability.LONGTERM_REVIEW: frozenset(_PRESCRIBING),
 }
 
 
