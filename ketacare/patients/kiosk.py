@@ -62,7 +62,12 @@ def kiosk_start(
     *, patient: Patient, by: User, origin: RequestOrigin, at: dt.datetime
 ) -> tuple[KioskSession, User]:
     """Open kiosk mode for ``patient``; returns the session and the account the tablet uses."""
-    patient = Patient.objects.select_for_update().select_related("portal_user").get(pk=patient.pk)
+    # Lock the patient's row only: PostgreSQL refuses FOR UPDATE on a nullable outer join.
+    patient = (
+        Patient.objects.select_for_update(of=("self",))
+        .select_related("portal_user")
+        .get(pk=patient.pk)
+    )
     user = _portal_user(patient, origin=origin, at=at)
     kiosk = KioskSession.objects.create(patient=patient, started_at=at, started_by=by)
     audit_record(
