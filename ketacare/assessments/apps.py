@@ -13,6 +13,11 @@ class AssessmentsConfig(AppConfig):
         ("Alerts", "alerts:list", Capability.ALERT_VIEW),
     ]
 
+    def ready(self) -> None:
+        from ketacare.assessments.protocol import register_measurement_settings
+
+        register_measurement_settings()
+
     def chart_panel(self, request, patient):
         from ketacare.assessments.panels import chart_panel
 

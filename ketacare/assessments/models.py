@@ -17,7 +17,6 @@ from django.db import models
 from django.db.models import Q
 
 from ketacare.clinical.instruments import INSTRUMENTS
-from ketacare.clinical.outcomes import RELAPSE_RULE
 from ketacare.core.errors import Refused
 from ketacare.core.links import link_digest
 from ketacare.core.models import Clinic
@@ -34,7 +33,10 @@ class ImmutableError(Refused):
 
 
 class AssessmentSettings(models.Model):
-    """A clinic's measurement settings. Empty thresholds keep the clinical core's defaults."""
+    """How a clinic delivers questionnaires, and two outcome options the reference does not set.
+
+    The clinical thresholds (response, remission, relapse, instrument flags) are protocol values:
+    they live in the clinic-settings registry (``ketacare/assessments/protocol.py``)."""
 
     clinic = models.OneToOneField(
         Clinic, on_delete=models.CASCADE, related_name="assessment_settings"
@@ -48,22 +50,12 @@ class AssessmentSettings(models.Model):
     link_ttl_hours = models.PositiveIntegerField(
         default=72, help_text="Hours a questionnaire link stays valid."
     )
-    response_min_fall_percent = models.PositiveSmallIntegerField(null=True, blank=True)
-    remission_phq9 = models.PositiveSmallIntegerField(null=True, blank=True)
-    remission_madrs = models.PositiveSmallIntegerField(null=True, blank=True)
-    remission_qids_sr16 = models.PositiveSmallIntegerField(null=True, blank=True)
-    relapse_rule = models.CharField(
-        max_length=40, blank=True, choices=[(c, c) for c in RELAPSE_RULE.choices]
-    )
     baseline_max_age_days = models.PositiveSmallIntegerField(null=True, blank=True)
     rapid_response_window_hours = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
         help_text="The reference gives none: rapid response is off until set.",
     )
-    madrs_item10_flag_min = models.PositiveSmallIntegerField(null=True, blank=True)
-    pcl5_probable_ptsd_min = models.PositiveSmallIntegerField(null=True, blank=True)
-    moaas_sedation_max = models.PositiveSmallIntegerField(null=True, blank=True)
     updated_at = models.DateTimeField(null=True, blank=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

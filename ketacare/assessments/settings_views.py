@@ -13,7 +13,6 @@ from django.views.decorators.http import require_POST
 from ketacare.assessments import selectors, services
 from ketacare.assessments.models import InstrumentWording, ScheduleRule
 from ketacare.clinical.instruments import INSTRUMENTS
-from ketacare.clinical.outcomes import RELAPSE_RULE
 from ketacare.core.access import require_capability
 from ketacare.core.actions import action
 from ketacare.core.roles import Capability
@@ -138,10 +137,6 @@ SETTING_LABELS = (
         "24",
     ),
     ("link_ttl_hours", "Hours a questionnaire link stays valid", "number", "72"),
-    ("response_min_fall_percent", "Response: minimum fall from baseline (%)", "number", "50"),
-    ("remission_phq9", "PHQ-9 remission: total below", "number", "5"),
-    ("remission_madrs", "MADRS remission: total at or below (10–12)", "number", "10"),
-    ("remission_qids_sr16", "QIDS-SR16 remission: total at or below", "number", "5"),
     (
         "baseline_max_age_days",
         "Oldest baseline accepted (days before the first treatment)",
@@ -154,14 +149,6 @@ SETTING_LABELS = (
         "number",
         "off: the reference gives none",
     ),
-    (
-        "madrs_item10_flag_min",
-        "MADRS item 10 at or above which a safety alert opens (1–6)",
-        "number",
-        "off: the reference gives none",
-    ),
-    ("pcl5_probable_ptsd_min", "PCL-5 probable PTSD from (31–33)", "number", "off"),
-    ("moaas_sedation_max", "MOAA/S sedation at or below (0–5)", "number", "3 (unverified)"),
 )
 
 
@@ -171,14 +158,12 @@ def settings_edit(request: HttpRequest) -> HttpResponse:
     clinic = request.access.clinic
     current = selectors.settings_for(clinic)
     values = {name: getattr(current, name) for name, *_ in SETTING_LABELS}
-    values["relapse_rule"] = current.relapse_rule
     errors: dict = {}
     if request.method == "POST":
         posted = {name: request.POST.get(name, "").strip() for name, *_ in SETTING_LABELS}
-        posted["relapse_rule"] = request.POST.get("relapse_rule", "").strip()
         parsed: dict = {}
         for name, value in posted.items():
-            if name in ("language", "relapse_rule") or value == "":
+            if name == "language" or value == "":
                 parsed[name] = value
                 continue
             try:
@@ -215,9 +200,7 @@ def settings_edit(request: HttpRequest) -> HttpResponse:
         "assessments/settings.html",
         {
             "fields": fields,
-            "relapse_rule": values.get("relapse_rule") or "",
-            "relapse_choices": RELAPSE_RULE.choices,
-            "relapse_default": RELAPSE_RULE.value,
+            "thresholds_url": reverse("clinic_settings:page") + "#sec-measurement",
             "errors": errors,
             "settings": current,
             "alerts_policy_url": _url("alerts:policy"),

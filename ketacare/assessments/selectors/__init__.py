@@ -42,7 +42,9 @@ from ketacare.assessments.selectors.responses import (
     responses_in_scope,
 )
 from ketacare.assessments.selectors.settings import (
+    MeasurementSettings,
     outcome_settings,
+    outcome_settings_of,
     scoring_settings,
     settings_for,
 )
@@ -57,6 +59,7 @@ __all__ = [
     "FormItem",
     "FormOption",
     "FormSpec",
+    "MeasurementSettings",
     "Trajectory",
     "assessments_due_for",
     "baseline_recorded",
@@ -67,6 +70,7 @@ __all__ = [
     "form_spec",
     "is_current",
     "outcome_settings",
+    "outcome_settings_of",
     "patient_instruments",
     "plan_current",
     "plan_spec",

@@ -10,7 +10,7 @@ from ketacare.assessments.models import (
     AssessmentResponse,
 )
 from ketacare.assessments.selectors.responses import responses_current
-from ketacare.assessments.selectors.settings import outcome_settings, settings_for
+from ketacare.assessments.selectors.settings import outcome_settings_of, settings_for
 from ketacare.assessments.treatments import treatment_times_for
 from ketacare.clinical.common import ClinicalRuleError, Provenance
 from ketacare.clinical.instruments import INSTRUMENTS
@@ -84,7 +84,7 @@ def _trajectory(patient, code, responses, treatments, settings) -> Trajectory:
         )
     scores = [DatedScore(code, r.total, r.completed_at) for r in responses]
     first = treatments[0]
-    options = outcome_settings(patient.clinic, code)
+    options = outcome_settings_of(settings, code)
     try:
         status = course_status(scores, code=code, first_treatment_at=first, settings=options)
     except ClinicalRuleError as refused:

@@ -7,56 +7,47 @@ import datetime as dt
 from django.db import transaction
 
 from ketacare.assessments import selectors
+from ketacare.assessments.defaults import clinic_setup
 from ketacare.assessments.models import (
     AssessmentSettings,
     InstrumentWording,
 )
+from ketacare.assessments.protocol import CLINICAL_DEFAULTS, registry_key
 from ketacare.assessments.services.common import (
     AssessmentError,
     _name,
 )
 from ketacare.audit.services import RequestOrigin, audit_record, diff
+from ketacare.clinic_settings.services import clinic_settings_update
 from ketacare.clinical.common import ClinicalRuleError
-from ketacare.clinical.instruments import (
-    INSTRUMENTS,
-    MADRS_ITEM10_FLAG_MIN,
-    MOAAS_SEDATION_MAX,
-    PCL5_PROBABLE_PTSD_MIN,
-    RESPONSE_MIN_FALL_PERCENT,
-)
-from ketacare.clinical.outcomes import RELAPSE_RULE
 from ketacare.clinical.wording import load_wording
 from ketacare.core.models import Clinic
 
 # --- clinic settings and wording ----------------------------------------------------------------
 
-# field -> the clinical core's ConfigurableDefault that bounds it (None: bounded here)
-SETTING_BOUNDS = {
-    "response_min_fall_percent": RESPONSE_MIN_FALL_PERCENT,
-    "remission_phq9": INSTRUMENTS["phq9"].remission.threshold,
-    "remission_madrs": INSTRUMENTS["madrs"].remission.threshold,
-    "remission_qids_sr16": INSTRUMENTS["qids_sr16"].remission.threshold,
-    "relapse_rule": RELAPSE_RULE,
-    "madrs_item10_flag_min": MADRS_ITEM10_FLAG_MIN,
-    "pcl5_probable_ptsd_min": PCL5_PROBABLE_PTSD_MIN,
-    "moaas_sedation_max": MOAAS_SEDATION_MAX,
-}
+# Delivery and outcome options with no source in the reference: bounded here (project choices).
 PLAIN_BOUNDS = {
     "reminder_interval_hours": (1, 24 * 14),
     "link_ttl_hours": (1, 24 * 30),
     "baseline_max_age_days": (1, 365),
     "rapid_response_window_hours": (1, 7 * 24),
 }
-SETTING_FIELDS = ("language", *SETTING_BOUNDS, *PLAIN_BOUNDS)
+# The clinical thresholds are bounded by the core's defaults and stored in the clinic's protocol.
+SETTING_BOUNDS = CLINICAL_DEFAULTS
+STORED_FIELDS = ("language", *PLAIN_BOUNDS)
+SETTING_FIELDS = (*STORED_FIELDS, *CLINICAL_DEFAULTS)
 
 
 @transaction.atomic
 def settings_update(
     *, clinic: Clinic, values: dict, origin: RequestOrigin, at: dt.datetime
-) -> AssessmentSettings:
-    """Change measurement settings within the clinical core's safe bounds (None = default)."""
-    current = selectors.settings_for(clinic)
-    current = AssessmentSettings.objects.select_for_update().get(pk=current.pk)
+) -> selectors.MeasurementSettings:
+    """Change measurement settings within the clinical core's safe bounds (None = default).
+
+    All or nothing: every value is checked before anything is stored. The clinical thresholds
+    are written to the clinic's protocol (``clinic_settings_update``, audited there)."""
+    clinic_setup(clinic)
+    current = AssessmentSettings.objects.select_for_update().get(clinic=clinic)
     errors = {}
     for name, value in values.items():
         if name not in SETTING_FIELDS:
@@ -78,11 +69,11 @@ def settings_update(
             errors[name] = str(refused)
     if errors:
         raise SettingsInvalid(errors)
-    before = {name: getattr(current, name) for name in SETTING_FIELDS}
+    before = {name: getattr(current, name) for name in STORED_FIELDS}
     for name, value in values.items():
-        if name == "relapse_rule":
-            value = value or ""
-        elif name == "language":
+        if name not in STORED_FIELDS:
+            continue
+        if name == "language":
             value = (value or "en").strip()
         elif value == "":
             value = None
@@ -90,7 +81,7 @@ def settings_update(
     current.updated_at = at
     current.updated_by = origin.actor
     current.save()
-    changes = diff(before, {name: getattr(current, name) for name in SETTING_FIELDS})
+    changes = diff(before, {name: getattr(current, name) for name in STORED_FIELDS})
     if changes:
         audit_record(
             origin=origin,
@@ -102,7 +93,14 @@ def settings_update(
             changes=changes,
             at=at,
         )
-    return current
+    thresholds = {
+        registry_key(name): None if value in (None, "") else value
+        for name, value in values.items()
+        if name in CLINICAL_DEFAULTS
+    }
+    if thresholds:
+        clinic_settings_update(clinic=clinic, values=thresholds, origin=origin, at=at)
+    return selectors.settings_for(clinic)
 
 
 class SettingsInvalid(AssessmentError):
