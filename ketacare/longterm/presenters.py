@@ -124,3 +124,19 @@ def overview_data(view: Overview) -> dict:
         },
         "benefit": view.benefit,
     }
+
+
+def exposure_rows(view: Overview) -> list[dict]:
+    """One row per route the patient has had, one cell per period (None: nothing given)."""
+    from ketacare.clinical.longterm import route_label
+
+    exposure = view.exposure
+    routes = [r.route for r in exposure.period("since_first_dose").routes]
+    return [
+        {
+            "route": route,
+            "label": route_label(route),
+            "cells": [p.route(route) for p in exposure.periods],
+        }
+        for route in routes
+    ]
