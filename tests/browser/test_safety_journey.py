@@ -14,15 +14,6 @@ from tests.browser.conftest import PASSWORD, sign_in
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture(autouse=True)
-def alerts_mounted(settings):
-    """Use the test URLconf until the lead mounts the alert pages and API (see its module)."""
-    from tests.web.assessments.urls import fully_mounted
-
-    if not fully_mounted():
-        settings.ROOT_URLCONF = "tests.web.assessments.urls"
-
-
 @pytest.fixture
 def portal_patient(patient, staff):
     from django.utils import timezone

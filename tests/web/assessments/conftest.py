@@ -17,15 +17,6 @@ CSSRS_MODERATE = [1, 1, 1, 0, 0, 0, 0]  # Q3 yes -> moderate
 CSSRS_LOW = [1, 0, 0, 0, 0, 0, 0]  # Q1 only -> low
 
 
-@pytest.fixture(autouse=True)
-def alerts_mounted(settings):
-    """Use the test URLconf until the lead mounts the alert pages and API (see urls.py)."""
-    from tests.web.assessments.urls import fully_mounted
-
-    if not fully_mounted():
-        settings.ROOT_URLCONF = "tests.web.assessments.urls"
-
-
 @pytest.fixture
 def staff_origin(staff):
     def make(role: str = "nurse") -> RequestOrigin:
