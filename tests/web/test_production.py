@@ -75,7 +75,9 @@ def _python(args: list[str], env: dict[str, str], timeout: float = 60):
 
 
 def _ketacare(command: list[str], env: dict[str, str]) -> None:
-    result = _python(["-m", "ketacare.cli", *command], env, timeout=120)
+    # A guard against a hung command, not a speed check: a fresh migrate of every app takes
+    # minutes when the two cores are shared with the parallel test workers.
+    result = _python(["-m", "ketacare.cli", *command], env, timeout=900)
     assert result.returncode == 0, f"ketacare {' '.join(command)} failed:\n{result.stderr}"
 
 
