@@ -73,16 +73,24 @@ class FhirCaller:
         return self.scopes is None or tokens.SYSTEM_READ in self.scopes
 
 
-def caller(request: HttpRequest) -> FhirCaller:
+def caller(request: HttpRequest, *, write: bool = False) -> FhirCaller:
     """The caller of ``request``; ``Unauthenticated`` without valid credentials, ``Forbidden``
-    for a token without a FHIR scope or a user with no role and no patient record."""
+    for a token without a FHIR scope or a user with no role and no patient record. ``write``
+    (the import's POST): a token needs the API's ``write`` scope, and the browser session is
+    not taken (no CSRF token comes with a FHIR request; staff upload on the import page)."""
     authorization = request.META.get("HTTP_AUTHORIZATION", "")
+    if write and authorization[:7].lower() != "bearer ":
+        raise Unauthenticated("Send an API token with the write scope as 'Authorization: Bearer'.")
     if authorization[:7].lower() == "bearer ":
         user = token_user(request, authorization[7:].strip())
         if user is None:
             raise Unauthenticated("The bearer token is unknown, expired or revoked.")
         scopes = tuple(s for s in request.token_scopes if s in tokens.FHIR_SCOPES)
-        if not scopes:
+        if write:
+            if tokens.WRITE not in request.token_scopes:
+                raise Forbidden("Sending a Bundle needs a token with the write scope.")
+            scopes = (*scopes, tokens.WRITE)
+        elif not scopes:
             raise Forbidden(
                 "This API token has no FHIR scope; issue one with --scopes user/*.read (or "
                 "system/*.read for bulk export, patient/*.read for a patient's own record)."
@@ -98,7 +106,9 @@ def caller(request: HttpRequest) -> FhirCaller:
     origin = RequestOrigin.from_request(request)
     now = timezone.now()
     if access.is_staff_member:
-        if scopes is not None and not {tokens.USER_READ, tokens.SYSTEM_READ} & set(scopes):
+        if scopes is not None and not {tokens.USER_READ, tokens.SYSTEM_READ, tokens.WRITE} & set(
+            scopes
+        ):
             raise Forbidden(
                 "patient/*.read reads a patient's own record, on a token of the patient's portal "
                 "account; staff tokens need user/*.read or system/*.read."

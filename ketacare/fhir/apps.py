@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from ketacare.core.roles import Capability
+
 
 class FhirConfig(AppConfig):
     """The clinic's record as a FHIR R4 server at /fhir/r4/: read, search, bulk export, and a
@@ -10,3 +12,4 @@ class FhirConfig(AppConfig):
     verbose_name = "FHIR R4 server"
     url_prefix = "fhir/r4/"
     api_prefix = None
+    nav = [("Imports (FHIR)", "fhir:prefill_list", Capability.INTAKE_EDIT)]

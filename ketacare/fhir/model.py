@@ -31,4 +31,4 @@ def fhir_model(resource: dict[str, Any]):
 
 def conformed(resource: dict[str, Any]) -> dict[str, Any]:
     """The resource as its R4B class serialises it (elements in FHIR's order, no empty ones)."""
-    return json.loads(fhir_model(resource).json())
+    return json.loads(fhir_model(resource).model_dump_json())

@@ -53,3 +53,46 @@ class ExportJob(models.Model):
 
     def __str__(self) -> str:
         return f"FHIR export {self.id} ({self.status})"
+
+
+class PrefillDraft(models.Model):
+    """A registration and intake pre-filled from a FHIR Bundle, waiting for staff to confirm.
+    Nothing of it is in the patient record until then; confirming registers the patient through
+    the patients app and enters the intake lists as a version for review."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for review"
+        CONFIRMED = "confirmed", "Confirmed: patient registered"
+        DISCARDED = "discarded", "Discarded"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField()
+    registration = models.JSONField(help_text="The registration form's values.")
+    intake = models.JSONField(help_text='{"diagnoses": [...], "medications": [...], '
+                              '"allergies": [...]}')
+    notes = models.JSONField(default=list, help_text="What the Bundle held that was left out.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True,
+        blank=True,
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        indexes = [models.Index(fields=["clinic", "status"])]
+
+    def __str__(self) -> str:
+        return f"FHIR pre-fill {self.id} ({self.status})"
+
+    @property
+    def name(self) -> str:
+        values = self.registration
+        return f"{values.get('first_name', '')} {values.get('last_name', '')}".strip() or "—"

@@ -211,15 +211,16 @@ class StringField(Filter):
     ``:contains``, on any of ``paths``."""
 
     paths: tuple[str, ...]
+    # Where ``:exact`` compares, when ``paths`` are lower-cased search copies of the shown values.
+    exact_paths: tuple[str, ...] = ()
     kind = "string"
 
     def q(self, values, name, modifier, build):
         lookup = {"": "istartswith", "exact": "exact", "contains": "icontains"}.get(modifier)
         if lookup is None:
             raise bad(name, f"the :{modifier} modifier is not supported (use :exact or :contains).")
-        return _any(
-            _any(Q(**{f"{path}__{lookup}": value}) for path in self.paths) for value in values
-        )
+        paths = self.exact_paths if modifier == "exact" and self.exact_paths else self.paths
+        return _any(_any(Q(**{f"{path}__{lookup}": value}) for path in paths) for value in values)
 
 
 def int_id(text: str) -> int | None:

@@ -125,10 +125,13 @@ PATIENTS = Source(
     filters={
         "identifier": TokenMatch(_identifier),
         "name": StringField(
-            ("search_last_name", "search_first_name", "preferred_name")
+            ("search_last_name", "search_first_name", "preferred_name"),
+            ("last_name", "first_name", "preferred_name"),
         ),
-        "family": StringField(("search_last_name",)),
-        "given": StringField(("search_first_name", "preferred_name")),
+        "family": StringField(("search_last_name",), ("last_name",)),
+        "given": StringField(
+            ("search_first_name", "preferred_name"), ("first_name", "preferred_name")
+        ),
         "birthdate": DateField("date_of_birth", is_date=True),
         "gender": TokenField(
             "sex_at_birth",
