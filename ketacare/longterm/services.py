@@ -585,3 +585,27 @@ def dispensing_checked(*, entry, origin: RequestOrigin, at: dt.datetime) -> None
         origin=origin,
         at=at,
     )
+
+
+def signals_scan(*, at: dt.datetime) -> tuple[int, int]:
+    """``signals_sync`` for every patient with a dose, an at-home log or a dispensing; returns
+    (patients scanned, signals raised)."""
+    from ketacare.controlled_substances.models import LedgerEntry
+    from ketacare.sessions.models import AtHomeSession, TreatmentSession
+
+    ids = (
+        set(
+            TreatmentSession.objects.filter(dosing_started_at__isnull=False).values_list(
+                "patient_id", flat=True
+            )
+        )
+        | set(AtHomeSession.objects.values_list("patient_id", flat=True))
+        | set(
+            LedgerEntry.objects.filter(patient__isnull=False).values_list("patient_id", flat=True)
+        )
+    )
+    origin = RequestOrigin.system("ketacare longterm_scan")
+    raised = 0
+    for patient in Patient.objects.filter(pk__in=ids).select_related("clinic").order_by("pk"):
+        raised += len(signals_sync(patient=patient, origin=origin, at=at))
+    return len(ids), raised

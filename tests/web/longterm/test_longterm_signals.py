@@ -327,3 +327,18 @@ def test_continuation_review_records_benefit_and_risks(patient, staff, clinic, u
             actor=actor(staff["prescriber"], "prescriber", clinic),
             origin=origin(staff["prescriber"]), at=timezone.now(),
         )  # fmt: skip
+
+
+def test_nightly_scan_raises_each_signal_once(patient, staff, make_course, give_dose):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    course = make_course(patient)
+    give_dose(course, 1, substance_use_since_last_visit="yes")
+    out = StringIO()
+    call_command("longterm_scan", stdout=out)
+    assert "raised 1 new signal" in out.getvalue()
+    call_command("longterm_scan", stdout=out)
+    assert "raised 0 new signal" in out.getvalue()
+    assert kinds(patient) == ["substance_use_at_prechecks"]
