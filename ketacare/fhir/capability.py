@@ -11,6 +11,7 @@ from ketacare.fhir.registry import ResourceType, resource_types
 FHIR_VERSION = "4.0.1"
 BULK_DATA = "http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data"
 EXPORT = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"
+PREFILL = "urn:ketacare:operation:prefill"  # Ketacare's own: no published definition
 # When this statement last changed (a FHIR dateTime; the server's features change with releases).
 PUBLISHED = dt.date(2026, 12, 3)
 COMMON_SEARCH = (
@@ -25,7 +26,8 @@ COMMON_SEARCH = (
         "type": "date",
         "definition": "http://hl7.org/fhir/SearchParameter/Resource-lastUpdated",
         "documentation": "When it last changed, with prefixes; types whose records keep no "
-        "such time (CarePlan, Appointment, the directory) are not narrowed by it.",
+        "such time (CarePlan, Appointment, MedicationRequest, the directory) are not narrowed "
+        "by it.",
     },
 )
 
@@ -65,8 +67,8 @@ def capability_statement(base_url: str, *, software_version: str) -> dict[str, A
         "instantiates": [BULK_DATA],
         "software": {"name": "Ketacare", "version": software_version},
         "implementation": {
-            "description": "Ketacare FHIR R4 server: the clinic's record, read-only, with "
-            "bulk export",
+            "description": "Ketacare FHIR R4 server: the clinic's record, read and search, "
+            "bulk export, and a registration pre-fill from a Bundle",
             "url": base_url,
         },
         "fhirVersion": FHIR_VERSION,
@@ -74,7 +76,8 @@ def capability_statement(base_url: str, *, software_version: str) -> dict[str, A
         "rest": [
             {
                 "mode": "server",
-                "documentation": "Read and search only. Results come in pages (_count, at most "
+                "documentation": "Read and search (resources are not written; $prefill makes "
+                "a draft for staff). Results come in pages (_count, at most "
                 "1000; next/previous links); _include as listed per type; unknown parameters "
                 "are ignored and reported unless the request says Prefer: handling=strict.",
                 "security": {
@@ -86,7 +89,17 @@ def capability_statement(base_url: str, *, software_version: str) -> dict[str, A
                     "the role may not read answers 403.",
                 },
                 "resource": [_resource(r) for r in types],
-                "operation": [{"name": "export", "definition": EXPORT}],
+                "operation": [
+                    {"name": "export", "definition": EXPORT},
+                    {
+                        "name": "prefill",
+                        "definition": PREFILL,
+                        "documentation": "POST a Bundle of one Patient with Conditions, "
+                        "MedicationStatements and AllergyIntolerances: a registration draft "
+                        "for staff to review (nothing saved until they confirm); needs a token "
+                        "with the write scope.",
+                    },
+                ],
             }
         ],
     }

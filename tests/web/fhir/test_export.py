@@ -144,3 +144,20 @@ def test_a_requester_who_lost_the_role_gets_a_failed_export(world, director_toke
     call_command("fhir_export", "run")
     assert ExportJob.objects.get().status == ExportJob.Status.FAILED
     assert fhir_get(status_path, director_token).status_code in (401, 403, 500)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_by_default_the_export_runs_in_a_thread_after_the_kick_off(
+    world, director_token, fhir_get, settings
+):
+    import threading
+
+    settings.FHIR_EXPORT_IN_THREAD = True
+    status_path = kick_off(fhir_get, director_token, _type="Patient")
+    job = ExportJob.objects.get()
+    runner = next((t for t in threading.enumerate() if t.name == f"fhir-export-{job.pk}"), None)
+    if runner is not None:  # None: it has finished already
+        runner.join(timeout=120)  # waits for the thread itself, not for a guessed time
+        assert not runner.is_alive()
+    manifest = fhir_get(status_path, director_token).json()
+    assert manifest["output"][0]["count"] == 1

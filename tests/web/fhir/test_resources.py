@@ -96,3 +96,17 @@ def test_chairs_are_sub_locations_of_the_clinic(world, token_for, fhir_get, clin
                     .json())
     assert len(found) == 3
     assert all(loc["partOf"]["reference"] == f"Location/clinic-{clinic.pk}" for loc in found)
+
+
+def test_the_fhir_doc_describes_every_type_the_server_offers():
+    from pathlib import Path
+
+    text = (Path(__file__).parents[3] / "docs" / "fhir.md").read_text(encoding="utf-8")
+    missing = [kind for kind in TYPES if f"| `{kind}` |" not in text]
+    assert not missing
+
+
+def test_metadata_lists_the_export_and_prefill_operations(client):
+    statement = client.get("/fhir/r4/metadata").json()
+    names = {operation["name"] for operation in statement["rest"][0]["operation"]}
+    assert names == {"export", "prefill"}
