@@ -17,6 +17,22 @@ CLINICAL = {"nurse", "prescriber", "medical_director"}
 ANSWERS = {"q0": "no", "q1": "yes", "q2": "no", "q3": "no", "q4": "no"}
 
 
+def frequency_reported(patient, staff):
+    """A urinary check with one symptom: it raises a signal for the prescriber."""
+    services.urinary_check_record(
+        patient=patient,
+        answers={
+            "frequency": True,
+            "urgency": False,
+            "pain on passing urine": False,
+            "blood in urine": False,
+            "suprapubic pain": False,
+        },
+        origin=RequestOrigin(actor=staff["nurse"]),
+        at=timezone.now(),
+    )
+
+
 def page(patient):
     return f"/longterm/patients/{patient.pk}/"
 
@@ -63,12 +79,7 @@ def test_urinary_form_with_a_missing_answer_comes_back_with_the_reason(patient, 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_review_form_by_role(role, patient, client_for, staff):
-    services.urinary_check_record(
-        patient=patient, answers={"frequency": True, "urgency": False,
-                                  "pain on passing urine": False, "blood in urine": False,
-                                  "suprapubic pain": False},
-        origin=RequestOrigin(actor=staff["nurse"]), at=timezone.now(),
-    )  # fmt: skip
+    frequency_reported(patient, staff)
     signal = Signal.objects.get(patient=patient)
     response = client_for(role).post(
         f"{page(patient)}signals/{signal.pk}/review/", {"decision": "assess", "note": "UA sent"}
@@ -80,12 +91,7 @@ def test_review_form_by_role(role, patient, client_for, staff):
 
 
 def test_open_signals_on_the_prescribers_dashboard_until_reviewed(patient, client_for, staff):
-    services.urinary_check_record(
-        patient=patient, answers={"frequency": True, "urgency": False,
-                                  "pain on passing urine": False, "blood in urine": False,
-                                  "suprapubic pain": False},
-        origin=RequestOrigin(actor=staff["nurse"]), at=timezone.now(),
-    )  # fmt: skip
+    frequency_reported(patient, staff)
     assert 'id="long-term-signals"' in client_for("prescriber").get("/").content.decode()
     assert 'id="long-term-signals"' not in client_for("nurse").get("/").content.decode()
     signal = Signal.objects.get(patient=patient)
