@@ -155,4 +155,5 @@ def require_patient(view):
             raise PermissionDenied("The portal is for patients.")
         return view(request, *args, **kwargs)
 
+    wrapped.patients_only = True  # read by the route matrix test
     return wrapped
