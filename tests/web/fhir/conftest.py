@@ -43,8 +43,8 @@ def validated(resource: dict[str, Any]):
     return fhir_class(resource["resourceType"]).model_validate(resource)
 
 
-def at(minutes: float) -> dt.datetime:
-    return T0 + dt.timedelta(minutes=minutes)
+def at(minutes: float, t0: dt.datetime = T0) -> dt.datetime:
+    return t0 + dt.timedelta(minutes=minutes)
 
 
 @dataclass
@@ -55,8 +55,12 @@ class World:
     intake: Any
 
 
-def _signed_session(appointment, origin):
+def _signed_session(appointment, origin, *, t0: dt.datetime = T0):
+    """A signed IV session dosing from ``t0``, with what each resource type shows of it."""
     from ketacare.sessions import services
+
+    def at(minutes: float) -> dt.datetime:
+        return t0 + dt.timedelta(minutes=minutes)
 
     session = services.session_open(appointment=appointment, origin=origin, at=at(-20))
     session = services.session_check_in(session=session, origin=origin, at=at(-20))
