@@ -318,12 +318,15 @@ def build_questionnaire_response(response, build: Build) -> dict[str, Any]:
     instrument = INSTRUMENTS.get(response.instrument)
     items = instrument.items if instrument else ()
     answers = list(response.answers or [])
+    # Items are named by their LOINC codes where the catalogue holds one for every item (PHQ-9,
+    # GAD-7; reference §4.5), as in US Core's PHQ-9 example [S79]; by position otherwise.
+    by_loinc = bool(items) and all(item.loinc is not None for item in items)
     entries = []
     for position, answer in enumerate(answers, start=1):
         item = items[position - 1] if position <= len(items) else None
         entries.append(
             {
-                "linkId": str(position),
+                "linkId": item.loinc.code if by_loinc and item else str(position),
                 "text": item.label if item else f"Item {position}",
                 "answer": [{"valueInteger": answer}] if isinstance(answer, int) else [],
             }

@@ -110,3 +110,14 @@ def test_metadata_lists_the_export_and_prefill_operations(client):
     statement = client.get("/fhir/r4/metadata").json()
     names = {operation["name"] for operation in statement["rest"][0]["operation"]}
     assert names == {"export", "prefill"}
+
+
+def test_phq9_items_are_named_by_their_loinc_codes(world, token_for, fhir_get):
+    phq9 = world.responses[0]
+    body = fhir_get(f"QuestionnaireResponse/{phq9.pk}", token_for("nurse")).json()
+    # source: reference §4.5, PHQ-9 items 1-9 [S79][S80]
+    assert [item["linkId"] for item in body["item"]] == [
+        "44250-9", "44255-8", "44259-0", "44254-1", "44251-7", "44258-2", "44252-5", "44253-3",
+        "44260-8",
+    ]
+    assert [item["answer"][0]["valueInteger"] for item in body["item"]] == phq9.answers
