@@ -26,7 +26,7 @@ from ketacare.longterm.models import (
     Signal,
     UrinaryCheck,
 )
-from ketacare.patients.models import Patient
+from ketacare.patients.models import IntakeVersion, Patient
 from ketacare.sessions.models import AtHomeSession, TreatmentSession
 from ketacare.sessions.records import SessionRefused
 from ketacare.sessions.selectors import ACTIVE_STATES, administration_summary
@@ -140,6 +140,29 @@ def _substance_use(patient: Patient) -> list[tuple[str, dt.datetime]]:
     return [(f"session:{s.pk}", s.prechecked_at or s.created_at) for s in sessions]
 
 
+def _intake_answers(patient: Patient) -> list[tuple[str, dt.datetime, dict]]:
+    versions = IntakeVersion.objects.filter(patient=patient, status="signed").order_by("number")
+    return [
+        (f"intake:{v.pk}", v.signed_at or v.created_at, (v.data or {}).get("conditions") or {})
+        for v in versions
+    ]
+
+
+def _intake_use(patient: Patient) -> list[tuple[str, dt.datetime]]:
+    return [
+        (ref, at)
+        for ref, at, answers in _intake_answers(patient)
+        if answers.get("substance_use_active") == "yes"
+    ]
+
+
+def substance_use_history(patient: Patient) -> bool:
+    """The latest signed intake reports a past substance use disorder: the label asks for
+    greater caution [S14][S56]."""
+    answers = _intake_answers(patient)
+    return bool(answers) and answers[-1][2].get("substance_use_history") == "yes"
+
+
 def mg_limits(protocol: ClinicProtocol) -> dict[tuple[str, int], float | None]:
     return {pair: setting(protocol, default) for pair, default in keys.EXPOSURE_LIMITS.items()}
 
@@ -162,6 +185,7 @@ def derived_findings(patient: Patient, *, at: dt.datetime) -> list[core.Finding]
         *core.doses_above_order(logs),
         *core.logged_beyond_dispensed(dispensed, logs),
         *core.substance_use_reports(_substance_use(patient)),
+        *core.intake_substance_use(_intake_use(patient)),
         *core.ledger_corrections(_corrections(patient)),
     ]
 
@@ -263,6 +287,7 @@ class Overview:
     continuation: list[ContinuationReview]
     dispensing_limit: DispensingLimit | None
     benefit: list[dict] = field(default_factory=list)
+    substance_use_history: bool = False
 
     @property
     def open_signals(self) -> list[Signal]:
@@ -408,4 +433,5 @@ def overview(patient: Patient, *, at: dt.datetime, with_benefit: bool = True) ->
         ),
         dispensing_limit=dispensing_limit_for(patient),
         benefit=benefit_of(patient) if with_benefit else [],
+        substance_use_history=substance_use_history(patient),
     )

@@ -193,3 +193,11 @@ def test_dispensing_limit():
     assert not over.within and "above the prescriber's limit of 600 mg" in over.message
     with pytest.raises(ClinicalRuleError):
         dispensing_limit_check(earlier=[], this_mg=1, at=AT, limit_mg=0, period_days=30)
+
+
+def test_current_drug_use_on_the_intake_is_a_signal():
+    from ketacare.clinical.longterm import intake_substance_use
+
+    found = intake_substance_use([("intake:3", ago(2))])
+    assert [(f.kind, f.key) for f in found] == [("substance_use_on_intake", "intake:3")]
+    assert intake_substance_use([]) == []

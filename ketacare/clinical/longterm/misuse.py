@@ -9,13 +9,16 @@ prescriber reviews, never a verdict:
 - ``at_home_logged_beyond_dispensed``: more logged as taken at home than was ever dispensed
   (raised once each time the running totals go from matching to not);
 - ``substance_use_at_prechecks``: "yes" to substance use since the last visit at pre-checks;
+- ``substance_use_on_intake``: a signed intake (the patient's health questionnaire) answering
+  "yes" to current drug use, including ketamine outside treatment;
 - ``ledger_correction``: a controlled-substance entry given or dispensed to the patient was
   corrected in the ledger;
 - ``dispense_limit_exceeded``: a dispensing above the prescriber's per-period limit, recorded
   with a warning (the limit's other setting refuses it at the ledger).
 
-Not derivable from the record today (no data): cravings or use reported in questionnaires (no
-instrument the clinic records asks about them) and lost prescriptions (prescriptions are not kept).
+Not derivable from the record today (no data): cravings (no questionnaire the clinic records asks
+about them; drug use is asked on the intake and at pre-checks, above) and lost prescriptions
+(prescriptions are not kept).
 """
 
 from __future__ import annotations
@@ -128,6 +131,20 @@ def substance_use_reports(reports: Iterable[tuple[str, dt.datetime]]) -> list[Fi
             at,
             "Substance use since the last visit reported at pre-checks",
             {"session": ref, "answer": "yes"},
+        )
+        for ref, at in reports
+    ]
+
+
+def intake_substance_use(reports: Iterable[tuple[str, dt.datetime]]) -> list[Finding]:
+    """(signed intake version ref, when signed) of each version answering "yes" to current use."""
+    return [
+        _finding(
+            "substance_use_on_intake",
+            ref,
+            at,
+            "Current drug use (including ketamine outside treatment) reported on the intake",
+            {"intake": ref, "answer": "yes"},
         )
         for ref, at in reports
     ]

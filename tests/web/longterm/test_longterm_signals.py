@@ -342,3 +342,28 @@ def test_nightly_scan_raises_each_signal_once(patient, staff, make_course, give_
     call_command("longterm_scan", stdout=out)
     assert "raised 0 new signal" in out.getvalue()
     assert kinds(patient) == ["substance_use_at_prechecks"]
+
+
+def test_current_drug_use_on_a_signed_intake_raises_signal_and_history_is_shown(
+    patient, staff, client_for
+):
+    from ketacare.patients.intake import CONDITION_NAMES, IntakeData
+    from ketacare.patients.services import intake_sign, intake_submit
+    from tests.conftest import intake_payload
+
+    conditions = dict.fromkeys(CONDITION_NAMES, "no") | {
+        "substance_use_active": "yes",
+        "substance_use_history": "yes",
+    }
+    prescriber = origin(staff["prescriber"])
+    version = intake_submit(
+        patient=patient, data=IntakeData(**intake_payload(conditions=conditions)),
+        source="staff", origin=prescriber, at=timezone.now(),
+    )  # fmt: skip
+    sync(patient, staff)
+    assert kinds(patient) == []  # not signed yet: not part of the record
+    intake_sign(version=version, origin=prescriber, at=timezone.now())
+    sync(patient, staff)
+    assert kinds(patient) == ["substance_use_on_intake"]
+    html = client_for("prescriber").get(f"/longterm/patients/{patient.pk}/").content.decode()
+    assert "Past substance use disorder on the intake" in html
