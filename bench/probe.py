@@ -120,14 +120,18 @@ def _phq9_requests(clinic) -> list[list[str]]:
 
 
 def _vitals_requests(clinic, now) -> list[list[str]]:
-    """Vitals for a pool of sessions put in the chair now, dosing (from the clinic's next booked
-    treatments), each recorded through the sessions services as the demo does."""
+    """Vitals for a pool of IV sessions put in the chair now, dosing: the clinic's next booked
+    infusions opened, checked in and pre-checked as the demo does, their dose drawn up from
+    the controlled-substance ledger (which starts the pump)."""
     import random
 
     from ketacare.audit.services import RequestOrigin
-    from ketacare.sessions.demo import _run
+    from ketacare.clinical.common import ClinicalRuleError
+    from ketacare.controlled_substances.selectors import balances
+    from ketacare.controlled_substances.services import Amount, dose_draw_up
+    from ketacare.core.errors import DomainError
+    from ketacare.sessions.demo import _vitals, prechecked
     from ketacare.sessions.models import TreatmentSession
-    from ketacare.sessions.records import InvalidEntry, SessionRefused
     from ketacare.treatment.models import Appointment
 
     rng = random.Random(7)
@@ -139,7 +143,7 @@ def _vitals_requests(clinic, now) -> list[list[str]]:
         kind=Appointment.Kind.TREATMENT,
         status=Appointment.Status.BOOKED,
         starts_at__gt=now,
-        course__route__in=("racemic_iv", "esketamine_nasal"),
+        course__route="racemic_iv",
     ).select_related("course", "patient", "clinic", "nurse")
     seen: set[int] = set()
     for appointment in upcoming.order_by("starts_at")[:200]:
@@ -150,13 +154,30 @@ def _vitals_requests(clinic, now) -> list[list[str]]:
         seen.add(appointment.patient_id)
         nurse = appointment.nurse
         origin = RequestOrigin(actor=nurse, actor_label=nurse.get_username()) if nurse else None
+        origin = origin or RequestOrigin.system("bench")
         try:
-            _run(appointment, rng, origin or RequestOrigin.system("bench"), now)
-        except (SessionRefused, InvalidEntry):
-            continue
-        session = TreatmentSession.objects.filter(appointment=appointment, state="dosing").first()
-        if session is not None:
-            live.append(session.pk)
+            session = prechecked(appointment, _vitals(rng), origin, now)
+            if session is None or session.order is None:
+                continue
+            dose_mg = session.order.dose_mg
+            stock = next(
+                b
+                for b in balances(clinic)
+                if b.product.form == "vial"
+                and b.product.mg_per_unit == session.order.concentration_mg_per_ml
+                and b.mg >= dose_mg
+            )
+            dose_draw_up(
+                session=session,
+                lot=stock.lot,
+                location=stock.location,
+                amount=Amount(mg=dose_mg),
+                origin=origin,
+                at=now,
+            )
+        except (DomainError, ClinicalRuleError, StopIteration):
+            continue  # not treatable now (a rule refused it, or no stock): the next one
+        live.append(session.pk)
     body = json.dumps(VITALS)
     return _cycled([[f"/api/v1/sessions/{pk}/vitals", body] for pk in live], 64)
 

@@ -12,9 +12,11 @@ taken as confirmed here; in the application a witness types their own password.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 from dataclasses import dataclass, field
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
@@ -28,7 +30,7 @@ from ketacare.core.models import Clinic, StaffMembership, User
 from ketacare.core.roles import Role
 from ketacare.sessions.demo import DEMO_LOTS
 from ketacare.sessions.models import TreatmentSession
-from ketacare.sessions.selectors import administration_summary, uses_pump
+from ketacare.sessions.selectors import uses_pump
 from ketacare.treatment.models import TreatmentCourse
 
 SUPPLIER = ("Harbor Medical Supply (demo)", "400 Bay St, Oakland CA 94607")
@@ -118,7 +120,12 @@ def _load_clinic(clinic, index, rng, now, *, nurse, prescriber, md) -> None:
     lots = {}
     timeline = Timeline()
     supplier = services.Counterparty(*SUPPLIER, dea_number("PH", "271828"))
+    drawn_by_day = _iv_drawn_mg_by_day(clinic, sessions)
     for name, substance, ndc, form, strength, per, package, lot, containers in PRODUCTS:
+        if (form, strength) == ("vial", 10):  # what the infusions draw, with a margin
+            containers = max(containers, 4 + len(drawn_by_day) + sum(
+                math.ceil(mg / (strength * per)) for mg, _ in drawn_by_day.values()
+            ))  # fmt: skip
         product = services.product_create(
             clinic=clinic, name=name, substance=substance, ndc=ndc, form=form,
             mg_per_unit=Decimal(strength), units_per_container=Decimal(per), package=package,
@@ -147,13 +154,16 @@ def _load_clinic(clinic, index, rng, now, *, nurse, prescriber, md) -> None:
         amount=services.Amount(containers=2), origin=_origin(nurse),
         at=start + dt.timedelta(hours=3),
     )  # fmt: skip
+    # Each morning with infusions, the day's vials go from the safe to the cart.
+    for day_mg, first_dose in drawn_by_day.values():
+        before = first_dose - dt.timedelta(minutes=30)
+        timeline.at(before, _top_up(clinic, lot_10, safe, cart, day_mg, nurse, before))
     witness = ConfirmedWitness(prescriber, is_licensed(prescriber, clinic), start)
     returned_device = False
     for n, session in enumerate(sessions):
         recorder = session.appointment.nurse or nurse
         if uses_pump(session) and session.bag_drug_mg:
-            extra = EXTRA_DRAWN_MG if n % 3 == 0 else Decimal(0)
-            drawn = services.Amount(mg=session.bag_drug_mg + extra)
+            drawn = services.Amount(mg=_drawn_mg(n, session))
             draw = _draw(clinic, session, lot_10, cart, drawn, recorder)
             timeline.at(session.dosing_started_at, draw)
         elif session.route == "esketamine_nasal":
@@ -175,6 +185,35 @@ def _load_clinic(clinic, index, rng, now, *, nurse, prescriber, md) -> None:
     )
     _dispense_troches(clinic, lots["tablet"], safe, prescriber, start, timeline)
     timeline.run()
+
+
+def _drawn_mg(n: int, session) -> Decimal:
+    """What the n-th dosed session of the clinic draws for its bag (every third: a little more)."""
+    return session.bag_drug_mg + (EXTRA_DRAWN_MG if n % 3 == 0 else Decimal(0))
+
+
+def _iv_drawn_mg_by_day(clinic, sessions) -> dict[dt.date, tuple[Decimal, dt.datetime]]:
+    """The mg the bags of each clinic day draw, and that day's first dose."""
+    zone = ZoneInfo(clinic.time_zone)
+    days: dict[dt.date, tuple[Decimal, dt.datetime]] = {}
+    for n, session in enumerate(sessions):
+        if uses_pump(session) and session.bag_drug_mg:
+            day = session.dosing_started_at.astimezone(zone).date()
+            mg, first = days.get(day, (Decimal(0), session.dosing_started_at))
+            days[day] = (mg + _drawn_mg(n, session), min(first, session.dosing_started_at))
+    return days
+
+
+def _top_up(clinic, lot, safe, cart, day_mg: Decimal, nurse, at: dt.datetime):
+    def run():
+        per_container = lot.product.mg_per_unit * lot.product.units_per_container
+        services.transfer_record(
+            clinic=clinic, lot=lot, from_location=safe, to_location=cart,
+            amount=services.Amount(containers=math.ceil(day_mg / per_container)),
+            origin=_origin(nurse), at=at,
+        )  # fmt: skip
+
+    return run
 
 
 def _everything(clinic):
@@ -206,7 +245,6 @@ def _dispose(clinic, session, recorder, witness):
         account = selectors.session_dose_account(session, now=at)
         if account is None or account.open_mg <= 0:
             return
-        given = administration_summary(session, now=at)
         kind = EntryKind.RETURN_TO_STOCK if session.route == "esketamine_nasal" else EntryKind.WASTE
         witnesses = (witness,) if kind is EntryKind.WASTE and witness.user != recorder else ()
         if kind is EntryKind.WASTE and not witnesses:
@@ -214,7 +252,7 @@ def _dispose(clinic, session, recorder, witness):
         services.dose_rest_dispose(
             session=session, kind=kind, amount=services.Amount(mg=account.open_mg),
             origin=_origin(recorder), at=at, witnesses=witnesses,
-            reason="" if given.dose_mg else "nothing given",
+            reason="" if account.administered_mg else "nothing given",
         )  # fmt: skip
 
     return run

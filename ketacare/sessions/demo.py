@@ -132,17 +132,15 @@ def _vitals(rng: random.Random) -> dict:
     }
 
 
-def _run(appointment, rng: random.Random, origin: RequestOrigin, now: dt.datetime) -> None:
-    t = appointment.starts_at
-    live = now - t < dt.timedelta(hours=3)
-    if live:
-        t = now  # in the chair now
+def prechecked(appointment, baseline: dict, origin: RequestOrigin, t: dt.datetime):
+    """The appointment's session opened, checked in and past its pre-checks at ``t`` (with
+    ``baseline`` vitals), ready to draw up and dose; None when the demo leaves it before that
+    (no current consent, already opened, or a pre-check failed)."""
     if not consent_is_current(appointment.patient, appointment.course.route, at=t):
-        return  # the treatment demo's consent postdates this visit: leave it unopened
-    baseline = _vitals(rng)
+        return None  # the treatment demo's consent postdates this visit: leave it unopened
     session = services.session_open(appointment=appointment, origin=origin, at=t)
     if session.state != "scheduled":
-        return
+        return None
     services.session_check_in(session=session, origin=origin, at=t)
     if session.route == Route.ESKETAMINE_NASAL.value:
         from ketacare.sessions.services import rems_enrolment_set
@@ -167,9 +165,21 @@ def _run(appointment, rng: random.Random, origin: RequestOrigin, now: dt.datetim
         vitals=baseline,
     )
     if services.session_prechecks(session=session, entry=entry, origin=origin, now=t):
-        return  # left checked in with its failures, as a nurse would find it
-    start = t if live else t + dt.timedelta(minutes=5)
+        return None  # left checked in with its failures, as a nurse would find it
     session.refresh_from_db()
+    return session
+
+
+def _run(appointment, rng: random.Random, origin: RequestOrigin, now: dt.datetime) -> None:
+    t = appointment.starts_at
+    live = now - t < dt.timedelta(hours=3)
+    if live:
+        t = now  # in the chair now
+    baseline = _vitals(rng)
+    session = prechecked(appointment, baseline, origin, t)
+    if session is None:
+        return
+    start = t if live else t + dt.timedelta(minutes=5)
     order = session.order
     pump = uses_pump(session)
     services.session_start_dosing(

@@ -254,9 +254,14 @@ def ledger_check(clinic_id: int) -> Iterator[Inconsistency]:
 
 
 def _audited_hashes(clinic_id: int) -> dict[str, str | None]:
-    """Each entry's hash as the audit trail recorded it when the entry was written."""
+    """Each entry's hash as the audit trail recorded it when the entry was written. The patient
+    accounts' ledger (billing) audits its entries under the same object type and numbers them
+    on its own: only the records that carry a hash are this ledger's."""
     rows = AuditEntry.objects.filter(
-        clinic_id=clinic_id, object_type="ledger_entry", action="create"
+        clinic_id=clinic_id,
+        object_type="ledger_entry",
+        action="create",
+        changes__has_key="entry_hash",
     ).values_list("object_id", "changes")
     return {object_id: (changes or {}).get("entry_hash") for object_id, changes in rows}
 

@@ -24,6 +24,7 @@ from ketacare.patients.intake import CONDITION_NAMES, IntakeData
 from ketacare.patients.models import IntakeVersion, Patient
 from ketacare.scheduling import demo as scheduling_demo
 from ketacare.sessions import demo as sessions_demo
+from ketacare.sessions import demo_history
 from ketacare.treatment import demo as treatment_demo
 
 DEMO_PASSWORD = "ketacare-demo"
@@ -90,16 +91,20 @@ class Command(BaseCommand):
             )
             # Each app's demo data, in layer order (a later app builds on the earlier ones'),
             # except that scheduling comes after sessions: it reads the monitoring values the
-            # sessions demo sets, and books the future, which sessions leave alone.
+            # sessions demo sets, and books the future, which sessions leave alone. The treatment
+            # histories (in proportion to the patients) come after billing and the directory,
+            # which price and list only the clinic's first courses; their last week is
+            # documented in the chair, and the ledger then records every dose of those sessions.
             for loader in (
                 assessments_demo.load,
                 treatment_demo.load,
                 sessions_demo.load,
                 scheduling_demo.load,
-                controlled_substances_demo.load,
                 billing_demo.load,
                 directory_demo.load,
                 analytics_demo.load,
+                demo_history.load,
+                controlled_substances_demo.load,
             ):
                 loader(rng=random.Random(seed), clinics=clinics)
             # The loaders write in bulk: store every plan's due list once, at the end.
