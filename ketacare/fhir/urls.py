@@ -1,6 +1,6 @@
 """The FHIR server's addresses under /fhir/r4/ (the names clients expect, ``$`` included)."""
 
-from django.urls import path
+from django.urls import path, re_path
 
 from ketacare.fhir import export_views, prefill_views, views
 
@@ -18,4 +18,5 @@ urlpatterns = [
     path("prefill/<uuid:draft_id>/", prefill_views.prefill_review, name="prefill_review"),
     path("<str:resource_type>", views.search, name="search"),
     path("<str:resource_type>/<str:resource_id>", views.read, name="read"),
+    re_path(r"^.*$", views.not_supported, name="not_supported"),
 ]

@@ -57,6 +57,15 @@ def metadata(request: HttpRequest) -> HttpResponse:
 
 
 @fhir_endpoint
+def not_supported(request: HttpRequest) -> HttpResponse:
+    """Any other address under the base (``_history``, compartments, a trailing slash): a 404
+    OperationOutcome rather than an HTML page."""
+    raise NotFound(
+        f"{request.path} is not an interaction this server offers (see /fhir/r4/metadata)."
+    )
+
+
+@fhir_endpoint
 def read(request: HttpRequest, resource_type: str, resource_id: str) -> HttpResponse:
     refused = only_get(request)
     if refused:

@@ -13,8 +13,9 @@ from tests.web.fhir.conftest import validated
 
 pytestmark = pytest.mark.django_db
 
+# Everything but the registry, the bookings and the directory.
 CLINICAL = sorted(name for name, kind in resource_types().items()
-                  if kind.capability is not None and kind.capability.value == "chart.view")
+                  if kind.capability not in (None, "patient.list", "schedule.view"))
 
 
 def outcome_of(response, status: int):
@@ -116,3 +117,9 @@ def test_a_search_over_many_patients_lists_them_in_its_audit_entry(
     fhir_get("Patient", token_for("front_desk"))
     entry = AuditEntry.objects.get(actor=staff["front_desk"], object_type="fhir.Patient")
     assert sorted(entry.changes["patient_ids"]) == sorted([world.patient.pk, other.pk])
+
+
+@pytest.mark.parametrize("path", ["Patient/1/_history", "Patient/1/_history/1", "Patient/",
+                                  "Patient/1/Observation"])
+def test_interactions_not_offered_answer_an_outcome(token_for, fhir_get, path):
+    outcome_of(fhir_get(path, token_for("nurse")), 404)
