@@ -248,3 +248,20 @@ def test_windows_nest_and_routes_add_up(history):
         assert abs(sum(r.total_mg for r in period.routes) - period.total_mg) < 0.05
         assert sum(r.doses for r in period.routes) == period.sessions
     assert exposure.period("since_first_dose").sessions == len(history)
+
+
+@given(
+    doses_strategy.map(lambda ds: [Dose(f"d{i}", d.at, d.route, d.dose_mg, d.weight_kg)
+                                   for i, d in enumerate(ds)]),
+    st.floats(1, 2000).map(lambda v: round(v, 1)),
+)  # fmt: skip
+def test_a_limit_prompts_at_most_once_per_dose_and_only_when_above(history, limit):
+    found = exposure_findings(
+        history,
+        mg_limits={(route, 30): limit for route in (IV, ESK, SL)},
+        sessions_per_30_days_max=None,
+        shortest_interval_hours_min=None,
+    )
+    assert len(found) <= len(history)
+    assert all(f.evidence["total_mg"] > limit for f in found)
+    assert len({f.key for f in found}) == len(found)

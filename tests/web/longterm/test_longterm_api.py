@@ -103,3 +103,25 @@ def test_only_prescribers_set_limits(role, patient, api_as):
 def test_another_clinics_patient_is_not_found(make_patient, other_clinic, api_as):
     stranger = make_patient(other_clinic)
     assert api_as("prescriber", "get", url(stranger)).status_code == 404
+
+
+def test_urinary_check_through_the_api_alerts_on_a_yes(patient, api_as):
+    from ketacare.alerts.models import Alert
+
+    answers = {
+        "frequency": False,
+        "urgency": False,
+        "pain on passing urine": True,
+        "blood in urine": False,
+        "suprapubic pain": False,
+    }
+    response = api_as("nurse", "post", url(patient, "/urinary-checks"), {"answers": answers})
+    assert response.status_code == 201, response.content
+    alert = Alert.objects.get(patient=patient, code="urinary_symptoms")
+    assert alert.recommended_action.startswith("Assess")
+    body = api_as("prescriber", "get", url(patient)).json()
+    assert [s["kind"] for s in body["signals"]] == ["urinary_symptoms"]
+    assert body["urinary_checks"][0]["positive"] == ["pain on passing urine"]
+    bad = api_as("nurse", "post", url(patient, "/urinary-checks"), {"answers": {"urgency": True}})
+    assert bad.status_code == 422, bad.content
+    assert "Answer every question" in bad.json()["detail"]
