@@ -367,3 +367,19 @@ def test_current_drug_use_on_a_signed_intake_raises_signal_and_history_is_shown(
     assert kinds(patient) == ["substance_use_on_intake"]
     html = client_for("prescriber").get(f"/longterm/patients/{patient.pk}/").content.decode()
     assert "Past substance use disorder on the intake" in html
+
+
+def test_the_ledgers_dispensing_api_answers_the_refusal(troches, patient, staff, api_as):
+    set_limit(patient, staff, "refuse")
+    body = {
+        "kind": "dispense",
+        "lot_id": troches.troches.lots.get().pk,
+        "location_id": troches.safe.pk,
+        "amount": {"units": "6"},
+        "patient_id": patient.pk,
+    }
+    refused = api_as("nurse", "post", "/api/v1/controlled-substances/entries", body)
+    assert refused.status_code == 409, refused.content
+    assert "above the prescriber's limit of 500 mg" in refused.json()["detail"]
+    body["amount"] = {"units": "5"}
+    assert api_as("nurse", "post", "/api/v1/controlled-substances/entries", body).status_code == 201
