@@ -24,6 +24,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from ketacare.audit.services import RequestOrigin, audit_record
@@ -41,8 +42,22 @@ CHUNK_ROWS = 500
 Clock = Callable[[], dt.datetime]
 
 
+# A run that has not written a chunk for this long is taken as dead (its worker was stopped or
+# recycled) and queued again: an operational bound, far above the time one chunk takes.
+STALE_AFTER = dt.timedelta(minutes=10)
+
+
+class Superseded(Exception):
+    """This run was declared stale and another run took the job over."""
+
+
 def job_directory(job: ExportJob) -> Path:
     return Path(settings.FHIR_EXPORT_DIR) / str(job.id)
+
+
+def run_directory(job: ExportJob) -> Path:
+    """Where the current run of ``job`` writes (and its finished files are served from)."""
+    return job_directory(job) / str(job.attempt)
 
 
 def export_job_create(
@@ -109,9 +124,16 @@ def start_in_background(job: ExportJob) -> None:
     )
 
 
+def start_queued_in_background() -> None:
+    """Start a runner for every queued job (after a stalled run was queued again)."""
+    for job in ExportJob.objects.filter(status=ExportJob.Status.QUEUED):
+        start_in_background(job)
+
+
 def _claim(job_id: uuid.UUID, at: dt.datetime) -> ExportJob | None:
     claimed = ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.QUEUED).update(
-        status=ExportJob.Status.RUNNING, started_at=at, progress="started"
+        status=ExportJob.Status.RUNNING, started_at=at, heartbeat_at=at, progress="started",
+        attempt=F("attempt") + 1,
     )
     if not claimed:
         return None
@@ -125,7 +147,16 @@ def export_job_run(*, job_id: uuid.UUID, clock: Clock = timezone.now) -> ExportJ
     job = _claim(job_id, clock())
     if job is None:
         return None
-    directory = job_directory(job)
+    directory = run_directory(job)
+    this_run = ExportJob.objects.filter(
+        pk=job.pk, status=ExportJob.Status.RUNNING, attempt=job.attempt
+    )
+
+    def beat(progress: str | None = None) -> None:
+        fields = {"heartbeat_at": clock()} | ({"progress": progress} if progress else {})
+        if not this_run.update(**fields):
+            raise Superseded  # cancelled, or declared stale and run again
+
     try:
         access = access_for(job.requested_by, clinic_id=job.clinic_id)
         if access.clinic is None or access.clinic.pk != job.clinic_id or not access.can(
@@ -137,27 +168,27 @@ def export_job_run(*, job_id: uuid.UUID, clock: Clock = timezone.now) -> ExportJ
         output = []
         types = resource_types()
         for name in job.types:
-            if not ExportJob.objects.filter(pk=job.pk, status=ExportJob.Status.RUNNING).exists():
-                return ExportJob.objects.get(pk=job.pk)  # cancelled meanwhile
-            ExportJob.objects.filter(pk=job.pk).update(progress=f"exporting {name}")
-            count = _write(directory / f"{name}.ndjson", _resources(types[name], job, build))
+            beat(f"exporting {name}")
+            count = _write(directory / f"{name}.ndjson", _resources(types[name], job, build), beat)
             if count:
                 output.append({"type": name, "file": f"{name}.ndjson", "count": count})
             else:
                 (directory / f"{name}.ndjson").unlink(missing_ok=True)
         finished = clock()
-        ExportJob.objects.filter(pk=job.pk, status=ExportJob.Status.RUNNING).update(
+        this_run.update(
             status=ExportJob.Status.COMPLETED,
             finished_at=finished,
             expires_at=finished + dt.timedelta(hours=settings.FHIR_EXPORT_TTL_HOURS),
             output=output,
             progress="done",
         )
+    except Superseded:
+        shutil.rmtree(directory, ignore_errors=True)
     except Exception as error:
         logger.exception("FHIR export %s failed", job.pk)
         shutil.rmtree(directory, ignore_errors=True)
         message = str(error) if isinstance(error, Forbidden) else "The export failed; see the log."
-        ExportJob.objects.filter(pk=job.pk).update(
+        this_run.update(
             status=ExportJob.Status.FAILED, finished_at=clock(), error=message, progress=""
         )
     return ExportJob.objects.get(pk=job.pk)
@@ -196,14 +227,31 @@ def _source_resources(source: Source, rows, left, build: Build) -> Iterator[Reso
         start += CHUNK_ROWS
 
 
-def _write(path: Path, resources: Iterator[Resource]) -> int:
+def _write(path: Path, resources: Iterator[Resource], beat: Callable[[], None]) -> int:
     count = 0
     with path.open("w", encoding="utf-8") as out:
         for resource in resources:
             out.write(json.dumps(resource, separators=(",", ":"), ensure_ascii=False))
             out.write("\n")
             count += 1
+            if count % CHUNK_ROWS == 0:
+                beat()
     return count
+
+
+def export_jobs_requeue_stale(*, at: dt.datetime) -> list[uuid.UUID]:
+    """Queue again the running jobs whose run stopped beating (a stopped or recycled worker);
+    a late beat of the old run finds itself superseded and stops."""
+    stale = ExportJob.objects.filter(
+        status=ExportJob.Status.RUNNING, heartbeat_at__lt=at - STALE_AFTER
+    )
+    ids = list(stale.values_list("pk", flat=True))
+    ExportJob.objects.filter(pk__in=ids, status=ExportJob.Status.RUNNING).update(
+        status=ExportJob.Status.QUEUED, progress="queued again after a stalled run"
+    )
+    for job_id in ids:
+        logger.warning("FHIR export %s stalled; queued again", job_id)
+    return ids
 
 
 def export_job_cancel(*, job: ExportJob, origin: RequestOrigin, at: dt.datetime) -> ExportJob:

@@ -128,6 +128,8 @@ def export_status(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
     who = caller(request)
     at = who.act.at
     export.export_files_purge(at=at)
+    if export.export_jobs_requeue_stale(at=at):
+        export.start_queued_in_background()
     job = export.export_job_get(who.access, job_id)
     if request.method == "DELETE":
         export.export_job_cancel(job=job, origin=who.act.origin, at=at)
@@ -172,7 +174,7 @@ def export_file(request: HttpRequest, job_id: uuid.UUID, name: str) -> HttpRespo
     export.export_files_purge(at=who.act.at)
     job = export.export_job_get(who.access, job_id)
     listed = {out["file"]: out for out in job.output}
-    path = export.job_directory(job) / name
+    path = export.run_directory(job) / name
     if job.status != ExportJob.Status.COMPLETED or name not in listed or not path.is_file():
         raise NotFound("No such file in this export (expired files are deleted).")
     audit_record(

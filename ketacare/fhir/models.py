@@ -44,6 +44,10 @@ class ExportJob(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
     progress = models.CharField(max_length=200, blank=True)
+    # Each run of the job (a stalled run is queued again) writes under a directory of its own,
+    # and proves it is alive every CHUNK_ROWS resources; a run that stops beating is stale.
+    attempt = models.PositiveIntegerField(default=0)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
     output = models.JSONField(default=list, help_text='[{"type", "file", "count"}] when done.')
 

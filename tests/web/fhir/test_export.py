@@ -161,3 +161,37 @@ def test_by_default_the_export_runs_in_a_thread_after_the_kick_off(
         assert not runner.is_alive()
     manifest = fhir_get(status_path, director_token).json()
     assert manifest["output"][0]["count"] == 1
+
+
+def test_a_stalled_run_is_queued_again_and_finishes(world, director_token, fhir_get, client):
+    status_path = kick_off(fhir_get, director_token, _type="Patient,Observation")
+    ExportJob.objects.update(status=ExportJob.Status.RUNNING, attempt=1,
+                             heartbeat_at=timezone.now() - dt.timedelta(minutes=11))
+    assert fhir_get(status_path, director_token).status_code == 202
+    assert ExportJob.objects.get().status == ExportJob.Status.QUEUED
+    call_command("fhir_export", "run")
+    job = ExportJob.objects.get()
+    assert job.status == ExportJob.Status.COMPLETED and job.attempt == 2
+    manifest = fhir_get(status_path, director_token).json()
+    assert all(download(client, director_token, out["url"]) for out in manifest["output"])
+
+
+def test_a_run_taken_over_stops_and_leaves_no_files(world, director_token, fhir_get,
+                                                    monkeypatch, export_dir):
+    from ketacare.fhir import export
+
+    kick_off(fhir_get, director_token, _type="Observation")
+    job = ExportJob.objects.get()
+    monkeypatch.setattr(export, "CHUNK_ROWS", 1)  # a beat after every resource
+    calls = []
+
+    def clock():
+        calls.append(1)
+        if len(calls) == 4:  # meanwhile the run was declared stale and queued again
+            ExportJob.objects.update(status=ExportJob.Status.QUEUED)
+        return timezone.now()
+
+    export.export_job_run(job_id=job.pk, clock=clock)
+    job.refresh_from_db()
+    assert job.status == ExportJob.Status.QUEUED and job.error == ""
+    assert not (export_dir / str(job.pk) / "1").exists()

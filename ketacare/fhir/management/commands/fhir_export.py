@@ -7,7 +7,12 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from ketacare.fhir.export import export_files_purge, export_job_run, queued_jobs
+from ketacare.fhir.export import (
+    export_files_purge,
+    export_job_run,
+    export_jobs_requeue_stale,
+    queued_jobs,
+)
 from ketacare.fhir.models import ExportJob
 
 
@@ -29,6 +34,7 @@ class Command(BaseCommand):
         if action == "purge":
             self.stdout.write(f"Deleted the files of {purged} expired export(s).")
             return
+        export_jobs_requeue_stale(at=timezone.now())
         for job_id in queued_jobs():
             job = export_job_run(job_id=job_id)
             if job is not None:
