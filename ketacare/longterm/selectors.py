@@ -24,6 +24,7 @@ from ketacare.longterm.models import (
     DispensingLimit,
     LiverResult,
     Signal,
+    SignalReview,
     UrinaryCheck,
 )
 from ketacare.patients.models import IntakeVersion, Patient
@@ -221,9 +222,7 @@ def signal_get(access: Access, signal_id: int) -> Signal:
         raise NotFound("No such signal at this clinic.") from missing
 
 
-def signal_review_get(access: Access, review_id: int):
-    from ketacare.longterm.models import SignalReview
-
+def signal_review_get(access: Access, review_id: int) -> SignalReview:
     try:
         return SignalReview.objects.select_related("signal").get(
             pk=review_id, signal__clinic_id=access.clinic.pk if access.clinic else None

@@ -23,6 +23,7 @@ from ketacare.longterm import charts, selectors, services
 from ketacare.longterm.models import ContinuationReview, DispensingLimit, LiverResult, SignalReview
 from ketacare.longterm.presenters import exposure_rows
 from ketacare.patients.selectors import patient_get
+from ketacare.sessions.selectors import session_get
 
 
 def _page(request, patient_id: int) -> str:
@@ -87,8 +88,6 @@ def urinary_check(request, patient_id: int):
         answers[item] = value == "yes"
     session = None
     if request.POST.get("session"):
-        from ketacare.sessions.selectors import session_get
-
         session = session_get(act.access, int(request.POST["session"]))
         if session.patient_id != patient.pk:
             raise Invalid.field("session", "That session is another patient's")
