@@ -19,6 +19,15 @@ class BillingConfig(AppConfig):
 
         subscribe(SESSION_SIGNED, charges_from_signed_session)
 
+    def directory_facts(self, clinic_ids, *, at, next_available_for=()):
+        """The directory's prices from the fee schedule (core/panels.py)."""
+        from ketacare.billing.public import public_prices
+
+        return {
+            clinic_id: {"price_ranges": list(p.ranges), "sliding_scale": p.sliding_scale}
+            for clinic_id, p in public_prices(clinic_ids).items()
+        }
+
     def dashboard_panel(self, request):
         from ketacare.billing.panels import dashboard_panel
 

@@ -156,6 +156,11 @@ SECOND_REMINDER_HOURS: Final = ConfigurableDefault[int](
 OFFER_EXPIRY_HOURS: Final = ConfigurableDefault[int](
     "offer_expiry_hours", "A waitlist offer expires after", 12, "h", _OPERATIONAL, 1, 168
 )
+# The length of a new patient's first consultation: the clinic's own (the reference gives none);
+# the public directory shows the next free one only once it is set.
+CONSULTATION_MINUTES: Final = ConfigurableDefault[int](
+    "consultation_minutes", "New-patient consultation length", None, "min", _CLINIC, 10, 240
+)
 
 SETTINGS: Final[tuple[ConfigurableDefault, ...]] = (
     *(item for route in CHAIR_ROUTES for item in _route_settings(route)),
@@ -166,6 +171,7 @@ SETTINGS: Final[tuple[ConfigurableDefault, ...]] = (
     FIRST_REMINDER_HOURS,
     SECOND_REMINDER_HOURS,
     OFFER_EXPIRY_HOURS,
+    CONSULTATION_MINUTES,
 )
 # The registry needs the kind of a setting the reference gives no value for.
 SETTING_KINDS: Final[dict[str, type]] = {

@@ -16,11 +16,17 @@ shared templates. An AppConfig may define any of:
   booking page (billing: REMS and prior-authorisation status side by side);
 - ``dashboard_pinned(self, request) -> str | None`` — HTML pinned above everything else on the
   dashboard (what nobody on duty may miss, e.g. an unacknowledged suicide-risk alert).
+- ``directory_facts(self, clinic_ids, *, at, next_available_for) -> {clinic_id: {...}}`` —
+  public facts of clinics for the provider directory, read from the app's own records (billing:
+  ``price_ranges`` and ``sliding_scale`` from the fee schedule; scheduling: ``next_available``
+  for the clinics in ``next_available_for``); see ``gather``.
 
 Each returns already-rendered HTML (``render_to_string(..., request=request)``) or None.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.apps import apps
 from django.utils.safestring import SafeString, mark_safe
@@ -36,6 +42,18 @@ def collect(hook: str, *args) -> list[SafeString]:
         if html:
             panels.append(mark_safe(html))  # rendered by the app's own template
     return panels
+
+
+def gather(hook: str, *args, **kwargs) -> list[Any]:
+    """Each app's answer to ``hook`` (data, not HTML), in app order; None answers left out."""
+    answers = []
+    for config in apps.get_app_configs():
+        method = getattr(config, hook, None)
+        if method is not None:
+            answer = method(*args, **kwargs)
+            if answer is not None:
+                answers.append(answer)
+    return answers
 
 
 def chart_panels(request, patient) -> list[SafeString]:

@@ -85,4 +85,4 @@ def clinics(request, query: Query[SearchQuery]):
     summary="One published clinic's public profile (no sign-in needed)",
 )
 def clinic_profile(request, slug: str):
-    return listing_out(listing_public(slug), today=timezone.localdate())
+    return listing_out(listing_public(slug, at=timezone.now()), today=timezone.localdate())

@@ -69,6 +69,30 @@ class Listing(models.Model):
     def is_verified(self, today: dt.date) -> bool:
         return self.verified_until is not None and self.verified_until >= today
 
+    # What the clinic's own records say (its fee schedule, its calendar), attached by
+    # ``selectors.with_clinic_facts`` for one read and never stored; the listing's own fields
+    # are what a clinic without those records (or a listing added by hand) shows.
+    @property
+    def _facts(self) -> dict:
+        return getattr(self, "clinic_facts", None) or {}
+
+    @property
+    def prices_from_fee_schedule(self) -> bool:
+        return bool(self._facts.get("price_ranges"))
+
+    @property
+    def shown_price_ranges(self) -> list[dict]:
+        return list(self._facts.get("price_ranges") or self.price_ranges)
+
+    @property
+    def shown_sliding_scale(self) -> bool:
+        return self.sliding_scale or bool(self._facts.get("sliding_scale"))
+
+    @property
+    def next_available(self) -> dt.datetime | None:
+        """The next free new-patient consultation, for a clinic that opted in."""
+        return self._facts.get("next_available") if self.show_next_available else None
+
     @property
     def offers_esketamine(self) -> bool:
         return "esketamine_nasal" in (self.routes or [])

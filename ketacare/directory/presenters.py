@@ -44,8 +44,9 @@ def listing_out(listing: Listing, *, today: dt.date, distance_miles: float | Non
         "routes": list(listing.routes),
         "route_labels": route_labels(listing.routes),
         "indications": list(listing.indications),
-        "price_ranges": list(listing.price_ranges),
-        "sliding_scale": listing.sliding_scale,
+        "price_ranges": listing.shown_price_ranges,
+        "prices_from_fee_schedule": listing.prices_from_fee_schedule,
+        "sliding_scale": listing.shown_sliding_scale,
         "insurance_accepted": list(listing.insurance_accepted),
         "bills_esketamine_to_insurance": listing.bills_esketamine_to_insurance,
         "languages": list(listing.languages),
@@ -54,6 +55,7 @@ def listing_out(listing: Listing, *, today: dt.date, distance_miles: float | Non
         "verified": listing.is_verified(today),
         "verified_until": listing.verified_until if listing.is_verified(today) else None,
         "distance_miles": distance_miles,
+        "next_available": listing.next_available,
         "profile_url": reverse("directory:profile", args=[listing.slug]),
     }
 

@@ -70,6 +70,11 @@ class ListingOut(Schema):
     route_labels: list[str]
     indications: list[str]
     price_ranges: list[PriceRange]
+    prices_from_fee_schedule: bool = Field(
+        False,
+        description="The prices are the clinic's current fee schedule (low: its lowest "
+        "sliding-scale fee), not figures typed into the listing.",
+    )
     sliding_scale: bool
     insurance_accepted: list[str]
     bills_esketamine_to_insurance: bool
@@ -79,6 +84,11 @@ class ListingOut(Schema):
     verified: bool
     verified_until: dt.date | None
     distance_miles: float | None = None
+    next_available: dt.datetime | None = Field(
+        None,
+        description="The next free new-patient consultation (profile only, where the "
+        "clinic opted in and set its consultation length).",
+    )
     profile_url: str
 
 

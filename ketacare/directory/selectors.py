@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -12,6 +13,7 @@ from django.db.models import Q, QuerySet
 from ketacare.clinical.common import ROUTE_LABELS, Route
 from ketacare.core.access import Access
 from ketacare.core.errors import Forbidden, Invalid, NotFound
+from ketacare.core.panels import gather
 from ketacare.directory import geo
 from ketacare.directory.models import ConsultationRequest, Listing
 
@@ -43,13 +45,13 @@ def _matches(listing: Listing, f: SearchFilters) -> bool:
     if f.indication and f.indication not in listing.indications:
         return False
     if f.max_price is not None and not any(
-        int(p.get("low", 0)) <= f.max_price for p in listing.price_ranges
+        int(p.get("low", 0)) <= f.max_price for p in listing.shown_price_ranges
     ):
         return False
     wanted = f.insurance.strip().lower()
     if wanted and not any(wanted in payer.lower() for payer in listing.insurance_accepted):
         return False
-    if f.sliding_scale and not listing.sliding_scale:
+    if f.sliding_scale and not listing.shown_sliding_scale:
         return False
     language = f.language.strip().lower()
     return not (language and not any(language == lang.lower() for lang in listing.languages))
@@ -95,7 +97,7 @@ def search(
     else:
         rows = rows.filter(verified)
     results = []
-    for listing in rows:
+    for listing in with_clinic_facts(list(rows), at=None):
         distance = geo.distance_miles(origin, (listing.latitude, listing.longitude))
         if distance <= radius_miles and _matches(listing, filters):
             results.append(Result(listing, round(distance, 1), listing.is_verified(today)))
@@ -103,11 +105,36 @@ def search(
     return results
 
 
-def listing_public(slug: str) -> Listing:
+def listing_public(slug: str, *, at: dt.datetime | None = None) -> Listing:
+    """One published listing with its clinic's live facts (and, given ``at``, the next free
+    consultation where the clinic opted in)."""
     try:
-        return Listing.objects.select_related("clinic").get(slug=slug, published=True)
+        listing = Listing.objects.select_related("clinic").get(slug=slug, published=True)
     except Listing.DoesNotExist:
         raise NotFound("There is no published listing at this address.") from None
+    return with_clinic_facts([listing], at=at)[0]
+
+
+def with_clinic_facts(listings: list[Listing], *, at: dt.datetime | None) -> list[Listing]:
+    """Attach what each listing's clinic records say (prices from its fee schedule; with ``at``,
+    the next free consultation of those that show it), asked of every app once for the lot."""
+    by_clinic: dict[int, list[Listing]] = defaultdict(list)
+    for listing in listings:
+        listing.clinic_facts = {}
+        if listing.clinic_id is not None:
+            by_clinic[listing.clinic_id].append(listing)
+    if not by_clinic:
+        return listings
+    next_for = (
+        [c for c, rows in by_clinic.items() if any(r.show_next_available for r in rows)]
+        if at is not None
+        else []
+    )
+    for answer in gather("directory_facts", list(by_clinic), at=at, next_available_for=next_for):
+        for clinic_id, facts in answer.items():
+            for listing in by_clinic.get(clinic_id, ()):
+                listing.clinic_facts.update(facts)
+    return listings
 
 
 def listing_of_clinic(access: Access) -> Listing | None:

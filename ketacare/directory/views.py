@@ -121,7 +121,7 @@ def _check_form(post) -> None:
 
 
 def _profile_page(request, slug, *, status=200, errors=None, values=None, sent=False):
-    listing = listing_public(slug)
+    listing = listing_public(slug, at=timezone.now())
     today = timezone.localdate()
     return _public(
         request,

@@ -35,6 +35,15 @@ class SchedulingConfig(AppConfig):
         subscribe(events.APPOINTMENT_CANCELLED, offer_freed_slot_later)
         subscribe(events.APPOINTMENT_MOVED, offer_freed_slot_later)
 
+    def directory_facts(self, clinic_ids, *, at, next_available_for=()):
+        """The directory's next free new-patient consultation (core/panels.py)."""
+        if not next_available_for:
+            return None
+        from ketacare.scheduling.public import next_consultations
+
+        found = next_consultations(next_available_for, at=at)
+        return {clinic_id: {"next_available": start} for clinic_id, start in found.items()}
+
     def chart_panel(self, request, patient):
         from ketacare.scheduling.panels import chart_panel
 

@@ -40,10 +40,17 @@ def network_director(make_staff):
 def make_listing(organisation, network_director):
     origin = RequestOrigin(actor=network_director, actor_label="network")
 
-    def make(*, verified=True, published=True, at=None, expires_in_days=365, **overrides):
+    def make(
+        *, verified=True, published=True, at=None, expires_in_days=365, clinic=None, **overrides
+    ):
+        """``clinic``: the clinic's own listing (else one the network adds by hand)."""
         at = at or timezone.now()
         listing = services.listing_save(
-            data=listing_data(**overrides), organisation=organisation, origin=origin, at=at
+            data=listing_data(**overrides),
+            organisation=None if clinic else organisation,
+            clinic=clinic,
+            origin=origin,
+            at=at,
         )
         if published:
             services.listing_publish(listing=listing, publish=True, origin=origin, at=at)
