@@ -31,6 +31,7 @@ from ketacare.audit.services import RequestOrigin, audit_record
 from ketacare.core.access import Access, access_for
 from ketacare.core.errors import Forbidden, NotFound
 from ketacare.core.roles import Capability
+from ketacare.fhir.model import conformed
 from ketacare.fhir.models import ExportJob
 from ketacare.fhir.registry import ResourceType, resource_types
 from ketacare.fhir.resources.patients import group_members
@@ -214,7 +215,7 @@ def _resources(resource_type: ResourceType, job: ExportJob, build: Build) -> Ite
 def _source_resources(source: Source, rows, left, build: Build) -> Iterator[Resource]:
     if source.expand is not None:
         for _, resource in expanded_items(source, rows, left, build):
-            yield resource
+            yield conformed(resource)
         return
     ordered = page_rows(rows, source)
     start = 0

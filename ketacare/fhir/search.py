@@ -167,7 +167,10 @@ def run(
         if source.expand is not None:
             items = expanded_items(source, rows, left, build)
             if not query.summary_count:
-                matches += items[max(0, start - total) : max(0, stop - total)]
+                # Only the page's items are built by their class: a list of thousands is
+                # filtered and counted as plain data.
+                page = items[max(0, start - total) : max(0, stop - total)]
+                matches += [(identifier, conformed(item)) for identifier, item in page]
             total += len(items)
             continue
         count = rows.count()

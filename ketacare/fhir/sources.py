@@ -22,7 +22,6 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from ketacare.core.access import Access
-from ketacare.fhir.model import conformed
 from ketacare.fhir.params import DateRange, Reference, Token, bad, parse_date
 
 Resource = dict[str, Any]
@@ -346,13 +345,14 @@ def page_rows(rows: QuerySet, source: Source) -> QuerySet:
 def expanded_items(
     source: Source, rows: QuerySet, left: Sequence[Criterion], build: Build
 ) -> list[tuple[str, Resource]]:
-    """Every item of an expanded source's rows that the remaining criteria keep."""
+    """Every item of an expanded source's rows that the remaining criteria keep, as plain data
+    (the caller builds the ones it serves with their class: ``model.conformed``)."""
     assert source.expand is not None
     items = []
     for row in page_rows(rows, source):
         for identifier, resource in source.expand(row, build):
             if all(_keeps(source, c, identifier, resource, build) for c in left):
-                items.append((identifier, conformed(resource)))
+                items.append((identifier, resource))
     return items
 
 
