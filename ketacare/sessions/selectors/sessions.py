@@ -213,12 +213,15 @@ def today_board(access: Access, *, now: dt.datetime) -> list[ChairRow]:
     zone = clinic.zone
     day = now.astimezone(zone).date()
     start = dt.datetime.combine(day, dt.time.min, zone)
+    # Only what sits in a chair reaches a row: today's appointments without one are listed
+    # apart (``today_appointments_without_chair``), and a busy clinic has many of them.
     appointments = list(
         Appointment.objects.filter(
             clinic=clinic,
             kind=Appointment.Kind.TREATMENT,
             starts_at__gte=start,
             starts_at__lt=start + dt.timedelta(days=1),
+            chair__isnull=False,
         )
         .exclude(status=Appointment.Status.CANCELLED)
         .select_related("patient", "chair")
@@ -230,7 +233,9 @@ def today_board(access: Access, *, now: dt.datetime) -> list[ChairRow]:
             "patient", "clinic", "appointment"
         )
     }
-    active = TreatmentSession.objects.filter(clinic=clinic, state__in=ACTIVE_STATES)
+    active = TreatmentSession.objects.filter(
+        clinic=clinic, state__in=ACTIVE_STATES, appointment__chair__isnull=False
+    )
     for s in active.select_related("patient", "clinic", "appointment"):
         sessions.setdefault(s.appointment_id, s)
     rows = []

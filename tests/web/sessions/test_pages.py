@@ -227,3 +227,36 @@ def test_at_home_log_from_the_portal_alerts_the_team(
     assert "BP 186/96 mmHg is above 180/100 mmHg" in alert.message
     staff_page = client_for("nurse").get("/sessions/at-home/").content.decode()
     assert "186/96" in staff_page
+
+
+def test_the_board_reads_only_the_appointments_in_a_chair(
+    client_for, make_booking, make_patient, clinic, staff, iv_protocol
+):
+    """A busy clinic books many of today's treatments without a chair yet: the board lists them
+    apart and reads, for its chair rows, only the appointments that sit in a chair."""
+    from django.db.models.signals import post_init
+
+    from ketacare.core.access import access_for
+    from ketacare.sessions.selectors import today_board
+    from ketacare.treatment.models import Appointment
+
+    today = timezone.now().astimezone(clinic.zone).date()
+    at = [dt.datetime.combine(today, dt.time(hour), clinic.zone) for hour in (1, 4, 7, 10)]
+    *waiting, seated = [make_booking(make_patient(clinic), starts_at=start) for start in at]
+    Appointment.objects.filter(pk__in=[a.pk for a in waiting]).update(chair=None)
+    read: list[int] = []
+
+    def count(sender, instance, **kwargs):
+        read.append(instance.pk)
+
+    post_init.connect(count, sender=Appointment)
+    try:
+        rows = today_board(access_for(staff["nurse"], clinic_id=clinic.pk), now=timezone.now())
+    finally:
+        post_init.disconnect(count, sender=Appointment)
+
+    assert read == [seated.pk]
+    assert [r.appointment or r.later for r in rows if r.chair == seated.chair] == [seated]
+    page = client_for("nurse").get("/sessions/").content.decode()
+    for appointment in waiting:
+        assert appointment.patient.display_name in page
