@@ -20,6 +20,7 @@ from ketacare.controlled_substances import demo as controlled_substances_demo
 from ketacare.core.models import Chair, Clinic, DemoMarker, Organisation, StaffMembership, User
 from ketacare.demo import data
 from ketacare.directory import demo as directory_demo
+from ketacare.longterm import demo as longterm_demo
 from ketacare.patients.intake import CONDITION_NAMES, IntakeData
 from ketacare.patients.models import IntakeVersion, Patient
 from ketacare.scheduling import demo as scheduling_demo
@@ -105,6 +106,7 @@ class Command(BaseCommand):
                 analytics_demo.load,
                 demo_history.load,
                 controlled_substances_demo.load,
+                longterm_demo.load,
             ):
                 loader(rng=random.Random(seed), clinics=clinics)
             # The loaders write in bulk: store every plan's due list once, at the end.
