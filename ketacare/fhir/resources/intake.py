@@ -44,7 +44,7 @@ def _signed(version) -> bool:
     return version.status == "signed"
 
 
-def _recorder(version) -> dict[str, str] | None:
+def recorder(version) -> dict[str, str] | None:
     if version.source == "patient":
         return t.ref("Patient", version.patient_id)
     return t.ref("Practitioner", version.created_by_id) if version.created_by_id else None
@@ -83,7 +83,7 @@ def condition(version, item: dict[str, Any]) -> dict[str, Any]:
         },
         "subject": t.ref("Patient", version.patient_id),
         "recordedDate": t.when(version.created_at),
-        "recorder": _recorder(version),
+        "recorder": recorder(version),
     }
 
 
@@ -99,7 +99,7 @@ def allergy(version, item: dict[str, Any]) -> dict[str, Any]:
         "code": t.text_concept(item["substance"]),
         "patient": t.ref("Patient", version.patient_id),
         "recordedDate": t.when(version.created_at),
-        "recorder": _recorder(version),
+        "recorder": recorder(version),
         "reaction": [{"manifestation": [t.text_concept(reaction)]}] if reaction else [],
     }
 
@@ -111,7 +111,7 @@ def medication(version, item: dict[str, Any]) -> dict[str, Any]:
         "medicationCodeableConcept": t.text_concept(item["name"]),
         "subject": t.ref("Patient", version.patient_id),
         "dateAsserted": t.when(version.created_at),
-        "informationSource": _recorder(version),
+        "informationSource": recorder(version),
         "dosage": [{"text": item["dose"]}] if item.get("dose") else [],
         "note": [{"text": f"Interaction class chosen by a clinician: {item['drug_class']}"}]
         if item.get("drug_class")

@@ -27,6 +27,7 @@ from ketacare.core.roles import Capability
 from ketacare.fhir import terminology as t
 from ketacare.fhir.registry import Include, ResourceType, param, refs_at, register
 from ketacare.fhir.resources.intake import PATIENT_INCLUDE, SUBJECT_INCLUDE
+from ketacare.fhir.resources.intake_measures import INTAKE_MEASURES
 from ketacare.fhir.resources.orders import by_pk
 from ketacare.fhir.sources import (
     Build,
@@ -376,6 +377,7 @@ register(
         sources=(
             *(_vital_source(sign) for sign in FLOWSHEET_VITAL_SIGNS),
             SEDATION,
+            INTAKE_MEASURES,
             SCORES,
             SESSION_RATINGS,
         ),
@@ -394,8 +396,9 @@ register(
         ),
         capability=Capability.CHART_VIEW,
         patient_compartment=True,
-        description="Vital signs from the session flowsheet (vital signs profile), sedation "
-        "ratings, questionnaire totals and in-session ratings.",
+        description="Vital signs from the session flowsheet and weight and height from the "
+        "intake (vital signs profile), sedation ratings, questionnaire totals and in-session "
+        "ratings.",
         profiles=(t.VITAL_SIGNS_PROFILE,),
         includes=(
             PATIENT_INCLUDE,

@@ -70,12 +70,12 @@ def test_patient_export_holds_only_the_patient_compartment_and_honours_type_and_
     world, director_token, fhir_get
 ):
     status_path = kick_off(fhir_get, director_token, "Patient/$export",
-                           _type="Patient,Observation", _since="2025-03-09T00:00:00Z")
+                           _type="Patient,QuestionnaireResponse", _since="2025-03-09T00:00:00Z")
     call_command("fhir_export", "run")
     manifest = fhir_get(status_path, director_token).json()
     counts = {out["type"]: out["count"] for out in manifest["output"]}
-    assert set(counts) <= {"Patient", "Observation"}
-    assert counts["Observation"] == 2  # the PHQ-9s entered after 9 March
+    assert set(counts) <= {"Patient", "QuestionnaireResponse"}
+    assert counts["QuestionnaireResponse"] == 2  # the PHQ-9s entered after 9 March
 
 
 def test_group_export_of_all_patients(world, director_token, fhir_get):

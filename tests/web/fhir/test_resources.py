@@ -121,3 +121,15 @@ def test_phq9_items_are_named_by_their_loinc_codes(world, token_for, fhir_get):
         "44260-8",
     ]
     assert [item["answer"][0]["valueInteger"] for item in body["item"]] == phq9.answers
+
+
+def test_intake_weight_and_height_are_vital_signs(world, token_for, fhir_get):
+    token = token_for("nurse")
+    weight = entries(fhir_get("Observation", token, code="http://loinc.org|29463-7").json())
+    height = entries(fhir_get("Observation", token, code="http://loinc.org|8302-2").json())
+    assert [o["valueQuantity"]["value"] for o in weight] == [82]  # conftest intake_payload
+    assert [(o["valueQuantity"]["value"], o["valueQuantity"]["code"]) for o in height] == [
+        (178, "cm")]
+    assert fhir_get(f"Observation/{weight[0]['id']}", token).json() == weight[0]
+    assert not entries(fhir_get("Observation", token, code="http://loinc.org|29463-7",
+                                encounter=f"Encounter/{world.session.pk}").json())
