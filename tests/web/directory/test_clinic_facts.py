@@ -13,7 +13,9 @@ from django.utils import timezone
 
 from ketacare.billing.services import setup as billing_setup
 from ketacare.clinic_settings.services import clinic_settings_update
+from ketacare.directory import services
 from ketacare.scheduling.public import next_consultation
+from tests.web.directory.conftest import listing_data
 from tests.web.scheduling.conftest import configure_scheduling, monday_in
 
 pytestmark = pytest.mark.django_db
@@ -138,3 +140,14 @@ def test_the_profile_shows_the_next_consultation_only_where_the_clinic_opts_in(
     assert dt.datetime.fromisoformat(body["next_available"]) > timezone.now()
     page = Client().get(f"/find/{shown.slug}/").content.decode()
     assert 'id="next-available"' in page and "clinic time" in page
+    # The clinic opts out: neither the API nor the page says anything of its calendar.
+    services.listing_save(
+        data=listing_data(show_next_available=False),
+        clinic=clinic,
+        listing=shown,
+        origin=origin,
+        at=timezone.now(),
+    )
+    body = Client().get(f"/api/v1/directory/clinics/{shown.slug}").json()
+    assert body["next_available"] is None
+    assert 'id="next-available"' not in Client().get(f"/find/{shown.slug}/").content.decode()
