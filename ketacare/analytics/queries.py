@@ -510,6 +510,38 @@ WHERE {cohort.where()}
 {cohort.group_by(DIMENSIONS)}"""
 
 
-def scan_sql() -> str:
-    """The raw scan the benchmark compares with: read every score once."""
+# The columns the benchmark's outcome computation (``outcome_counts_sql`` for PHQ-9, MADRS and
+# QIDS-SR16 by route) reads from each table, as DuckDB's plan shows them after it drops the
+# columns nothing uses. ``tests/analytics/test_engine.py`` checks the plan against this list, so
+# the raw scan below stays the cost of reading exactly the engine's inputs.
+OUTCOME_INPUTS: Mapping[str, tuple[str, ...]] = {
+    "observations": ("observation_id", "patient_id", "instrument", "at_min", "score"),
+    "courses": ("course_id", "patient_id", "route", "first_treatment_min"),
+    "patients": ("patient_id",),
+}
+_STRING_INPUTS = {"instrument", "route"}
+
+
+def scan_sql(instruments: Sequence[str]) -> str:
+    """The floor the benchmark compares with: a plain scan of every column the outcome
+    computation reads (``OUTCOME_INPUTS``), the scores of ``instruments`` only (the same row
+    selection as the engine's), with one trivial aggregate per column so that each is decoded;
+    no join, no grouping."""
+    codes = ", ".join(_literal("instrument", code) for code in instruments)
+    parts = []
+    for table, columns in OUTCOME_INPUTS.items():
+        aggregates = ", ".join(
+            f"MAX({name}) AS {table}_{name}_max"
+            if name in _STRING_INPUTS
+            else f"SUM({name}) AS {table}_{name}_sum"
+            for name in columns
+            if name != "instrument"
+        )
+        where = f" WHERE instrument IN ({codes})" if "instrument" in columns else ""
+        parts.append(f"(SELECT COUNT(*) AS {table}, {aggregates} FROM {table}{where}) {table}")
+    return "SELECT * FROM " + "\nCROSS JOIN ".join(parts)
+
+
+def score_scan_sql() -> str:
+    """The narrower scan the benchmark printed first: one 16-bit column of every score."""
     return "SELECT COUNT(*) AS observations, SUM(score) AS score_sum FROM observations"

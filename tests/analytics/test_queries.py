@@ -30,7 +30,8 @@ QUERIES = {
     "funnel": queries.funnel_sql(queries.Cohort.of(["clinic", "sex"], {"age_band": "90+"})),
     "funnel, ungrouped": queries.funnel_sql(queries.Cohort()),
     "safety": queries.safety_sql(GROUPED),
-    "scan": queries.scan_sql(),
+    "scan": queries.scan_sql(["phq9", "madrs", "qids_sr16"]),
+    "score scan": queries.score_scan_sql(),
 }
 
 
