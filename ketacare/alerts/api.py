@@ -30,13 +30,12 @@ def list_alerts(request, status: StatusFilter = "unresolved", kind: str = "", li
     alerts = selectors.alerts_filtered(act.access, status=status, kind=kind)
     rows = list(alerts[: max(1, min(limit, 500))])
     audit_record(
-        origin=act.origin,
         action="view",
         object_type="alert_list",
         clinic_id=act.clinic.pk,
         summary=f"Listed {len(rows)} alerts through the API",
         changes={"patient_ids": sorted({a.patient_id for a in rows}), "status": status},
-        at=act.at,
+        **act.stamp,
     )
     return [AlertOut.of(a) for a in rows]
 
@@ -58,8 +57,7 @@ def put_policy(request, payload: PolicyIO):
         clinic=act.clinic,
         safety_escalation_minutes=payload.safety_escalation_minutes,
         on_call_email=payload.on_call_email,
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
     )
     return PolicyIO.of(policy)
 
@@ -90,8 +88,7 @@ def acknowledge(request, alert_id: int, payload: AlertAcknowledgeIn):
         alert=selectors.alert_get(act.access, alert_id),
         action=payload.action,
         note=payload.note,
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
     )
     return AlertOut.of(selectors.alert_get(act.access, alert.pk))
 
@@ -104,9 +101,6 @@ def acknowledge(request, alert_id: int, payload: AlertAcknowledgeIn):
 def resolve(request, alert_id: int, payload: AlertResolveIn):
     act = action(request, Capability.ALERT_ACKNOWLEDGE)
     alert = services.alert_resolve(
-        alert=selectors.alert_get(act.access, alert_id),
-        note=payload.note,
-        origin=act.origin,
-        at=act.at,
+        alert=selectors.alert_get(act.access, alert_id), note=payload.note, **act.stamp
     )
     return AlertOut.of(selectors.alert_get(act.access, alert.pk))

@@ -102,8 +102,7 @@ def alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
         alert=selectors.alert_get(act.access, alert_id),
         action=request.POST.get("action", ""),
         note=request.POST.get("note", ""),
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
     )
     messages.success(
         request, f"Alert acknowledged for {alert.patient.display_name}: action documented."
@@ -124,8 +123,7 @@ def alert_resolve(request: HttpRequest, alert_id: int) -> HttpResponse:
     services.alert_resolve(
         alert=selectors.alert_get(act.access, alert_id),
         note=request.POST.get("note", ""),
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
     )
     messages.success(request, "Alert resolved.")
     return redirect("alerts:detail", alert_id=alert_id)
@@ -182,8 +180,7 @@ def policy_edit(request: HttpRequest) -> HttpResponse:
         clinic=act.clinic,
         safety_escalation_minutes=minutes,
         on_call_email=on_call_email,
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
     )
     messages.success(request, "Alert policy saved.")
     return redirect("alerts:policy")

@@ -137,8 +137,7 @@ def create_response(request, patient_id: int, payload: ResponseIn):
         answers=payload.answers,
         source=payload.source,
         completed_at=payload.completed_at,
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
     )
     return Status(
         201,
@@ -175,8 +174,7 @@ def correct_response(request, response_id: int, payload: CorrectionIn):
         answers=payload.answers,
         reason=payload.reason,
         completed_at=payload.completed_at,
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
     )
     return Status(
         201,
@@ -233,8 +231,7 @@ def put_plan(request, patient_id: int, payload: PlanIn):
             started_at=payload.started_at,
             maintenance_started_at=payload.maintenance_started_at,
             prescriber=prescriber,
-            origin=act.origin,
-            at=act.at,
+            **act.stamp,
         )
         created = True
     else:
@@ -244,8 +241,7 @@ def put_plan(request, patient_id: int, payload: PlanIn):
             maintenance_started_at=payload.maintenance_started_at,
             prescriber=prescriber,
             ended_at=payload.ended_at,
-            origin=act.origin,
-            at=act.at,
+            **act.stamp,
         )
         created = False
     return Status(201 if created else 200, _plan_out(plan))
@@ -282,13 +278,12 @@ def clinic_due(request, page: int = 1, page_size: int = MAX_DUE_PAGE):
         act.clinic, now=act.at, offset=(page - 1) * page_size, limit=page_size
     )
     audit_record(
-        origin=act.origin,
-        at=act.at,
         action="view",
         object_type="assessments_due",
         clinic_id=act.clinic.pk,
         summary=f"Listed {len(rows)} due questionnaires through the API",
         changes={"patient_ids": sorted({row.patient.pk for row in rows})},
+        **act.stamp,
     )
     return [_due_out(row.patient, row.item) for row in rows]
 
@@ -302,10 +297,7 @@ def send_link(request, patient_id: int, payload: LinkIn):
     act = action(request, Capability.ASSESSMENT_ENTER)
     patient = patient_get(act.access, patient_id)
     link, _ = services.questionnaire_link_send(
-        patient=patient,
-        instrument=payload.instrument,
-        origin=act.origin,
-        at=act.at,
+        patient=patient, instrument=payload.instrument, **act.stamp
     )
     return Status(
         201, {"instrument": link.instrument, "sent_to": link.sent_to, "expires_at": link.expires_at}
@@ -405,12 +397,7 @@ def list_rules(request, include_inactive: bool = False):
 @router.post("/rules", response={201: RuleOut, **ERRORS}, summary="Add a schedule rule")
 def create_rule(request, payload: RuleIn):
     act = action(request, Capability.ASSESSMENT_SCHEDULE)
-    rule = services.rule_create(
-        clinic=act.clinic,
-        values=payload.model_dump(),
-        origin=act.origin,
-        at=act.at,
-    )
+    rule = services.rule_create(clinic=act.clinic, values=payload.model_dump(), **act.stamp)
     return Status(201, _rule_out(rule))
 
 
@@ -418,9 +405,7 @@ def create_rule(request, payload: RuleIn):
 def update_rule(request, rule_id: int, payload: RuleIn):
     act = action(request, Capability.ASSESSMENT_SCHEDULE)
     rule = selectors.rule_get(act.clinic, rule_id)
-    rule = services.rule_update(
-        rule=rule, values=payload.model_dump(), origin=act.origin, at=act.at
-    )
+    rule = services.rule_update(rule=rule, values=payload.model_dump(), **act.stamp)
     return _rule_out(rule)
 
 
@@ -430,7 +415,7 @@ def update_rule(request, rule_id: int, payload: RuleIn):
 def delete_rule(request, rule_id: int):
     act = action(request, Capability.ASSESSMENT_SCHEDULE)
     rule = selectors.rule_get(act.clinic, rule_id)
-    services.rule_update(rule=rule, values={"active": False}, origin=act.origin, at=act.at)
+    services.rule_update(rule=rule, values={"active": False}, **act.stamp)
     return Status(204, None)
 
 
@@ -451,12 +436,7 @@ def get_settings(request):
 @router.put("/settings", response={200: SettingsIO, **ERRORS})
 def put_settings(request, payload: SettingsIO):
     act = action(request, Capability.PROTOCOL_EDIT)
-    current = services.settings_update(
-        clinic=act.clinic,
-        values=payload.model_dump(),
-        origin=act.origin,
-        at=act.at,
-    )
+    current = services.settings_update(clinic=act.clinic, values=payload.model_dump(), **act.stamp)
     return _settings_out(current)
 
 
@@ -488,5 +468,5 @@ def list_wording(request):
 )
 def upload_wording(request, payload: WordingDocument):
     act = action(request, Capability.PROTOCOL_EDIT)
-    row = services.wording_upload(clinic=act.clinic, document=payload, origin=act.origin, at=act.at)
+    row = services.wording_upload(clinic=act.clinic, document=payload, **act.stamp)
     return Status(201, _wording_out(row))

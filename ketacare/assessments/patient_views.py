@@ -75,9 +75,8 @@ def portal_answer(request: HttpRequest, code: str) -> HttpResponse:
                 instrument=code,
                 answers=answers,
                 source=AssessmentResponse.Source.PORTAL,
-                origin=act.origin,
-                at=act.at,
                 wording_id=spec.wording_id,
+                **act.stamp,
             )
 
         return _submit_and_thank(request, patient, code, answers, store)
@@ -100,11 +99,7 @@ def by_link(request: HttpRequest, token: str) -> HttpResponse:
 
         def store():
             return services.response_submit_via_link(
-                token=token,
-                answers=answers,
-                origin=act.origin,
-                at=act.at,
-                wording_id=spec.wording_id,
+                token=token, answers=answers, wording_id=spec.wording_id, **act.stamp
             )
 
         return _submit_and_thank(request, patient, link.instrument, answers, store, public=True)

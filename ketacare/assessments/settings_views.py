@@ -90,12 +90,7 @@ def rule_new(request: HttpRequest) -> HttpResponse:
         values, errors = _rule_values(request.POST)
         if not errors:
             try:
-                services.rule_create(
-                    clinic=request.access.clinic,
-                    values=values,
-                    origin=act.origin,
-                    at=act.at,
-                )
+                services.rule_create(clinic=request.access.clinic, values=values, **act.stamp)
             except services.AssessmentError as refused:
                 errors["form"] = str(refused)
             else:
@@ -114,12 +109,7 @@ def rule_edit(request: HttpRequest, rule_id: int) -> HttpResponse:
         values, errors = _rule_values(request.POST)
         if not errors:
             try:
-                services.rule_update(
-                    rule=rule,
-                    values=values,
-                    origin=act.origin,
-                    at=act.at,
-                )
+                services.rule_update(rule=rule, values=values, **act.stamp)
             except services.AssessmentError as refused:
                 errors["form"] = str(refused)
             else:
@@ -173,12 +163,7 @@ def settings_edit(request: HttpRequest) -> HttpResponse:
         values = posted
         if not errors:
             try:
-                services.settings_update(
-                    clinic=clinic,
-                    values=parsed,
-                    origin=act.origin,
-                    at=act.at,
-                )
+                services.settings_update(clinic=clinic, values=parsed, **act.stamp)
             except services.SettingsInvalid as refused:
                 errors = refused.errors
             else:
@@ -226,12 +211,7 @@ def wording_page(request: HttpRequest) -> HttpResponse:
             error = f"This is not valid JSON: {bad}"
         else:
             try:
-                row = services.wording_upload(
-                    clinic=clinic,
-                    document=document,
-                    origin=act.origin,
-                    at=act.at,
-                )
+                row = services.wording_upload(clinic=clinic, document=document, **act.stamp)
             except services.AssessmentError as refused:
                 error = str(refused)
             else:
@@ -263,6 +243,6 @@ def wording_retire(request: HttpRequest, wording_id: int) -> HttpResponse:
     wording = get_object_or_404(
         InstrumentWording, pk=wording_id, clinic=request.access.clinic, active=True
     )
-    services.wording_retire(wording=wording, origin=act.origin, at=act.at)
+    services.wording_retire(wording=wording, **act.stamp)
     messages.success(request, "Wording retired; the project labels are shown again.")
     return redirect("assessments:wording")

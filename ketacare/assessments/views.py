@@ -130,10 +130,9 @@ def response_enter(request: HttpRequest, patient_id: int, code: str) -> HttpResp
                     instrument=code,
                     answers=answers,
                     source=source,
-                    origin=act.origin,
-                    at=act.at,
                     completed_at=completed_at,
                     wording_id=spec.wording_id,
+                    **act.stamp,
                 )
             except services.AssessmentError as refused:
                 errors["form"] = str(refused)
@@ -218,11 +217,7 @@ def response_correct(request: HttpRequest, response_id: int) -> HttpResponse:
         if answers is not None and not errors:
             try:
                 result = services.response_correct(
-                    response=response,
-                    answers=answers,
-                    reason=reason,
-                    origin=act.origin,
-                    at=act.at,
+                    response=response, answers=answers, reason=reason, **act.stamp
                 )
             except (services.AssessmentError, services.AssessmentStateError) as refused:
                 errors["form"] = str(refused)
@@ -335,12 +330,7 @@ def send_link(request: HttpRequest, patient_id: int) -> HttpResponse:
         messages.error(request, "Choose a questionnaire to send.")
     else:
         try:
-            services.questionnaire_link_send(
-                patient=patient,
-                instrument=code,
-                origin=act.origin,
-                at=act.at,
-            )
+            services.questionnaire_link_send(patient=patient, instrument=code, **act.stamp)
         except services.AssessmentError as refused:
             messages.error(request, str(refused))
         else:

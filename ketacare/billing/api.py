@@ -56,7 +56,7 @@ def _charge_step(request, charge_id: int, step, **details) -> ChargeOut:
     """One step of billing's review (post, void, recompute) on a charge of the clinic."""
     act = action(request, C.CHARGE_POST)
     charge = selectors.charge_get(act.access, charge_id)
-    return ChargeOut.of(step(charge=charge, origin=act.origin, at=act.at, **details))
+    return ChargeOut.of(step(charge=charge, **details, **act.stamp))
 
 
 @router.get(
@@ -73,13 +73,12 @@ def charge_list(request, status: str = "open", limit: int = 100):
     )
     rows = list(rows.prefetch_related("lines")[: max(1, min(limit, 500))])
     audit_record(
-        origin=act.origin,
         action="view",
         object_type="charge_list",
         clinic_id=act.clinic.pk,
         summary=f"Listed {len(rows)} charges",
         changes={"patient_ids": sorted({c.patient_id for c in rows})},
-        at=act.at,
+        **act.stamp,
     )
     return [ChargeOut.of(c) for c in rows]
 
@@ -106,10 +105,7 @@ def charge_detail(request, charge_id: int):
 def charge_update(request, charge_id: int, payload: ChargeUpdateIn):
     act = action(request, C.CHARGE_POST)
     charge = charge_services.charge_update(
-        charge=selectors.charge_get(act.access, charge_id),
-        origin=act.origin,
-        at=act.at,
-        **payload.dict(),
+        charge=selectors.charge_get(act.access, charge_id), **payload.dict(), **act.stamp
     )
     return ChargeOut.of(charge)
 
@@ -153,8 +149,7 @@ def charge_create(request, patient_id: int, payload: ChargeCreateIn):
         date_of_service=payload.date_of_service,
         services=[(line.service, line.units) for line in payload.lines],
         diagnosis_codes=payload.diagnosis_codes,
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
     )
     return ChargeOut.of(charge)
 
@@ -188,9 +183,7 @@ def account(request, patient_id: int):
 def account_put(request, patient_id: int, payload: AccountIn):
     act = action(request, C.CHARGE_POST)
     patient = selectors.patient_for_billing(act.access, patient_id)
-    account_set_medicare(
-        patient=patient, medicare_primary=payload.medicare_primary, origin=act.origin, at=act.at
-    )
+    account_set_medicare(patient=patient, medicare_primary=payload.medicare_primary, **act.stamp)
     return AccountOut.of(statements.account_view(patient, today=_today(act)))
 
 
@@ -202,10 +195,7 @@ def account_put(request, patient_id: int, payload: AccountIn):
 def payment_create(request, patient_id: int, payload: PaymentIn):
     act = action(request, C.PAYMENT_RECORD)
     payment = payments.payment_record(
-        patient=selectors.patient_for_billing(act.access, patient_id),
-        origin=act.origin,
-        at=act.at,
-        **payload.dict(),
+        patient=selectors.patient_for_billing(act.access, patient_id), **payload.dict(), **act.stamp
     )
     return PaymentOut.of(payment)
 
@@ -241,8 +231,7 @@ def package_sell(request, patient_id: int, payload: PackageSaleIn):
         method=payload.method,
         reference=payload.reference,
         idempotency_key=payload.idempotency_key,
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
     )
     return PaymentOut.of(purchase.payment)
 
@@ -255,10 +244,7 @@ def package_sell(request, patient_id: int, payload: PackageSaleIn):
 def refund_create(request, payment_id: int, payload: RefundIn):
     act = action(request, C.PAYMENT_REFUND)
     refund = payments.refund_record(
-        payment=selectors.payment_get(act.access, payment_id),
-        origin=act.origin,
-        at=act.at,
-        **payload.dict(),
+        payment=selectors.payment_get(act.access, payment_id), **payload.dict(), **act.stamp
     )
     return RefundOut.of(refund)
 
@@ -276,8 +262,7 @@ def adjustment_create(request, patient_id: int, payload: AdjustmentIn):
         amount=str(payload.amount),
         reason=payload.reason,
         idempotency_key=payload.idempotency_key,
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
     )
     line = next(ln for ln in statements.ledger_lines(patient) if ln.entry.pk == entry.pk)
     return LedgerLineOut(
@@ -298,10 +283,7 @@ def adjustment_create(request, patient_id: int, payload: AdjustmentIn):
 def assessment_create(request, patient_id: int, payload: AssessmentIn):
     act = action(request, C.SLIDING_SCALE_ASSESS)
     assessment = sliding_scale.assessment_record(
-        patient=selectors.patient_for_billing(act.access, patient_id),
-        origin=act.origin,
-        at=act.at,
-        **payload.dict(),
+        patient=selectors.patient_for_billing(act.access, patient_id), **payload.dict(), **act.stamp
     )
     return AssessmentOut.of(assessment)
 
@@ -324,8 +306,7 @@ def _document(request, patient_id: int, kind: documents.Kind, starts_on, ends_on
         starts_on=starts_on,
         ends_on=ends_on,
         issued_on=_today(act),
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
     )
 
 
@@ -385,8 +366,7 @@ def authorisation_create(request, patient_id: int, payload: AuthorisationIn):
         payer_reference=payload.payer_reference,
         submitted_on=payload.submitted_on,
         note=payload.note,
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
     )
     return AuthorisationOut.of(
         authorisation, coverage.coverage_of(authorisation, today=_today(act))
@@ -402,9 +382,8 @@ def authorisation_decide(request, authorisation_id: int, payload: DecisionIn):
     act = action(request, C.PRIOR_AUTH_MANAGE)
     authorisation = authorisations.authorisation_decide(
         authorisation=selectors.authorisation_get(act.access, authorisation_id),
-        origin=act.origin,
-        at=act.at,
         **payload.dict(),
+        **act.stamp,
     )
     return AuthorisationOut.of(
         authorisation, coverage.coverage_of(authorisation, today=_today(act))

@@ -42,9 +42,7 @@ def fees(request):
 def fee_put(request, service: str, payload: FeeIn):
     act = action(request, C.FEE_SCHEDULE_EDIT)
     return FeeOut.of(
-        setup.fee_set(
-            clinic=act.clinic, service=service, origin=act.origin, at=act.at, **payload.dict()
-        )
+        setup.fee_set(clinic=act.clinic, service=service, **payload.dict(), **act.stamp)
     )
 
 
@@ -57,9 +55,7 @@ def package_list(request):
 @router.post("/packages", response={200: PackageOut, **ERRORS}, summary="Create a package")
 def package_create(request, payload: PackageIn):
     act = action(request, C.FEE_SCHEDULE_EDIT)
-    return PackageOut.of(
-        setup.package_save(clinic=act.clinic, origin=act.origin, at=act.at, **payload.dict())
-    )
+    return PackageOut.of(setup.package_save(clinic=act.clinic, **payload.dict(), **act.stamp))
 
 
 @router.put(
@@ -71,9 +67,7 @@ def package_update(request, package_id: int, payload: PackageIn):
     act = action(request, C.FEE_SCHEDULE_EDIT)
     package = selectors.package_get(act.access, package_id)
     return PackageOut.of(
-        setup.package_save(
-            clinic=act.clinic, package=package, origin=act.origin, at=act.at, **payload.dict()
-        )
+        setup.package_save(clinic=act.clinic, package=package, **payload.dict(), **act.stamp)
     )
 
 
@@ -96,9 +90,7 @@ def bands(request):
 def bands_put(request, payload: BandsIO):
     act = action(request, C.FEE_SCHEDULE_EDIT)
     rows = [band.dict() for band in payload.bands]
-    policy = setup.sliding_scale_policy_set(
-        clinic=act.clinic, bands=rows, origin=act.origin, at=act.at
-    )
+    policy = setup.sliding_scale_policy_set(clinic=act.clinic, bands=rows, **act.stamp)
     return BandsIO(version=policy.version, bands=policy.bands)
 
 
@@ -112,9 +104,7 @@ def profile(request):
 @router.put("/profile", response={200: ProfileIO, **ERRORS}, summary="Set the billing details")
 def profile_put(request, payload: ProfileIO):
     act = action(request, C.FEE_SCHEDULE_EDIT)
-    p = setup.billing_profile_update(
-        clinic=act.clinic, values=payload.dict(), origin=act.origin, at=act.at
-    )
+    p = setup.billing_profile_update(clinic=act.clinic, values=payload.dict(), **act.stamp)
     return ProfileIO(**{f: getattr(p, f) for f in setup.PROFILE_FIELDS})
 
 

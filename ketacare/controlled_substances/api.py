@@ -33,13 +33,12 @@ router = Router(tags=["controlled substances"])
 def _audit_list(act: Action, rows, what: str) -> None:
     patients = sorted({e.patient_id for e in rows if e.patient_id})
     audit_record(
-        origin=act.origin,
         action="view",
         object_type="ledger",
         clinic_id=act.clinic.pk,
         summary=f"Read {len(rows)} {what} through the API",
         changes={"patient_ids": patients} if patients else {},
-        at=act.at,
+        **act.stamp,
     )
 
 
@@ -160,8 +159,7 @@ def resolve(request, discrepancy_id: int, payload: ResolveIn):
         finding=payload.finding,
         explanation=payload.explanation,
         adjust=payload.adjust,
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
     )
     return DiscrepancyOut.of(selectors.discrepancy_get(act.access, discrepancy_id))
 
@@ -179,8 +177,7 @@ def loss_step(request, report_id: int, payload: LossStepIn):
         step=payload.step,
         done_on=payload.done_on,
         reference=payload.reference,
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
     )
     return Status(
         201, {"step": row.step, "done_on": row.done_on.isoformat(), "reference": row.reference}

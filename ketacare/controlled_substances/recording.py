@@ -140,8 +140,6 @@ def draw_up(request, act: Action, session: TreatmentSession, data: DrawUpIn) -> 
         lot=selectors.lot_get(act.access, data.lot_id),
         location=selectors.location_get(act.access, data.location_id),
         amount=amount_of(data.amount),
-        origin=act.origin,
-        at=act.at,
         start=services.DosingStart(
             bag_drug_mg=data.bag_drug_mg,
             bag_diluent_ml=data.bag_diluent_ml,
@@ -149,6 +147,7 @@ def draw_up(request, act: Action, session: TreatmentSession, data: DrawUpIn) -> 
             rate_ml_per_h=data.rate_ml_per_h,
             first_dose_mg=data.first_dose_mg,
         ),
+        **act.stamp,
     )
 
 
@@ -163,8 +162,7 @@ def dispose(request, act: Action, session: TreatmentSession, data: DisposeIn) ->
         draw_up=draw_up_entry,
         location=location,
         reason=data.reason,
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
     )
 
 
@@ -185,6 +183,5 @@ def count(act: Action, data: CountIn) -> Count:
             for line in data.lines
         ],
         note=data.note,
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
     )

@@ -4,7 +4,7 @@ Pages and API endpoints are thin adapters over the same service call::
 
     act = action(request, Capability.SESSION_DOCUMENT)      # 403 (Forbidden) if the role lacks it
     session = session_get(act.access, session_id)           # 404 (NotFound) outside the clinic
-    services.session_start_dosing(session=session, by=act.actor, origin=act.origin, at=act.at, ...)
+    services.session_start_dosing(session=session, by=act.actor, ..., **act.stamp)
 
 Services never read the request or the clock: they take ``at`` (and the actor) from here. The
 acting role is derived from the actor's memberships (``Actor.roles``), never from a string the
@@ -70,6 +70,12 @@ class Action:
     def clinic(self):
         return self.access.clinic
 
+    @property
+    def stamp(self) -> dict[str, Any]:
+        """Where the request came from and when, as every service takes them:
+        ``services.x(..., **act.stamp)`` passes ``origin=act.origin, at=act.at``."""
+        return {"origin": self.origin, "at": self.at}
+
 
 def actor_of(access: Access) -> Actor:
     clinic = access.clinic
@@ -105,12 +111,11 @@ def audit_read(
 ) -> None:
     """Record a read of patient data (pages and API alike) in the audit trail."""
     audit_record(
-        origin=act.origin,
         action="view",
         object_type=object_type,
         object_id=object_id,
         clinic_id=clinic_id if clinic_id is not None else (act.clinic.pk if act.clinic else None),
         patient_id=patient_id,
         summary=summary,
-        at=act.at,
+        **act.stamp,
     )

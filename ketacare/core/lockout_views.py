@@ -20,7 +20,7 @@ def staff_unlock_sign_in(request: HttpRequest, user_id: int) -> HttpResponse:
     act = action(request, Capability.CLINIC_MANAGE)
     staff_here = StaffMembership.objects.filter(clinic=act.clinic).values_list("user", flat=True)
     person = get_object_or_404(User, pk=user_id, pk__in=staff_here)
-    sign_in_unlock(user=person, clinic_id=act.clinic.pk, origin=act.origin, at=act.at)
+    sign_in_unlock(user=person, clinic_id=act.clinic.pk, **act.stamp)
     name = person.get_full_name() or person.username
     messages.success(request, f"{name} can sign in again now, from every device.")
     return redirect("staff_person", user_id=person.pk)

@@ -95,8 +95,7 @@ def network(request: HttpRequest) -> HttpResponse:
             name=request.POST.get("name", ""),
             time_zone=request.POST.get("time_zone", ""),
             mrn_prefix=request.POST.get("mrn_prefix", ""),
-            origin=act.origin,
-            at=act.at,
+            **act.stamp,
         )
         messages.success(request, f"Added {clinic.name}: invite its staff below.")
         return redirect("network")
@@ -115,8 +114,7 @@ def network(request: HttpRequest) -> HttpResponse:
         grant=grant_from(request.POST),
         granted_by=NETWORK_GRANTS,
         by=act.actor.user,
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
     )
     who = sent.existing_user.email if sent.existing_user else sent.invitation.email
     messages.success(
@@ -175,8 +173,7 @@ def network_person(request: HttpRequest, user_id: int) -> HttpResponse:
         user=person,
         grant=grant_from(request.POST),
         granted_by=NETWORK_GRANTS,
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
     )
     messages.success(request, f"Roles at {clinic.name} saved.")
     return redirect("network_person", user_id=person.pk)
@@ -189,12 +186,7 @@ def network_deactivate(request: HttpRequest, user_id: int) -> HttpResponse:
     person = _organisation_person(organisation, user_id)
     clinic = get_object_or_404(Clinic, pk=request.POST.get("clinic"), organisation=organisation)
     staff_deactivate(
-        clinic=clinic,
-        user=person,
-        by=act.actor.user,
-        granted_by=NETWORK_GRANTS,
-        origin=act.origin,
-        at=act.at,
+        clinic=clinic, user=person, by=act.actor.user, granted_by=NETWORK_GRANTS, **act.stamp
     )
     messages.success(request, f"Deactivated at {clinic.name}; signed out, API tokens revoked.")
     return redirect("network_person", user_id=person.pk)
@@ -211,9 +203,9 @@ def network_invitation(request: HttpRequest, invitation_id: int) -> HttpResponse
     """``do=resend`` e-mails a new link; ``do=cancel`` withdraws the invitation."""
     act, invitation = _network_invitation(request, invitation_id)
     if request.POST.get("do") == "cancel":
-        invitation_cancel(invitation=invitation, origin=act.origin, at=act.at)
+        invitation_cancel(invitation=invitation, **act.stamp)
         messages.success(request, f"The invitation of {invitation.email} is cancelled.")
     else:
-        invitation_resend(invitation=invitation, by=act.actor.user, origin=act.origin, at=act.at)
+        invitation_resend(invitation=invitation, by=act.actor.user, **act.stamp)
         messages.success(request, f"A new invitation was e-mailed to {invitation.email}.")
     return redirect("network")

@@ -86,8 +86,7 @@ def staff_page(request: HttpRequest) -> HttpResponse:
         grant=grant_from(request.POST),
         granted_by=act.access.roles,
         by=act.actor.user,
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
     )
     if sent.existing_user is not None:
         messages.success(
@@ -147,8 +146,7 @@ def staff_person(request: HttpRequest, user_id: int) -> HttpResponse:
         user=person,
         grant=grant_from(request.POST),
         granted_by=act.access.roles,
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
     )
     messages.success(request, f"Roles of {person.get_full_name() or person.username} saved.")
     return redirect("staff")
@@ -165,9 +163,8 @@ def staff_deactivate_view(request: HttpRequest, user_id: int) -> HttpResponse:
         user=person,
         by=act.actor.user,
         granted_by=act.access.roles,
-        origin=act.origin,
-        at=act.at,
         reason=request.POST.get("reason", ""),
+        **act.stamp,
     )
     messages.success(
         request,
@@ -187,7 +184,7 @@ def _invitation(request: HttpRequest, invitation_id: int) -> StaffInvitation:
 def invitation_resend_view(request: HttpRequest, invitation_id: int) -> HttpResponse:
     act = action(request, Capability.CLINIC_MANAGE)
     invitation = _invitation(request, invitation_id)
-    invitation_resend(invitation=invitation, by=act.actor.user, origin=act.origin, at=act.at)
+    invitation_resend(invitation=invitation, by=act.actor.user, **act.stamp)
     messages.success(request, f"A new invitation was e-mailed to {invitation.email}.")
     return redirect("staff")
 
@@ -197,9 +194,7 @@ def invitation_resend_view(request: HttpRequest, invitation_id: int) -> HttpResp
 @page_errors(flash_back(lambda request, invitation_id: reverse("staff")))
 def invitation_cancel_view(request: HttpRequest, invitation_id: int) -> HttpResponse:
     act = action(request, Capability.CLINIC_MANAGE)
-    invitation = invitation_cancel(
-        invitation=_invitation(request, invitation_id), origin=act.origin, at=act.at
-    )
+    invitation = invitation_cancel(invitation=_invitation(request, invitation_id), **act.stamp)
     messages.success(request, f"The invitation of {invitation.email} is cancelled.")
     return redirect("staff")
 
@@ -220,8 +215,7 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
                 token=token,
                 password=request.POST.get("password", ""),
                 password_again=request.POST.get("password_again", ""),
-                origin=act.origin,
-                at=act.at,
+                **act.stamp,
             )
         except InvitationInvalid as invalid:
             return render(request, "core/link_invalid.html", {"reason": str(invalid)}, status=410)

@@ -98,19 +98,13 @@ def manage(request: HttpRequest) -> HttpResponse:
     if "publish" in request.POST or "withdraw" in request.POST:
         if listing is None:
             raise DomainError("Save the listing first.")
-        services.listing_publish(
-            listing=listing, publish="publish" in request.POST, origin=act.origin, at=act.at
-        )
+        services.listing_publish(listing=listing, publish="publish" in request.POST, **act.stamp)
         messages.success(
             request, "Listing published." if "publish" in request.POST else "Listing withdrawn."
         )
         return redirect("directory:manage")
     services.listing_save(
-        data=listing_from_post(request.POST),
-        clinic=act.clinic,
-        listing=listing,
-        origin=act.origin,
-        at=act.at,
+        data=listing_from_post(request.POST), clinic=act.clinic, listing=listing, **act.stamp
     )
     messages.success(request, "Listing saved.")
     return redirect("directory:manage")
@@ -176,9 +170,7 @@ def verify_record(request: HttpRequest, listing_id: int) -> HttpResponse:
     organisations = _administered(request)
     listing = listing_administered(organisations, listing_id)
     act = action(request)
-    services.check_record(
-        listing=listing, data=check_from_post(request.POST), origin=act.origin, at=act.at
-    )
+    services.check_record(listing=listing, data=check_from_post(request.POST), **act.stamp)
     messages.success(request, f"Check recorded for {listing.name}.")
     return redirect("directory:verify")
 
@@ -201,6 +193,6 @@ def lead_mark(request: HttpRequest, lead_id: int) -> HttpResponse:
     act = action(request, Capability.PATIENT_REGISTER)
     lead = lead_get(act.access, lead_id)
     services.consultation_request_mark(
-        lead=lead, status=request.POST.get("status", ""), origin=act.origin, at=act.at
+        lead=lead, status=request.POST.get("status", ""), **act.stamp
     )
     return redirect("directory:leads")

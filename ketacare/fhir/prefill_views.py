@@ -93,7 +93,9 @@ def prefill_list(request: HttpRequest) -> HttpResponse:
         pasted = request.POST.get("bundle", "").encode()
         raw = upload.read(MAX_BUNDLE_BYTES + 1) if upload else pasted
         draft = services.prefill_create(
-            access=act.access, bundle=_bundle(raw), origin=act.origin, at=act.at
+            access=act.access,
+            bundle=_bundle(raw),
+            **act.stamp,
         )
         return redirect("fhir:prefill_review", draft_id=draft.pk)
     return _upload_page(request)
@@ -161,7 +163,7 @@ def prefill_review(request: HttpRequest, draft_id: uuid.UUID) -> HttpResponse:
                    f"for {draft.name}")
         return _review_page(request, draft)
     if request.POST.get("decision") == "discard":
-        services.prefill_discard(draft=draft, origin=act.origin, at=act.at)
+        services.prefill_discard(draft=draft, **act.stamp)
         messages.success(request, "The draft is discarded; its details are deleted.")
         return redirect("fhir:prefill_list")
     registration, values, errors = parse_patient(request.POST)
@@ -169,8 +171,10 @@ def prefill_review(request: HttpRequest, draft_id: uuid.UUID) -> HttpResponse:
         return _review_page(request, draft, values=values, errors=errors, status=422)
     try:
         patient = services.prefill_confirm(
-            draft=draft, registration=registration, intake=_kept_intake(request, draft),
-            origin=act.origin, at=act.at,
+            draft=draft,
+            registration=registration,
+            intake=_kept_intake(request, draft),
+            **act.stamp,
         )
     except DuplicatePatient as refused:
         return _review_page(request, draft, values=values,

@@ -108,7 +108,6 @@ def _audit_search(
     patient_ids = page.patient_ids()
     act = who.act
     audit_record(
-        origin=act.origin,
         action="view",
         object_type=f"fhir.{kind.name}",
         clinic_id=act.clinic.pk if act.clinic else None,
@@ -120,7 +119,7 @@ def _audit_search(
             "patients": len(patient_ids),
             "patient_ids": patient_ids[:AUDITED_PATIENTS],
         },
-        at=act.at,
+        **act.stamp,
     )
 
 

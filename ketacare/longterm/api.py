@@ -33,7 +33,7 @@ def long_term_safety(request, patient_id: int):
     signals with their reviews, and what is due."""
     act = action(request, Capability.LONGTERM_VIEW)
     patient = patient_get(act.access, patient_id)
-    services.signals_sync(patient=patient, origin=act.origin, at=act.at)
+    services.signals_sync(patient=patient, **act.stamp)
     audit_read(
         act,
         object_type="longterm",
@@ -52,8 +52,7 @@ def urinary_check(request, patient_id: int, body: UrinaryCheckIn):
         answers=body.answers,
         asked_at=body.asked_at,
         note=body.note,
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
     )
     return Status(201, {"id": check.pk})
 
@@ -67,8 +66,7 @@ def cognitive_screen(request, patient_id: int, body: CognitiveScreenIn):
         administered_at=body.administered_at,
         instrument=body.instrument,
         note=body.note,
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
     )
     return Status(201, {"id": screen.pk})
 
@@ -85,8 +83,7 @@ def liver_result(request, patient_id: int, body: LiverResultIn):
         lab_flag=body.lab_flag,
         lab_lower=body.lab_lower,
         lab_upper=body.lab_upper,
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
     )
     return Status(201, {"id": result.pk})
 
@@ -99,12 +96,7 @@ def signal_review(request, patient_id: int, signal_id: int, body: SignalReviewIn
     if signal.patient_id != patient.pk:
         raise NotFound("No such signal for this patient.")
     review = services.signal_review(
-        signal=signal,
-        decision=body.decision,
-        note=body.note,
-        actor=act.actor,
-        origin=act.origin,
-        at=act.at,
+        signal=signal, decision=body.decision, note=body.note, actor=act.actor, **act.stamp
     )
     return Status(201, {"id": review.pk})
 
@@ -117,8 +109,7 @@ def signal_review_addendum(request, patient_id: int, review_id: int, body: Adden
         signal_review=selectors.signal_review_get(act.access, review_id),
         text=body.text,
         actor=act.actor,
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
     )
     return Status(201, {"id": addendum.pk})
 
@@ -131,8 +122,7 @@ def continuation_review(request, patient_id: int, body: ContinuationIn):
         decision=body.decision,
         rationale=body.rationale,
         actor=act.actor,
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
     )
     return Status(201, {"id": review.pk})
 
@@ -147,7 +137,6 @@ def dispensing_limit(request, patient_id: int, body: DispensingLimitIn):
         on_exceed=body.on_exceed,
         note=body.note,
         actor=act.actor,
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
     )
     return Status(201, {"id": limit.pk})

@@ -19,7 +19,7 @@ def chart_panel(request, patient) -> str | None:
     if not request.access.can(Capability.LONGTERM_VIEW):
         return None
     act = action(request, Capability.LONGTERM_VIEW)
-    services.signals_sync(patient=patient, origin=act.origin, at=act.at)
+    services.signals_sync(patient=patient, **act.stamp)
     view = selectors.overview(patient, at=act.at, with_benefit=False)
     audit_read(act, object_type="longterm", object_id=patient.pk, patient_id=patient.pk,
                summary="Long-term safety panel read (chart)")  # fmt: skip

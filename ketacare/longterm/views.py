@@ -50,7 +50,7 @@ def _when(raw: str, field: str, zone) -> dt.datetime:
 def patient_page(request, patient_id: int):
     act = action(request, Capability.LONGTERM_VIEW)
     patient = patient_get(act.access, patient_id)
-    services.signals_sync(patient=patient, origin=act.origin, at=act.at)
+    services.signals_sync(patient=patient, **act.stamp)
     view = selectors.overview(patient, at=act.at)
     audit_read(act, object_type="longterm", object_id=patient.pk, patient_id=patient.pk,
                summary="Long-term safety page read")  # fmt: skip
@@ -93,7 +93,7 @@ def urinary_check(request, patient_id: int):
             raise Invalid.field("session", "That session is another patient's")
     check = services.urinary_check_record(
         patient=patient, answers=answers, note=request.POST.get("note", ""), session=session,
-        origin=act.origin, at=act.at,
+        **act.stamp,
     )  # fmt: skip
     if check.positive:
         messages.warning(request, "Urinary symptoms recorded; the prescriber has been alerted.")
@@ -113,7 +113,7 @@ def cognitive_screen(request, patient_id: int):
         administered_at=_when(request.POST.get("administered_at", ""), "administered_at",
                               patient.clinic.zone),
         instrument=request.POST.get("instrument", ""), note=request.POST.get("note", ""),
-        origin=act.origin, at=act.at,
+        **act.stamp,
     )  # fmt: skip
     messages.success(request, "Cognitive screen recorded.")
     return redirect(_page(request, patient_id))
@@ -133,7 +133,7 @@ def liver_result(request, patient_id: int):
         value=request.POST.get("value", ""), collected_on=collected,
         unit=request.POST.get("unit", ""), lab_flag=request.POST.get("lab_flag", ""),
         lab_lower=request.POST.get("lab_lower") or None,
-        lab_upper=request.POST.get("lab_upper") or None, origin=act.origin, at=act.at,
+        lab_upper=request.POST.get("lab_upper") or None, **act.stamp,
     )  # fmt: skip
     messages.success(request, "Liver result recorded.")
     return redirect(_page(request, patient_id))
@@ -150,7 +150,7 @@ def signal_review(request, patient_id: int, signal_id: int):
         raise Invalid("That signal is another patient's")
     services.signal_review(
         signal=signal, decision=request.POST.get("decision", ""),
-        note=request.POST.get("note", ""), actor=act.actor, origin=act.origin, at=act.at,
+        note=request.POST.get("note", ""), actor=act.actor, **act.stamp
     )  # fmt: skip
     messages.success(request, "Signal reviewed and closed.")
     return redirect(_page(request, patient_id))
@@ -172,7 +172,7 @@ def addendum(request, patient_id: int):
             act.access, int(request.POST["continuation_review"])
         )
     services.addendum_add(
-        text=request.POST.get("text", ""), actor=act.actor, origin=act.origin, at=act.at,
+        text=request.POST.get("text", ""), actor=act.actor, **act.stamp
         **target,
     )  # fmt: skip
     messages.success(request, "Addendum added.")
@@ -186,8 +186,7 @@ def continuation_review(request, patient_id: int):
     act = action(request, Capability.LONGTERM_REVIEW)
     services.continuation_review_sign(
         patient=patient_get(act.access, patient_id), decision=request.POST.get("decision", ""),
-        rationale=request.POST.get("rationale", ""), actor=act.actor, origin=act.origin,
-        at=act.at,
+        rationale=request.POST.get("rationale", ""), actor=act.actor, **act.stamp
     )  # fmt: skip
     messages.success(request, "Continuation review signed.")
     return redirect(_page(request, patient_id))
@@ -204,7 +203,7 @@ def dispensing_limit(request, patient_id: int):
     services.dispensing_limit_set(
         patient=patient_get(act.access, patient_id), max_mg=request.POST.get("max_mg", ""),
         period_days=int(raw_days), on_exceed=request.POST.get("on_exceed", ""),
-        note=request.POST.get("note", ""), actor=act.actor, origin=act.origin, at=act.at,
+        note=request.POST.get("note", ""), actor=act.actor, **act.stamp
     )  # fmt: skip
     messages.success(request, "Take-home limit set.")
     return redirect(_page(request, patient_id))

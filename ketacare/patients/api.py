@@ -57,13 +57,12 @@ def list_patients(request, q: str = "", page: int = 1, page_size: int = 25):
     count = results.count()
     rows = list(results[(page - 1) * page_size : page * page_size])
     audit_record(
-        origin=act.origin,
         action="view",
         object_type="patient_list",
         clinic_id=act.clinic.pk,
         summary=f"Listed {len(rows)} patients through the API",
         changes={"query": q, "patient_ids": [p.pk for p in rows]},
-        at=act.at,
+        **act.stamp,
     )
     return PatientPage(
         count=count,
@@ -76,9 +75,7 @@ def list_patients(request, q: str = "", page: int = 1, page_size: int = 25):
 @router.post("", response={201: PatientOut, **ERRORS}, summary="Register a patient")
 def create_patient(request, payload: PatientIn):
     act = action(request, Capability.PATIENT_REGISTER)
-    patient = services.patient_register(
-        clinic=act.clinic, data=payload, origin=act.origin, at=act.at
-    )
+    patient = services.patient_register(clinic=act.clinic, data=payload, **act.stamp)
     return Status(201, _out(act, patient))
 
 
@@ -98,10 +95,7 @@ def get_patient(request, patient_id: int):
 def update_patient(request, patient_id: int, payload: PatientIn):
     act = action(request, Capability.PATIENT_REGISTER)
     patient = services.patient_update(
-        patient=selectors.patient_get(act.access, patient_id),
-        data=payload,
-        origin=act.origin,
-        at=act.at,
+        patient=selectors.patient_get(act.access, patient_id), data=payload, **act.stamp
     )
     return _out(act, patient)
 
@@ -141,9 +135,7 @@ def list_intake_versions(request, patient_id: int):
 def submit_intake(request, patient_id: int, payload: IntakeData):
     act = action(request, Capability.INTAKE_EDIT)
     patient = selectors.patient_get(act.access, patient_id)
-    version = services.intake_submit(
-        patient=patient, data=payload, source="staff", origin=act.origin, at=act.at
-    )
+    version = services.intake_submit(patient=patient, data=payload, source="staff", **act.stamp)
     return Status(201, IntakeOut.of(patient, version))
 
 
@@ -156,10 +148,7 @@ def sign_intake(request, patient_id: int, number: int, payload: SignIn):
     act = action(request, Capability.INTAKE_SIGN)
     patient = selectors.patient_get(act.access, patient_id)
     version = services.intake_sign(
-        version=selectors.intake_version_get(patient, number),
-        origin=act.origin,
-        at=act.at,
-        note=payload.note,
+        version=selectors.intake_version_get(patient, number), note=payload.note, **act.stamp
     )
     return IntakeOut.of(patient, version)
 
@@ -172,7 +161,7 @@ def sign_intake(request, patient_id: int, number: int, payload: SignIn):
 def send_intake_link(request, patient_id: int):
     act = action(request, Capability.INTAKE_SEND_LINK)
     patient = selectors.patient_get(act.access, patient_id)
-    link, _ = services.intake_link_send(patient=patient, origin=act.origin, at=act.at)
+    link, _ = services.intake_link_send(patient=patient, **act.stamp)
     return Status(201, LinkOut(sent_to=link.sent_to, expires_at=link.expires_at))
 
 
@@ -184,7 +173,7 @@ def send_intake_link(request, patient_id: int):
 def send_portal_invitation(request, patient_id: int):
     act = action(request, Capability.PORTAL_INVITE)
     patient = selectors.patient_get(act.access, patient_id)
-    invitation, _ = portal_invite(patient=patient, origin=act.origin, at=act.at)
+    invitation, _ = portal_invite(patient=patient, **act.stamp)
     return Status(201, LinkOut(sent_to=invitation.sent_to, expires_at=invitation.expires_at))
 
 

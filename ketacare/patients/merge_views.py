@@ -41,8 +41,7 @@ def merge_into(request: HttpRequest, patient_id: int) -> HttpResponse:
         duplicate=duplicate,
         reason=request.POST.get("reason", ""),
         by=act.actor.user,
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
     )
     messages.success(
         request, f"Merged {duplicate.mrn} into this record; its history shows here too."
@@ -57,11 +56,7 @@ def merge_undo(request: HttpRequest, merge_id: int) -> HttpResponse:
     act = action(request, Capability.PATIENT_MERGE)
     merge = get_object_or_404(PatientMerge, pk=merge_id, survivor__clinic=act.clinic)
     patient_merge_undo(
-        merge=merge,
-        reason=request.POST.get("undo_reason", ""),
-        by=act.actor.user,
-        origin=act.origin,
-        at=act.at,
+        merge=merge, reason=request.POST.get("undo_reason", ""), by=act.actor.user, **act.stamp
     )
     messages.success(request, f"{merge.merged.mrn} is a separate record again.")
     return redirect("patients:detail", patient_id=merge.merged_id)

@@ -42,7 +42,7 @@ def _to_chart(request: HttpRequest, patient_id: int) -> str:
 def portal_invite_view(request: HttpRequest, patient_id: int) -> HttpResponse:
     act = action(request, Capability.PORTAL_INVITE)
     patient = selectors.patient_get(act.access, patient_id)
-    invitation, _ = portal_invite(patient=patient, origin=act.origin, at=act.at)
+    invitation, _ = portal_invite(patient=patient, **act.stamp)
     messages.success(request, f"Portal invitation e-mailed to {invitation.sent_to}.")
     return redirect("patients:detail", patient_id=patient.pk)
 
@@ -67,8 +67,7 @@ def portal_activate_view(request: HttpRequest, token: str) -> HttpResponse:
                 password=request.POST.get("password", ""),
                 password_again=request.POST.get("password_again", ""),
                 date_of_birth=values["date_of_birth"],
-                origin=act.origin,
-                at=act.at,
+                **act.stamp,
             )
         except PortalInvitationInvalid as invalid:
             return render(
@@ -108,9 +107,7 @@ def portal_intake(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         data, values, errors, blanks = read_intake_form(request.POST, patient_facing=True)
         if data is not None:
-            services.intake_submit(
-                patient=patient, data=data, source="patient", origin=act.origin, at=act.at
-            )
+            services.intake_submit(patient=patient, data=data, source="patient", **act.stamp)
             return render(
                 request,
                 "patients/intake_thanks.html",
@@ -136,7 +133,7 @@ def kiosk_start_view(request: HttpRequest, patient_id: int) -> HttpResponse:
     portal opens in kiosk mode."""
     act = action(request, Capability.KIOSK_START)
     patient = selectors.patient_get(act.access, patient_id)
-    kiosk, user = kiosk_start(patient=patient, by=act.actor.user, origin=act.origin, at=act.at)
+    kiosk, user = kiosk_start(patient=patient, by=act.actor.user, **act.stamp)
     login(request, user, backend=MODEL_BACKEND)  # a new session: the staff sign-in is gone
     request.session[KIOSK_SESSION_KEY] = kiosk.pk
     request.session.pop(KIOSK_ACTIVITY_KEY, None)

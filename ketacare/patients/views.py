@@ -36,13 +36,12 @@ def patient_list(request: HttpRequest) -> HttpResponse:
     ).get_page(request.GET.get("page"))
     act = action(request)
     audit_record(
-        origin=act.origin,
         action="view",
         object_type="patient_list",
         clinic_id=act.clinic.pk,
         summary=f"Listed {len(page.object_list)} patients on the registry page",
         changes={"query": query, "patient_ids": [p.pk for p in page.object_list]},
-        at=act.at,
+        **act.stamp,
     )
     template = "patients/_results.html" if request.htmx else "patients/list.html"
     return render(request, template, {"page": page, "query": query})
@@ -59,7 +58,9 @@ def patient_register(request: HttpRequest) -> HttpResponse:
             act = action(request)
             try:
                 patient = services.patient_register(
-                    clinic=act.clinic, data=data, origin=act.origin, at=act.at
+                    clinic=act.clinic,
+                    data=data,
+                    **act.stamp,
                 )
             except services.DuplicatePatient as refused:
                 duplicates = refused.details["existing"]
@@ -116,7 +117,7 @@ def patient_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
         data, values, errors = parse_patient(request.POST)
         if data is not None:
             act = action(request)
-            services.patient_update(patient=patient, data=data, origin=act.origin, at=act.at)
+            services.patient_update(patient=patient, data=data, **act.stamp)
             messages.success(request, "Details saved.")
             return redirect("patients:detail", patient_id=patient.pk)
     return render(
@@ -196,7 +197,10 @@ def intake_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
         if data is not None:
             act = action(request)
             version = services.intake_submit(
-                patient=patient, data=data, source="staff", origin=act.origin, at=act.at
+                patient=patient,
+                data=data,
+                source="staff",
+                **act.stamp,
             )
             messages.success(
                 request,
@@ -243,9 +247,8 @@ def intake_review(request: HttpRequest, patient_id: int, number: int) -> HttpRes
     patient = selectors.patient_get(act.access, patient_id)
     version = services.intake_sign(
         version=selectors.intake_version_get(patient, number),
-        origin=act.origin,
-        at=act.at,
         note=request.POST.get("note", ""),
+        **act.stamp,
     )
     messages.success(request, f"Intake version {version.number} signed.")
     return redirect("patients:detail", patient_id=patient.pk)
@@ -257,7 +260,7 @@ def intake_send_link(request: HttpRequest, patient_id: int) -> HttpResponse:
     act = action(request)
     patient = selectors.patient_get(act.access, patient_id)
     try:
-        services.intake_link_send(patient=patient, origin=act.origin, at=act.at)
+        services.intake_link_send(patient=patient, **act.stamp)
     except services.IntakeError as refused:
         messages.error(request, str(refused))
     else:
@@ -281,7 +284,9 @@ def intake_by_link(request: HttpRequest, token: str) -> HttpResponse:
         if data is not None:
             try:
                 services.intake_submit_via_link(
-                    token=token, data=data, origin=act.origin, at=act.at
+                    token=token,
+                    data=data,
+                    **act.stamp,
                 )
             except services.LinkInvalid as invalid:
                 return render(

@@ -97,8 +97,7 @@ def book(request, payload: BookingIn):
         phase=payload.phase,
         step=payload.step,
         slots=[SlotChoice(_aware(s.start, zone), s.chair_id, s.nurse_id) for s in payload.slots],
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
     )
     return Status(201, [ScheduledAppointmentOut.of(a) for a in booked])
 
@@ -115,8 +114,7 @@ def move(request, appointment_id: int, payload: MoveIn):
         start=_aware(payload.start, act.clinic.zone),
         chair_id=payload.chair_id,
         nurse_id=payload.nurse_id,
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
     )
     return ScheduledAppointmentOut.of(selectors.appointment_get(act.access, appointment.pk))
 
@@ -131,8 +129,7 @@ def cancel(request, appointment_id: int, payload: SchedulingReasonIn):
     appointment = services.appointment_cancel(
         appointment=selectors.appointment_get(act.access, appointment_id),
         reason=payload.reason,
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
     )
     return ScheduledAppointmentOut.of(selectors.appointment_get(act.access, appointment.pk))
 
@@ -145,9 +142,7 @@ def cancel(request, appointment_id: int, payload: SchedulingReasonIn):
 def no_show(request, appointment_id: int):
     act = action(request, Capability.APPOINTMENT_BOOK)
     appointment = services.appointment_no_show(
-        appointment=selectors.appointment_get(act.access, appointment_id),
-        origin=act.origin,
-        at=act.at,
+        appointment=selectors.appointment_get(act.access, appointment_id), **act.stamp
     )
     return ScheduledAppointmentOut.of(selectors.appointment_get(act.access, appointment.pk))
 

@@ -91,8 +91,7 @@ def waitlist_join(request, payload: WaitlistIn):
         priority_reason=payload.priority_reason,
         note=payload.note,
         actor=act.actor,
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
     )
     return Status(201, WaitlistOut.of(entry))
 
@@ -109,8 +108,7 @@ def waitlist_priority(request, entry_id: int, payload: PriorityIn):
         priority=payload.priority,
         reason=payload.reason,
         actor=act.actor,
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
     )
     return WaitlistOut.of(entry)
 
@@ -123,8 +121,7 @@ def waitlist_leave(request, entry_id: int):
     entry = waitlist.waitlist_remove(
         entry=selectors.waitlist_entry_get(act.access, entry_id),
         reason="removed through the API",
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
     )
     return WaitlistOut.of(entry)
 
@@ -193,7 +190,7 @@ def resources_get(request):
 def opening_hours_put(request, weekday: int, payload: HoursIn):
     act = action(request, Capability.CLINIC_MANAGE)
     rows = resources.opening_hours_set(
-        clinic=act.clinic, weekday=weekday, hours=payload.hours, origin=act.origin, at=act.at
+        clinic=act.clinic, weekday=weekday, hours=payload.hours, **act.stamp
     )
     return HoursIn(hours=[(r.opens, r.closes) for r in rows])
 
@@ -206,8 +203,7 @@ def chair_put(request, chair_id: int, payload: ChairSetupIn):
     setup = resources.chair_capabilities_set(
         chair=selectors.chair_get(act.access, chair_id),
         capabilities=payload.capabilities,
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
     )
     return ChairSetupIn(capabilities=setup.capabilities)
 
@@ -220,8 +216,7 @@ def closure_post(request, payload: ClosureIn):
         starts_on=payload.starts_on,
         ends_on=payload.ends_on,
         reason=payload.reason,
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
     )
     return Status(201, {"id": closure.pk})
 
@@ -234,12 +229,7 @@ def closure_post(request, payload: ClosureIn):
 def staff_hours_put(request, user_id: int, weekday: int, payload: HoursIn):
     act = action(request, Capability.CLINIC_MANAGE)
     rows = resources.staff_hours_set(
-        clinic=act.clinic,
-        user_id=user_id,
-        weekday=weekday,
-        hours=payload.hours,
-        origin=act.origin,
-        at=act.at,
+        clinic=act.clinic, user_id=user_id, weekday=weekday, hours=payload.hours, **act.stamp
     )
     return HoursIn(hours=[(r.starts, r.ends) for r in rows])
 
@@ -256,8 +246,7 @@ def time_off_post(request, user_id: int, payload: SpanIn):
         starts_at=_aware(payload.starts_at, zone),
         ends_at=_aware(payload.ends_at, zone),
         reason=payload.reason,
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
     )
     return Status(201, {"id": off.pk})
 
@@ -273,8 +262,7 @@ def chair_block_post(request, chair_id: int, payload: SpanIn):
         starts_at=_aware(payload.starts_at, zone),
         ends_at=_aware(payload.ends_at, zone),
         reason=payload.reason,
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
     )
     return Status(201, {"id": block.pk})
 
@@ -329,9 +317,7 @@ class FeedOut(Schema):
 @more_router.post("/feeds", response={201: FeedOut, **ERRORS}, summary="My private feed")
 def feed_post(request):
     act = action(request, Capability.SCHEDULE_VIEW)
-    feed, token = feeds.feed_create(
-        user=act.access.user, clinic=act.clinic, origin=act.origin, at=act.at
-    )
+    feed, token = feeds.feed_create(user=act.access.user, clinic=act.clinic, **act.stamp)
     url = public_url(f"/scheduling/feeds/{token}.ics")
     return Status(201, FeedOut(id=feed.pk, url=url, created_at=feed.created_at))
 
@@ -342,7 +328,7 @@ def feed_delete(request, feed_id: int):
     feed = CalendarFeed.objects.filter(pk=feed_id, user=act.access.user, clinic=act.clinic).first()
     if feed is None:
         raise NotFound("No such feed of yours at this clinic.")
-    feed = feeds.feed_revoke(feed=feed, origin=act.origin, at=act.at)
+    feed = feeds.feed_revoke(feed=feed, **act.stamp)
     return FeedOut(id=feed.pk, created_at=feed.created_at, revoked_at=feed.revoked_at)
 
 
@@ -368,8 +354,7 @@ def preferences_put(request, patient_id: int, payload: PreferencesIO):
         latest_start=payload.latest_start,
         email_reminders=payload.email_reminders,
         sms_reminders=payload.sms_reminders,
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
     )
     return PreferencesIO(
         weekdays=prefs.weekdays,

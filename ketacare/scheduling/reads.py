@@ -12,11 +12,10 @@ from ketacare.core.actions import Action
 def audit_list_read(act: Action, *, object_type: str, summary: str, rows: Iterable[object]) -> None:
     """Record that ``act`` showed ``rows`` (anything with a ``patient_id``)."""
     audit_record(
-        origin=act.origin,
         action="view",
         object_type=object_type,
         clinic_id=act.clinic.pk,
         summary=summary,
         changes={"patient_ids": sorted({row.patient_id for row in rows})},
-        at=act.at,
+        **act.stamp,
     )

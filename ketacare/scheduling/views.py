@@ -186,8 +186,7 @@ def appointment_move(request: HttpRequest, appointment_id: int) -> HttpResponse:
         appointment=appointment,
         start=_move_start(request, act.clinic.zone),
         chair_id=int(chair) if chair and chair.isdigit() else None,
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
     )
     local = moved.starts_at.astimezone(act.clinic.zone)
     message = f"Moved to {local:%a %d %b %H:%M} in {moved.chair.name if moved.chair_id else '—'}."
@@ -214,8 +213,7 @@ def appointment_cancel(request: HttpRequest, appointment_id: int) -> HttpRespons
     appointment = services.appointment_cancel(
         appointment=selectors.appointment_get(act.access, appointment_id),
         reason=request.POST.get("reason", ""),
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
     )
     late = " It was a late cancellation." if appointment.booking.late_cancel else ""
     messages.success(request, f"Appointment cancelled.{late}")
@@ -228,9 +226,7 @@ def appointment_cancel(request: HttpRequest, appointment_id: int) -> HttpRespons
 def appointment_no_show(request: HttpRequest, appointment_id: int) -> HttpResponse:
     act = action(request)
     appointment = services.appointment_no_show(
-        appointment=selectors.appointment_get(act.access, appointment_id),
-        origin=act.origin,
-        at=act.at,
+        appointment=selectors.appointment_get(act.access, appointment_id), **act.stamp
     )
     messages.success(request, "Recorded as a no-show.")
     return redirect("scheduling:appointment", appointment_id=appointment.pk)

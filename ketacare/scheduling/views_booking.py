@@ -178,8 +178,7 @@ def _book_post(request: HttpRequest, course_id: int) -> HttpResponse:
         phase=phase,
         step=int(request.POST.get("step", "0") or 0),
         slots=slots,
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
     )
     first = booked[0].starts_at.astimezone(zone)
     messages.success(
@@ -222,8 +221,7 @@ def preferences(request: HttpRequest, patient_id: int) -> HttpResponse:
             latest_start=latest,
             email_reminders=request.POST.get("email_reminders") == "on",
             sms_reminders=request.POST.get("sms_reminders") == "on",
-            origin=act.origin,
-            at=act.at,
+            **act.stamp,
         )
         messages.success(request, "Preferences saved.")
         target = request.POST.get("next", "")

@@ -190,8 +190,7 @@ def waitlist_page(request: HttpRequest) -> HttpResponse:
                 priority_reason=post.get("priority_reason", ""),
                 note=post.get("note", ""),
                 actor=act.actor,
-                origin=act.origin,
-                at=act.at,
+                **act.stamp,
             )
             messages.success(request, f"{course.patient.display_name} is on the waitlist.")
         else:
@@ -202,13 +201,10 @@ def waitlist_page(request: HttpRequest) -> HttpResponse:
                     priority=int(post.get("priority", "0") or 0),
                     reason=post.get("priority_reason", ""),
                     actor=act.actor,
-                    origin=act.origin,
-                    at=act.at,
+                    **act.stamp,
                 )
             elif post.get("what") == "remove":
-                waitlist.waitlist_remove(
-                    entry=entry, reason=post.get("reason", ""), origin=act.origin, at=act.at
-                )
+                waitlist.waitlist_remove(entry=entry, reason=post.get("reason", ""), **act.stamp)
             else:
                 raise Invalid("Nothing to do.")
             messages.success(request, "Waitlist updated.")
@@ -267,11 +263,9 @@ def feeds_page(request: HttpRequest) -> HttpResponse:
             feed = mine.filter(pk=int(request.POST.get("feed", "0") or 0)).first()
             if feed is None:
                 raise NotFound("No such feed.")
-            feeds.feed_revoke(feed=feed, origin=act.origin, at=act.at)
+            feeds.feed_revoke(feed=feed, **act.stamp)
             messages.success(request, "Feed revoked: calendars using it stop updating.")
             return redirect("scheduling:feeds")
-        _, token = feeds.feed_create(
-            user=act.access.user, clinic=act.clinic, origin=act.origin, at=act.at
-        )
+        _, token = feeds.feed_create(user=act.access.user, clinic=act.clinic, **act.stamp)
         new_url = public_url(reverse("scheduling:feed_ics", args=[token]))
     return render(request, "scheduling/feeds.html", {"feeds": mine, "new_url": new_url})

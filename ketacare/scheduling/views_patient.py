@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from ketacare.audit.services import RequestOrigin, audit_record
 from ketacare.clinical.common import Route
 from ketacare.core.access import require_patient
-from ketacare.core.actions import action
+from ketacare.core.actions import action, audit_read
 from ketacare.core.errors import DomainError, NotFound, Refused
 from ketacare.core.pages import page_errors
 from ketacare.patients.models import Patient
@@ -36,9 +36,7 @@ def offer_page(request: HttpRequest, token: str) -> HttpResponse:
         offer = waitlist.offer_resolve(token, at=act.at)
         if request.method == "POST":
             answer = request.POST.get("answer")
-            offer = waitlist.offer_answer(
-                token=token, accept=answer == "accept", at=act.at, origin=act.origin
-            )
+            offer = waitlist.offer_answer(token=token, accept=answer == "accept", **act.stamp)
             return render(request, "scheduling/offer_done.html", {"offer": offer})
     except waitlist.OfferInvalid as invalid:
         return _link_invalid(request, invalid)
@@ -59,8 +57,7 @@ def reminder_page(request: HttpRequest, token: str) -> HttpResponse:
                 token=token,
                 answer=request.POST.get("answer", ""),
                 note=request.POST.get("note", ""),
-                origin=act.origin,
-                at=act.at,
+                **act.stamp,
             )
             return render(request, "scheduling/reminder_done.html", {"link": link})
     except (reminders.ReminderLinkInvalid, Refused) as invalid:
@@ -83,15 +80,13 @@ def _upcoming(patient: Patient, at: dt.datetime):
 
 
 def _audit_patient(request, patient: Patient, summary: str, act) -> None:
-    audit_record(
-        origin=act.origin,
-        action="view",
+    audit_read(
+        act,
         object_type="portal_appointments",
         object_id=patient.pk,
         clinic_id=patient.clinic_id,
         patient_id=patient.pk,
         summary=summary,
-        at=act.at,
     )
 
 

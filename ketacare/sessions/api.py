@@ -13,7 +13,6 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Status
 
 from ketacare.alerts.models import Alert
-from ketacare.audit.services import audit_record
 from ketacare.clinical.common import Route
 from ketacare.core.actions import Action, action, audit_read
 from ketacare.core.errors import NotFound
@@ -137,14 +136,7 @@ def _fresh(act: Action, session: TreatmentSession) -> dict:
 def board(request):
     act = action(request, Capability.SESSION_DOCUMENT)
     rows = today_board(act.access, now=act.at)
-    audit_record(
-        origin=act.origin,
-        action="view",
-        object_type="session_board",
-        clinic_id=act.clinic.pk,
-        summary="Viewed the today board through the API",
-        at=act.at,
-    )
+    audit_read(act, object_type="session_board", summary="Viewed the today board through the API")
     return [
         {
             "chair": r.chair.name,
@@ -173,14 +165,7 @@ def rems_due(request):
     act = action(request, Capability.REMS_VIEW)
     today = act.at.astimezone(act.clinic.zone).date()
     forms = selectors.forms_due(act.access, today=today)
-    audit_record(
-        origin=act.origin,
-        action="view",
-        object_type="rems_form_list",
-        clinic_id=act.clinic.pk,
-        summary="Listed REMS forms due through the API",
-        at=act.at,
-    )
+    audit_read(act, object_type="rems_form_list", summary="Listed REMS forms due through the API")
     return [
         {
             "session_id": v.session.pk,
@@ -246,13 +231,10 @@ def list_sessions(request, state: str = "", limit: int = 50):
     if state:
         rows = rows.filter(state=state)
     rows = list(rows[: max(1, min(limit, 200))])
-    audit_record(
-        origin=act.origin,
-        action="view",
+    audit_read(
+        act,
         object_type="treatment_session_list",
-        clinic_id=act.clinic.pk,
         summary=f"Listed {len(rows)} sessions through the API",
-        at=act.at,
     )
     return [
         {
@@ -275,7 +257,7 @@ def create_session(request, payload: CreateIn):
     act = action(request, Capability.SESSION_DOCUMENT)
     appointment = appointment_get(act.access, payload.appointment_id)
     existed = TreatmentSession.objects.filter(appointment=appointment).exists()
-    session = services.session_open(appointment=appointment, origin=act.origin, at=act.at)
+    session = services.session_open(appointment=appointment, **act.stamp)
     return Status(200 if existed else 201, _session_out(session, now=act.at))
 
 
@@ -318,7 +300,7 @@ def _step(request, session_id: int, service, capability=Capability.SESSION_DOCUM
 @router.post("/{session_id}/check-in", response={200: SessionOut, **ERRORS})
 def check_in(request, session_id: int):
     act, session = _documenting(request, session_id)
-    services.session_check_in(session=session, origin=act.origin, at=act.at)
+    services.session_check_in(session=session, **act.stamp)
     return _fresh(act, session)
 
 

@@ -84,13 +84,7 @@ def get_protocol(request):
 )
 def set_protocol(request, key: str, payload: SettingIn):
     act = action(request, Capability.PROTOCOL_EDIT)
-    services.protocol_setting_set(
-        clinic=act.clinic,
-        key=key,
-        value=payload.value,
-        origin=act.origin,
-        at=act.at,
-    )
+    services.protocol_setting_set(clinic=act.clinic, key=key, value=payload.value, **act.stamp)
     protocol = selectors.clinic_protocol(act.clinic)
     return SettingValueOut(key=key, value=protocol.value(key))
 
@@ -100,7 +94,7 @@ def set_protocol(request, key: str, payload: SettingIn):
 )
 def reset_protocol(request, key: str):
     act = action(request, Capability.PROTOCOL_EDIT)
-    services.protocol_setting_reset(clinic=act.clinic, key=key, origin=act.origin, at=act.at)
+    services.protocol_setting_reset(clinic=act.clinic, key=key, **act.stamp)
     return SettingValueOut(key=key, value=selectors.clinic_protocol(act.clinic).value(key))
 
 
@@ -116,11 +110,7 @@ def run_screening(request, patient_id: int, payload: ScreeningIn):
     act = action(request, Capability.ELIGIBILITY_SCREEN)
     patient = patient_get(act.access, patient_id)
     result = services.screening_run(
-        patient=patient,
-        route=payload.route,
-        indication=payload.indication,
-        origin=act.origin,
-        at=act.at,
+        patient=patient, route=payload.route, indication=payload.indication, **act.stamp
     )
     return Status(201, presenters.screening_dict(result))
 
@@ -171,8 +161,7 @@ def create_course(request, patient_id: int, payload: CourseIn):
         indication=payload.indication,
         regimen_key=payload.regimen_key,
         risk_benefit_note=payload.risk_benefit_note,
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
     )
     return Status(201, _course_out(course))
 
@@ -207,12 +196,7 @@ def move_course(request, course_id: int, payload: PhaseIn):
     if payload.to == "booster":
         relapse, reason = selectors.booster_grounds(course, payload.reason)
     course = services.course_move(
-        course=course,
-        to=payload.to,
-        relapse_detected=relapse,
-        reason=reason,
-        origin=act.origin,
-        at=act.at,
+        course=course, to=payload.to, relapse_detected=relapse, reason=reason, **act.stamp
     )
     return _course_out(course)
 
@@ -251,8 +235,7 @@ def create_order(request, course_id: int, payload: OrderIn):
         titration_reason=payload.titration_reason,
         sessions_authorised=payload.sessions_authorised,
         instructions=payload.instructions,
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
     )
     return Status(201, presenters.order_dict(order))
 
@@ -286,7 +269,7 @@ def get_order(request, order_id: int):
 def sign_order(request, order_id: int):
     act = action(request, Capability.ORDER_SIGN)
     order = selectors.order_get(act.access, order_id)
-    order = services.order_sign(order=order, origin=act.origin, at=act.at)
+    order = services.order_sign(order=order, **act.stamp)
     return presenters.order_dict(order)
 
 
@@ -294,7 +277,7 @@ def sign_order(request, order_id: int):
 def cancel_order(request, order_id: int, payload: TreatmentReasonIn):
     act = action(request, Capability.PLAN_EDIT)
     order = selectors.order_get(act.access, order_id)
-    order = services.order_cancel(order=order, reason=payload.reason, origin=act.origin, at=act.at)
+    order = services.order_cancel(order=order, reason=payload.reason, **act.stamp)
     return presenters.order_dict(order)
 
 
@@ -315,9 +298,7 @@ def get_checklist(request, course_id: int):
 def confirm_checklist(request, course_id: int, key: str, payload: ChecklistNoteIn):
     act = action(request, Capability.PLAN_EDIT)
     course = selectors.course_get(act.access, course_id)
-    services.checklist_confirm(
-        course=course, key=key, note=payload.note, origin=act.origin, at=act.at
-    )
+    services.checklist_confirm(course=course, key=key, note=payload.note, **act.stamp)
     return ChecklistStateOut(key=key, done=True)
 
 
@@ -325,7 +306,7 @@ def confirm_checklist(request, course_id: int, key: str, payload: ChecklistNoteI
 def clear_checklist(request, course_id: int, key: str):
     act = action(request, Capability.PLAN_EDIT)
     course = selectors.course_get(act.access, course_id)
-    services.checklist_clear(course=course, key=key, origin=act.origin, at=act.at)
+    services.checklist_clear(course=course, key=key, **act.stamp)
     return ChecklistStateOut(key=key, done=False)
 
 
@@ -337,8 +318,7 @@ def record_rems(request, course_id: int, payload: RemsIn):
         course=course,
         enrolled_on=payload.enrolled_on,
         enrolment_id=payload.enrolment_id,
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
     )
     return _course_out(course)
 
@@ -360,9 +340,7 @@ def get_aftercare(request, course_id: int):
 def save_aftercare(request, course_id: int, payload: AftercareIn):
     act = action(request, Capability.PLAN_EDIT)
     course = selectors.course_get(act.access, course_id)
-    plan = services.aftercare_save(
-        course=course, values=payload.dict(), origin=act.origin, at=act.at
-    )
+    plan = services.aftercare_save(course=course, values=payload.dict(), **act.stamp)
     return {name: getattr(plan, name) for name in AftercarePlan.FIELDS}
 
 
@@ -400,8 +378,7 @@ def book_series(request, course_id: int, payload: SeriesIn):
         duration_minutes=payload.duration_minutes or selectors.default_duration_minutes(course),
         chair=chair,
         nurse=_nurse(act.access, payload.nurse_id),
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
     )
     return Status(201, [presenters.appointment_dict(a) for a in booked])
 
@@ -422,8 +399,7 @@ def book_one(request, payload: AppointmentIn):
         ends_at=starts_at + dt.timedelta(minutes=payload.duration_minutes),
         chair=_chair(act.access, payload.chair_id),
         nurse=_nurse(act.access, payload.nurse_id),
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
     )
     return Status(201, presenters.appointment_dict(appointment))
 
@@ -439,13 +415,12 @@ def list_appointments(request, day: dt.date | None = None, days: int = 1):
     start = dt.datetime.combine(day, dt.time.min, tzinfo=zone)
     rows = list(selectors.appointments_between(act.clinic, start, start + dt.timedelta(days)))
     audit_record(
-        origin=act.origin,
         action="view",
         object_type="appointment_list",
         clinic_id=act.clinic.pk,
         summary=f"Listed {len(rows)} appointments through the API",
         changes={"day": day, "days": days, "patient_ids": sorted({a.patient_id for a in rows})},
-        at=act.at,
+        **act.stamp,
     )
     return [presenters.appointment_dict(a) for a in rows]
 
@@ -465,10 +440,7 @@ def cancel_appointment(request, appointment_id: int, payload: TreatmentReasonIn)
     act = action(request, Capability.APPOINTMENT_BOOK)
     appointment = selectors.appointment_get(act.access, appointment_id)
     appointment = services.appointment_cancel(
-        appointment=appointment,
-        reason=payload.reason,
-        origin=act.origin,
-        at=act.at,
+        appointment=appointment, reason=payload.reason, **act.stamp
     )
     return presenters.appointment_dict(appointment)
 
@@ -489,12 +461,7 @@ def list_consent_documents(request):
 def publish_consent(request, payload: ConsentDocumentIn):
     act = action(request, Capability.PROTOCOL_EDIT)
     document = services.consent_document_publish(
-        clinic=act.clinic,
-        route=payload.route,
-        title=payload.title,
-        body=payload.body,
-        origin=act.origin,
-        at=act.at,
+        clinic=act.clinic, route=payload.route, title=payload.title, body=payload.body, **act.stamp
     )
     return Status(201, document)
 
@@ -547,7 +514,7 @@ def _signature(access, signature_id: int) -> ConsentSignature:
 def countersign(request, signature_id: int):
     act = action(request, Capability.CONSENT_MANAGE)
     signature = _signature(act.access, signature_id)
-    signature = services.consent_countersign(signature=signature, origin=act.origin, at=act.at)
+    signature = services.consent_countersign(signature=signature, **act.stamp)
     return CountersignedOut(id=signature.pk, clinician_signed_at=signature.clinician_signed_at)
 
 
@@ -555,7 +522,5 @@ def countersign(request, signature_id: int):
 def revoke(request, signature_id: int, payload: TreatmentReasonIn):
     act = action(request, Capability.CONSENT_MANAGE)
     signature = _signature(act.access, signature_id)
-    signature = services.consent_revoke(
-        signature=signature, reason=payload.reason, origin=act.origin, at=act.at
-    )
+    signature = services.consent_revoke(signature=signature, reason=payload.reason, **act.stamp)
     return RevokedOut(id=signature.pk, revoked_at=signature.revoked_at)

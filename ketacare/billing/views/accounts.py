@@ -66,11 +66,15 @@ def payment_create(request: HttpRequest, patient_id: int) -> HttpResponse:
     act = action(request)
     payment = payments.payment_record(
         patient=selectors.patient_for_billing(act.access, patient_id),
-        method=request.POST.get("method", ""), amount=request.POST.get("amount", ""),
+        method=request.POST.get("method", ""),
+        amount=request.POST.get("amount", ""),
         purpose=request.POST.get("purpose", "payment"),
-        reference=request.POST.get("reference", ""), payer=request.POST.get("payer", ""),
-        note=request.POST.get("note", ""), idempotency_key=request.POST.get("idempotency_key", ""),
-        origin=act.origin, at=act.at)
+        reference=request.POST.get("reference", ""),
+        payer=request.POST.get("payer", ""),
+        note=request.POST.get("note", ""),
+        idempotency_key=request.POST.get("idempotency_key", ""),
+        **act.stamp,
+    )
     messages.success(request, f"{payment.get_purpose_display()} of ${payment.amount:,.2f} "
                               "recorded.")
     return redirect("billing:account", patient_id=patient_id)
@@ -84,8 +88,11 @@ def package_sell(request: HttpRequest, patient_id: int) -> HttpResponse:
     purchase = payments.package_sell(
         patient=selectors.patient_for_billing(act.access, patient_id),
         package=selectors.package_get(act.access, int_field(request, "package_id")),
-        method=request.POST.get("method", ""), reference=request.POST.get("reference", ""),
-        idempotency_key=request.POST.get("idempotency_key", ""), origin=act.origin, at=act.at)
+        method=request.POST.get("method", ""),
+        reference=request.POST.get("reference", ""),
+        idempotency_key=request.POST.get("idempotency_key", ""),
+        **act.stamp,
+    )
     messages.success(request, f"Package ‘{purchase.name}’ sold and prepaid.")
     return redirect("billing:account", patient_id=patient_id)
 
@@ -97,10 +104,13 @@ def package_sell(request: HttpRequest, patient_id: int) -> HttpResponse:
 def refund_create(request: HttpRequest, payment_id: int) -> HttpResponse:
     act = action(request)
     payment = selectors.payment_get(act.access, payment_id)
-    payments.refund_record(payment=payment, amount=request.POST.get("amount", ""),
-                           reason=request.POST.get("reason", ""),
-                           idempotency_key=request.POST.get("idempotency_key", ""),
-                           origin=act.origin, at=act.at)
+    payments.refund_record(
+        payment=payment,
+        amount=request.POST.get("amount", ""),
+        reason=request.POST.get("reason", ""),
+        idempotency_key=request.POST.get("idempotency_key", ""),
+        **act.stamp,
+    )
     messages.success(request, "Refund recorded.")
     return redirect("billing:account", patient_id=payment.patient_id)
 
@@ -112,8 +122,11 @@ def adjustment_create(request: HttpRequest, patient_id: int) -> HttpResponse:
     act = action(request)
     payments.adjustment_post(
         patient=selectors.patient_for_billing(act.access, patient_id),
-        amount=request.POST.get("amount", ""), reason=request.POST.get("reason", ""),
-        idempotency_key=request.POST.get("idempotency_key", ""), origin=act.origin, at=act.at)
+        amount=request.POST.get("amount", ""),
+        reason=request.POST.get("reason", ""),
+        idempotency_key=request.POST.get("idempotency_key", ""),
+        **act.stamp,
+    )
     messages.success(request, "Adjustment posted.")
     return redirect("billing:account", patient_id=patient_id)
 
@@ -129,7 +142,8 @@ def charge_create(request: HttpRequest, patient_id: int) -> HttpResponse:
         date_of_service=date_field(request, "date_of_service", default=today(act)),
         services=[(request.POST.get("service", ""), units)],
         diagnosis_codes=request.POST.get("diagnosis_codes", "").replace(",", " ").split(),
-        origin=act.origin, at=act.at)
+        **act.stamp,
+    )
     messages.success(request, "Charge entered: review and post it.")
     return redirect("billing:charge", charge_id=charge.pk)
 
@@ -139,9 +153,11 @@ def charge_create(request: HttpRequest, patient_id: int) -> HttpResponse:
 @back
 def medicare_set(request: HttpRequest, patient_id: int) -> HttpResponse:
     act = action(request)
-    account_set_medicare(patient=selectors.patient_for_billing(act.access, patient_id),
-                         medicare_primary=request.POST.get("medicare_primary") == "yes",
-                         origin=act.origin, at=act.at)
+    account_set_medicare(
+        patient=selectors.patient_for_billing(act.access, patient_id),
+        medicare_primary=request.POST.get("medicare_primary") == "yes",
+        **act.stamp,
+    )
     messages.success(request, "Primary payer saved.")
     return redirect("billing:account", patient_id=patient_id)
 
@@ -154,11 +170,13 @@ def assessment_create(request: HttpRequest, patient_id: int) -> HttpResponse:
     assessment = sliding_scale.assessment_record(
         patient=selectors.patient_for_billing(act.access, patient_id),
         household_size=int_field(request, "household_size"),
-        annual_income=request.POST.get("annual_income", ""), proof=request.POST.get("proof", ""),
+        annual_income=request.POST.get("annual_income", ""),
+        proof=request.POST.get("proof", ""),
         proof_note=request.POST.get("proof_note", ""),
         assessed_on=date_field(request, "assessed_on", default=today(act)),
         guideline_year=int_field(request, "guideline_year", required=False),
-        origin=act.origin, at=act.at)
+        **act.stamp,
+    )
     messages.success(request, f"{assessment.description}: band ‘{assessment.band_label}’ until "
                               f"{assessment.valid_until:%Y-%m-%d}.")
     return redirect("billing:account", patient_id=patient_id)
@@ -173,10 +191,14 @@ def authorisation_create(request: HttpRequest, patient_id: int) -> HttpResponse:
     course_id = int_field(request, "course_id", required=False)
     course = TreatmentCourse.objects.filter(pk=course_id, patient=patient).first()
     authorisations.authorisation_submit(
-        patient=patient, course=course, payer=request.POST.get("payer", ""),
+        patient=patient,
+        course=course,
+        payer=request.POST.get("payer", ""),
         payer_reference=request.POST.get("payer_reference", ""),
         submitted_on=date_field(request, "submitted_on", default=today(act)),
-        note=request.POST.get("note", ""), origin=act.origin, at=act.at)
+        note=request.POST.get("note", ""),
+        **act.stamp,
+    )
     messages.success(request, "Prior authorisation request recorded.")
     return redirect("billing:account", patient_id=patient_id)
 
@@ -189,12 +211,16 @@ def authorisation_decide(request: HttpRequest, authorisation_id: int) -> HttpRes
     act = action(request)
     authorisation = authorisations.authorisation_decide(
         authorisation=selectors.authorisation_get(act.access, authorisation_id),
-        status=request.POST.get("status", ""), on=date_field(request, "on", default=today(act)),
-        starts_on=date_field(request, "starts_on"), ends_on=date_field(request, "ends_on"),
+        status=request.POST.get("status", ""),
+        on=date_field(request, "on", default=today(act)),
+        starts_on=date_field(request, "starts_on"),
+        ends_on=date_field(request, "ends_on"),
         approved_units=int_field(request, "approved_units", required=False),
         denial_reason=request.POST.get("denial_reason", ""),
         payer_reference=request.POST.get("payer_reference", ""),
-        note=request.POST.get("note", ""), origin=act.origin, at=act.at)
+        note=request.POST.get("note", ""),
+        **act.stamp,
+    )
     messages.success(request, f"Authorisation {authorisation.status}.")
     return redirect("billing:account", patient_id=authorisation.patient_id)
 
@@ -206,6 +232,11 @@ def document(request: HttpRequest, patient_id: int, kind: str) -> HttpResponse:
     act = action(request)
     patient = selectors.patient_for_billing(act.access, patient_id)
     starts_on, ends_on = period(request, act)
-    return documents.document_download(kind=kind, patient=patient, starts_on=starts_on,
-                                       ends_on=ends_on, issued_on=today(act), origin=act.origin,
-                                       at=act.at)
+    return documents.document_download(
+        kind=kind,
+        patient=patient,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        issued_on=today(act),
+        **act.stamp,
+    )

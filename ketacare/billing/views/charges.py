@@ -57,10 +57,14 @@ def charge_review(request: HttpRequest, charge_id: int) -> HttpResponse:
         if key.startswith("code_") and key.removeprefix("code_").isdigit()
     }
     charge = charge_services.charge_update(
-        charge=charge, diagnosis_codes=codes, line_codes=line_codes,
-        review_note=request.POST.get("review_note", ""), origin=act.origin, at=act.at)
+        charge=charge,
+        diagnosis_codes=codes,
+        line_codes=line_codes,
+        review_note=request.POST.get("review_note", ""),
+        **act.stamp,
+    )
     if request.POST.get("post"):
-        charge = charge_services.charge_post(charge=charge, origin=act.origin, at=act.at)
+        charge = charge_services.charge_post(charge=charge, **act.stamp)
         messages.success(request, f"Charge posted: {charge.patient.display_name} now owes "
                                   "it on their account.")
         return redirect("billing:account", patient_id=charge.patient_id)
@@ -74,7 +78,9 @@ def charge_review(request: HttpRequest, charge_id: int) -> HttpResponse:
 def charge_recompute(request: HttpRequest, charge_id: int) -> HttpResponse:
     act = action(request)
     charge = charge_services.charge_recompute(
-        charge=selectors.charge_get(act.access, charge_id), origin=act.origin, at=act.at)
+        charge=selectors.charge_get(act.access, charge_id),
+        **act.stamp,
+    )
     if charge.problem:
         messages.error(request, charge.problem)
     else:
@@ -89,6 +95,8 @@ def charge_void(request: HttpRequest, charge_id: int) -> HttpResponse:
     act = action(request)
     charge = charge_services.charge_void(
         charge=selectors.charge_get(act.access, charge_id),
-        reason=request.POST.get("reason", ""), origin=act.origin, at=act.at)
+        reason=request.POST.get("reason", ""),
+        **act.stamp,
+    )
     messages.success(request, "Charge voided.")
     return redirect("billing:account", patient_id=charge.patient_id)

@@ -59,10 +59,14 @@ def fees(request: HttpRequest) -> HttpResponse:
 def fee_save(request: HttpRequest) -> HttpResponse:
     act = action(request)
     item: FeeScheduleItem = setup.fee_set(
-        clinic=act.clinic, service=request.POST.get("service", ""),
-        unit_price=request.POST.get("unit_price", ""), code=request.POST.get("code", ""),
+        clinic=act.clinic,
+        service=request.POST.get("service", ""),
+        unit_price=request.POST.get("unit_price", ""),
+        code=request.POST.get("code", ""),
         description=request.POST.get("description", ""),
-        active=request.POST.get("active", "yes") == "yes", origin=act.origin, at=act.at)
+        active=request.POST.get("active", "yes") == "yes",
+        **act.stamp,
+    )
     messages.success(request, f"{item.label}: ${item.unit_price:,.2f} per unit.")
     return redirect("billing:fees")
 
@@ -75,10 +79,15 @@ def package_save(request: HttpRequest) -> HttpResponse:
     package_id = int_field(request, "package_id", required=False)
     package = selectors.package_get(act.access, package_id) if package_id else None
     saved = setup.package_save(
-        clinic=act.clinic, package=package, name=request.POST.get("name", ""),
-        route=request.POST.get("route", ""), sessions=int_field(request, "sessions"),
-        price=request.POST.get("price", ""), active=request.POST.get("active", "yes") == "yes",
-        origin=act.origin, at=act.at)
+        clinic=act.clinic,
+        package=package,
+        name=request.POST.get("name", ""),
+        route=request.POST.get("route", ""),
+        sessions=int_field(request, "sessions"),
+        price=request.POST.get("price", ""),
+        active=request.POST.get("active", "yes") == "yes",
+        **act.stamp,
+    )
     messages.success(request, f"Package ‘{saved.name}’ saved.")
     return redirect("billing:fees")
 
@@ -94,8 +103,11 @@ def bands_save(request: HttpRequest) -> HttpResponse:
         for n in range(len(columns["label"]))
     ]
     rows = [row for row in rows if any(str(v).strip() for v in row.values())]
-    policy = setup.sliding_scale_policy_set(clinic=act.clinic, bands=rows, origin=act.origin,
-                                            at=act.at)
+    policy = setup.sliding_scale_policy_set(
+        clinic=act.clinic,
+        bands=rows,
+        **act.stamp,
+    )
     messages.success(request, f"Sliding-scale bands saved as version {policy.version}.")
     return redirect("billing:fees")
 
@@ -105,7 +117,10 @@ def bands_save(request: HttpRequest) -> HttpResponse:
 @edit
 def profile_save(request: HttpRequest) -> HttpResponse:
     act = action(request)
-    setup.billing_profile_update(clinic=act.clinic, values=request.POST.dict(),
-                                 origin=act.origin, at=act.at)
+    setup.billing_profile_update(
+        clinic=act.clinic,
+        values=request.POST.dict(),
+        **act.stamp,
+    )
     messages.success(request, "Billing details saved.")
     return redirect("billing:fees")

@@ -40,9 +40,14 @@ def my_document(request: HttpRequest, kind: str) -> HttpResponse:
                            source=request.GET)
     if starts_on > ends_on:
         raise Invalid.field("from", "The period starts after it ends.")
-    return documents.document_download(kind=kind, patient=patient, starts_on=starts_on,
-                                       ends_on=ends_on, issued_on=today, origin=act.origin,
-                                       at=act.at)
+    return documents.document_download(
+        kind=kind,
+        patient=patient,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        issued_on=today,
+        **act.stamp,
+    )
 
 
 @require_POST
@@ -52,12 +57,14 @@ def my_pay(request: HttpRequest) -> HttpResponse:
     """Start paying online; the patient types the card on the provider's page, not here."""
     act = action(request)
     payment = online.online_checkout_start(
-        patient=_patient(request), amount=request.POST.get("amount", ""),
+        patient=_patient(request),
+        amount=request.POST.get("amount", ""),
         idempotency_key=request.POST.get("idempotency_key", ""),
         success_url=request.build_absolute_uri(reverse("billing:my_paid"))
         + "?checkout={CHECKOUT_SESSION_ID}",
         cancel_url=request.build_absolute_uri(reverse("portal:home")),
-        origin=act.origin, at=act.at)
+        **act.stamp,
+    )
     return redirect(payment.provider_checkout_url)
 
 
@@ -67,8 +74,10 @@ def my_paid(request: HttpRequest) -> HttpResponse:
     """The provider sends the patient back here; the payment is recorded once it is paid."""
     act = action(request)
     payment = online.online_checkout_settle(
-        checkout_id=request.GET.get("checkout", ""), patient=_patient(request),
-        origin=act.origin, at=act.at)
+        checkout_id=request.GET.get("checkout", ""),
+        patient=_patient(request),
+        **act.stamp,
+    )
     if payment.status == Payment.Status.SUCCEEDED:
         messages.success(request, f"Thank you: ${payment.amount:,.2f} received.")
     elif payment.status == Payment.Status.FAILED:

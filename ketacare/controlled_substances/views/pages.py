@@ -329,8 +329,7 @@ def resolve(request, discrepancy_id: int):
         finding=text(request.POST, "finding"),
         explanation=text(request.POST, "explanation"),
         adjust=request.POST.get("adjust") == "yes",
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
     )
     messages.success(request, "Discrepancy resolved.")
     return redirect("controlled_substances:safe")
@@ -350,8 +349,7 @@ def loss_step(request, report_id: int):
         step=text(request.POST, "step"),
         done_on=done_on,
         reference=text(request.POST, "reference"),
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
     )
     messages.success(request, "Loss report step recorded.")
     return redirect("controlled_substances:safe")

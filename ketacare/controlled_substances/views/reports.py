@@ -71,14 +71,13 @@ def download(request, name: str, fmt: str):
     else:
         raise Invalid.field("report", "No such report")
     audit_record(
-        origin=act.origin,
         action="export",
         object_type="controlled_report",
         object_id=report.key,
         clinic_id=act.clinic.pk,
         summary=f"Exported {report.title} ({report.period}) as {fmt.upper()}",
         changes={"rows": len(report.rows)},
-        at=act.at,
+        **act.stamp,
     )
     body = report.csv().encode() if fmt == "csv" else reports.report_pdf(report, act.clinic, act.at)
     response = HttpResponse(body, content_type=FORMATS[fmt])

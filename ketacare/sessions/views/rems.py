@@ -12,9 +12,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from ketacare.audit.services import audit_record
 from ketacare.core.access import require_capability
-from ketacare.core.actions import action
+from ketacare.core.actions import action, audit_read
 from ketacare.core.errors import DomainError
 from ketacare.core.roles import Capability
 from ketacare.patients.selectors import patients_in_scope
@@ -42,10 +41,8 @@ def _form_or_404(request, session_id):
         from django.http import Http404
 
         raise Http404("No REMS Patient Monitoring Form for this session.")
-    audit_record(
-        origin=act.origin,
-        at=act.at,
-        action="view",
+    audit_read(
+        act,
         object_type="rems_form",
         object_id=session.pk,
         clinic_id=session.clinic_id,

@@ -165,9 +165,9 @@ def session_live(request: HttpRequest, session_id: int) -> HttpResponse:
 def appointment_check_in(request: HttpRequest, appointment_id: int) -> HttpResponse:
     appointment = appointment_get(request.access, appointment_id)
     act = action(request)
-    session = services.session_open(appointment=appointment, origin=act.origin, at=act.at)
+    session = services.session_open(appointment=appointment, **act.stamp)
     if session.state == "scheduled":
-        services.session_check_in(session=session, origin=act.origin, at=act.at)
+        services.session_check_in(session=session, **act.stamp)
     messages.success(request, f"{appointment.patient.full_name} checked in.")
     return _back(session)
 
@@ -177,7 +177,7 @@ def appointment_check_in(request: HttpRequest, appointment_id: int) -> HttpRespo
 @session_action
 def check_in(request, session):
     act = action(request)
-    services.session_check_in(session=session, origin=act.origin, at=act.at)
+    services.session_check_in(session=session, **act.stamp)
     return _back(session)
 
 

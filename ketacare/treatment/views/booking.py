@@ -40,8 +40,7 @@ def appointment_cancel(request: HttpRequest, appointment_id: int) -> HttpRespons
     services.appointment_cancel(
         appointment=selectors.appointment_get(request.access, appointment_id),
         reason=request.POST.get("reason", ""),
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
     )
     messages.success(request, "Appointment cancelled.")
     return redirect(_after_cancel(request, appointment_id))

@@ -57,8 +57,7 @@ def consent_publish(request: HttpRequest) -> HttpResponse:
         route=request.POST.get("route", ""),
         title=request.POST.get("title", ""),
         body=request.POST.get("body", ""),
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
     )
     messages.success(request, f"Published version {document.version}.")
     return redirect("treatment:consents")
@@ -89,6 +88,6 @@ def consent_countersign(request: HttpRequest, signature_id: int) -> HttpResponse
     signature = get_object_or_404(
         ConsentSignature, pk=signature_id, patient__clinic=request.access.clinic
     )
-    services.consent_countersign(signature=signature, origin=act.origin, at=act.at)
+    services.consent_countersign(signature=signature, **act.stamp)
     messages.success(request, "Consent countersigned.")
     return redirect(_back_to_patient(request, signature_id))

@@ -46,7 +46,7 @@ def course_new(request: HttpRequest, patient_id: int) -> HttpResponse:
     error, errors, refused_status = "", {}, 200
     if request.method == "POST":
         try:
-            course = services.course_create(patient=patient, origin=act.origin, at=act.at, **values)
+            course = services.course_create(patient=patient, **values, **act.stamp)
         except DomainError as refused:
             error, errors, refused_status = refused.message, refused.fields, refused.status
         else:
@@ -122,14 +122,7 @@ def course_phase(request: HttpRequest, course_id: int) -> HttpResponse:
     relapse = False
     if to == "booster":
         relapse, reason = selectors.booster_grounds(course, reason)
-    services.course_move(
-        course=course,
-        to=to,
-        relapse_detected=relapse,
-        reason=reason,
-        origin=act.origin,
-        at=act.at,
-    )
+    services.course_move(course=course, to=to, relapse_detected=relapse, reason=reason, **act.stamp)
     messages.success(request, f"Course moved to {to}.")
     return redirect("treatment:course", course_id=course.pk)
 
@@ -141,14 +134,10 @@ def checklist_item(request: HttpRequest, course_id: int, key: str) -> HttpRespon
     act = action(request)
     course = selectors.course_get(request.access, course_id)
     if request.POST.get("action") == "clear":
-        services.checklist_clear(course=course, key=key, origin=act.origin, at=act.at)
+        services.checklist_clear(course=course, key=key, **act.stamp)
     else:
         services.checklist_confirm(
-            course=course,
-            key=key,
-            note=request.POST.get("note", ""),
-            origin=act.origin,
-            at=act.at,
+            course=course, key=key, note=request.POST.get("note", ""), **act.stamp
         )
     return redirect("treatment:course", course_id=course.pk)
 
@@ -168,8 +157,7 @@ def rems_enrol(request: HttpRequest, course_id: int) -> HttpResponse:
         course=course,
         enrolled_on=enrolled_on,
         enrolment_id=request.POST.get("enrolment_id", ""),
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
     )
     messages.success(request, "REMS enrolment recorded.")
     return redirect("treatment:course", course_id=course.pk)
@@ -193,9 +181,7 @@ def aftercare_edit(request: HttpRequest, course_id: int) -> HttpResponse:
     course = selectors.course_get(request.access, course_id)
     plan = AftercarePlan.objects.filter(course=course).first()
     if request.method == "POST":
-        services.aftercare_save(
-            course=course, values=request.POST.dict(), origin=act.origin, at=act.at
-        )
+        services.aftercare_save(course=course, values=request.POST.dict(), **act.stamp)
         messages.success(request, "Aftercare plan saved; the patient sees it in the portal.")
         return redirect("treatment:course", course_id=course.pk)
     fields = [

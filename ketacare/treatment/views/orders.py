@@ -64,8 +64,7 @@ def order_new(request: HttpRequest, course_id: int) -> HttpResponse:
                         inputs=inputs,
                         titration_reason=reason,
                         instructions=request.POST.get("instructions", ""),
-                        origin=act.origin,
-                        at=act.at,
+                        **act.stamp,
                     )
                     messages.success(request, "Draft order saved: a prescriber signs it next.")
                     return redirect("treatment:course", course_id=course.pk)
@@ -106,7 +105,7 @@ def order_new(request: HttpRequest, course_id: int) -> HttpResponse:
 def order_sign(request: HttpRequest, order_id: int) -> HttpResponse:
     act = action(request)
     order = selectors.order_get(request.access, order_id)
-    services.order_sign(order=order, origin=act.origin, at=act.at)
+    services.order_sign(order=order, **act.stamp)
     messages.success(request, "Order signed: it is now the course's actionable order.")
     return redirect("treatment:course", course_id=order.course_id)
 
@@ -117,11 +116,6 @@ def order_sign(request: HttpRequest, order_id: int) -> HttpResponse:
 def order_cancel(request: HttpRequest, order_id: int) -> HttpResponse:
     act = action(request)
     order = selectors.order_get(request.access, order_id)
-    services.order_cancel(
-        order=order,
-        reason=request.POST.get("reason", ""),
-        origin=act.origin,
-        at=act.at,
-    )
+    services.order_cancel(order=order, reason=request.POST.get("reason", ""), **act.stamp)
     messages.success(request, "Order cancelled.")
     return redirect("treatment:course", course_id=order.course_id)

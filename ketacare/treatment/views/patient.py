@@ -83,8 +83,7 @@ def screen(request: HttpRequest, patient_id: int) -> HttpResponse:
         patient=patient,
         route=request.POST.get("route", ""),
         indication=request.POST.get("indication", ""),
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
     )
     return redirect("treatment:screening", screening_id=result.pk)
 

@@ -6,10 +6,9 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from ketacare.audit.services import audit_record
 from ketacare.clinical.common import Route
 from ketacare.core.access import require_patient
-from ketacare.core.actions import action
+from ketacare.core.actions import action, audit_read
 from ketacare.core.errors import DomainError
 from ketacare.patients.models import Patient
 from ketacare.treatment import selectors, services
@@ -53,10 +52,8 @@ def plan_context(patient: Patient, *, at) -> dict:
 def plan(request: HttpRequest) -> HttpResponse:
     act = action(request)
     patient = _patient(request)
-    audit_record(
-        origin=act.origin,
-        at=act.at,
-        action="view",
+    audit_read(
+        act,
         object_type="portal_plan",
         object_id=patient.pk,
         clinic_id=patient.clinic_id,
@@ -82,8 +79,7 @@ def sign_consent(request: HttpRequest, document_id: int) -> HttpResponse:
                 document=document,
                 typed_name=typed,
                 agreed=request.POST.get("agreed") == "on",
-                origin=act.origin,
-                at=act.at,
+                **act.stamp,
             )
         except DomainError as refused:
             error, errors, refused_status = refused.message, refused.fields, refused.status
