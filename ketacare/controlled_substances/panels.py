@@ -4,6 +4,8 @@ prompt; on the dashboard what the medical director and the nurses must not miss.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -12,6 +14,7 @@ from ketacare.clinical.controlled_substances import (
     ESKETAMINE_MG_PER_DEVICE,
     FORMS_FOR_ROUTE,
     WASTE_WITNESSES,
+    DoseAccount,
     ProductForm,
 )
 from ketacare.controlled_substances import selectors
@@ -19,9 +22,36 @@ from ketacare.core.roles import Capability
 from ketacare.sessions.selectors import uses_pump
 
 
+@dataclass(frozen=True)
+class SessionLedger:
+    """What the session page's ledger panels show, read once per request for all of them."""
+
+    in_use: bool
+    draw_ups: list
+    done: list
+    account: DoseAccount | None
+
+
+def _session_ledger(request, session) -> SessionLedger:
+    memo = request.__dict__.setdefault("_session_ledger", {})
+    if session.pk not in memo:
+        in_use = selectors.ledger_in_use(session.clinic)
+        draw_ups = selectors.session_draw_ups(session) if in_use else []
+        done = selectors.session_dispositions(session) if draw_ups else []
+        account = (
+            selectors.session_dose_account(
+                session, now=timezone.now(), draw_ups=draw_ups, done=done
+            )
+            if draw_ups
+            else None
+        )
+        memo[session.pk] = SessionLedger(in_use, draw_ups, done, account)
+    return memo[session.pk]
+
+
 def _ledger_session(request, session) -> bool:
-    return request.access.can(Capability.CONTROLLED_VIEW) and selectors.ledger_in_use(
-        session.clinic
+    return (
+        request.access.can(Capability.CONTROLLED_VIEW) and _session_ledger(request, session).in_use
     )
 
 
@@ -59,20 +89,19 @@ def session_panel(request, session) -> str | None:
     what is still open; more can be drawn up while dosing, the rest disposed of after."""
     if not _ledger_session(request, session):
         return None
-    draw_ups = selectors.session_draw_ups(session)
-    if not draw_ups and session.state != "dosing":
+    ledger = _session_ledger(request, session)
+    if not ledger.draw_ups and session.state != "dosing":
         return None
     now = timezone.now()
-    account = selectors.session_dose_account(session, now=now)
     dosed = session.state in selectors.DOSED_STATES
     required = selectors.setting(session.clinic, WASTE_WITNESSES)
     return render_to_string(
         "controlled_substances/_session_panel.html",
         {
             "session": session,
-            "draw_ups": draw_ups,
-            "done": selectors.session_dispositions(session),
-            "account": account,
+            "draw_ups": ledger.draw_ups,
+            "done": ledger.done,
+            "account": ledger.account,
             "dosing": session.state == "dosing",
             "dosed": dosed,
             "stock": _stock_choices(session, now) if session.state == "dosing" else [],
@@ -88,12 +117,12 @@ def waste_prompt(request, session) -> str | None:
     """In place of the session's prompt: what of the drawn dose is still to waste or return."""
     if not _ledger_session(request, session) or session.state not in selectors.DOSED_STATES:
         return None
-    account = selectors.session_dose_account(session, now=timezone.now())
-    if account is None:
+    ledger = _session_ledger(request, session)
+    if ledger.account is None:
         return None
     return render_to_string(
         "controlled_substances/_waste_prompt.html",
-        {"account": account, "done": selectors.session_dispositions(session)},
+        {"account": ledger.account, "done": ledger.done},
         request=request,
     )
 

@@ -247,13 +247,20 @@ def drawn_open_mg(draw_up: LedgerEntry, dispositions: list[LedgerEntry]) -> Deci
     return draw_up.quantity_mg - done
 
 
-def session_dose_account(session: TreatmentSession, *, now: dt.datetime) -> DoseAccount | None:
+def session_dose_account(
+    session: TreatmentSession,
+    *,
+    now: dt.datetime,
+    draw_ups: list[LedgerEntry] | None = None,
+    done: list[LedgerEntry] | None = None,
+) -> DoseAccount | None:
     """Drawn from the ledger for the session, given (the session's administration record),
-    wasted and returned; None when nothing was drawn up for it."""
-    draw_ups = session_draw_ups(session)
+    wasted and returned; None when nothing was drawn up for it. A page that already read the
+    draw-ups and dispositions passes them in."""
+    draw_ups = session_draw_ups(session) if draw_ups is None else draw_ups
     if not draw_ups:
         return None
-    done = session_dispositions(session)
+    done = session_dispositions(session) if done is None else done
     # Once dosing has ended the record is complete: read it to its end, whatever the clock says.
     as_of = max(now, session.dosing_ended_at) if session.dosing_ended_at else now
     given = Decimal(str(round(administration_summary(session, now=as_of).dose_mg, 2)))

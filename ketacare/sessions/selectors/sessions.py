@@ -62,6 +62,15 @@ def session_get(access: Access, session_id: int) -> TreatmentSession:
         raise Http404("No such session at this clinic.") from missing
 
 
+def session_page_get(access: Access, session_id: int) -> TreatmentSession:
+    """The session for its page (read-only): its administration record is read once, for the
+    screen and every panel that shows the dose (the ledger, the curve, long-term safety)."""
+    try:
+        return sessions_in_scope(access).prefetch_related("administration").get(pk=session_id)
+    except TreatmentSession.DoesNotExist as missing:
+        raise Http404("No such session at this clinic.") from missing
+
+
 def appointment_get(access: Access, appointment_id: int) -> Appointment:
     if access.clinic is None:
         raise Http404("No clinic in use.")
@@ -287,8 +296,6 @@ def today_appointments_without_chair(access: Access, *, now: dt.datetime) -> lis
 
 def is_esketamine(session: TreatmentSession) -> bool:
     return session.route == Route.ESKETAMINE_NASAL.value
-
-
 
 
 def assessment_completed_on(patient: Patient, code: str, day: dt.date) -> bool:

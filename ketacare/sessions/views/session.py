@@ -37,6 +37,7 @@ from ketacare.sessions.selectors import (
     is_esketamine,
     rems_enrolled,
     session_get,
+    session_page_get,
     session_screen,
 )
 from ketacare.sessions.services import administration_record
@@ -139,7 +140,7 @@ def _back(session, anchor: str = "") -> HttpResponse:
 @require_capability(Capability.CHART_VIEW)
 def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
     act = action(request)
-    session = session_get(act.access, session_id)
+    session = session_page_get(act.access, session_id)
     audit_read(
         act,
         object_type="treatment_session",
@@ -155,7 +156,7 @@ def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
 @require_capability(Capability.CHART_VIEW)
 def session_live(request: HttpRequest, session_id: int) -> HttpResponse:
     """The polled part of the screen: status, alerts, schedule, administration, flowsheet."""
-    session = session_get(request.access, session_id)
+    session = session_page_get(request.access, session_id)
     return _render(request, session, template="sessions/_live.html")
 
 

@@ -273,3 +273,30 @@ def test_the_ledger_verifies_after_a_session(
         origin=nurse_origin, at=at(30), witnesses=(witness(),),
     )  # fmt: skip
     assert list(services.ledger_check(stocked.clinic.pk)) == []
+
+
+def test_the_session_page_reads_the_dose_and_its_ledger_record_once(
+    stocked, make_booking, patient, iv_protocol, nurse_origin, client_for
+):
+    """The screen, the ledger panel and the waste prompt all show the dose: one read each of
+    the administration record, the draw-ups and the dispositions serves them all."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    session = iv_session(stocked, make_booking, patient, nurse_origin)
+    draw_up(stocked, session, nurse_origin)
+    end_iv_early(session, nurse_origin)
+    nurse = client_for("nurse")
+    nurse.get(f"/sessions/{session.pk}/")  # one-off writes (session activity) out of the way
+    with CaptureQueriesContext(connection) as queries:
+        page = nurse.get(f"/sessions/{session.pk}/")
+    assert page.status_code == 200
+    assert "17.50" in page.content.decode()  # the rest still to waste, from the dose account
+    reads = [
+        q["sql"]
+        for q in queries
+        if 'FROM "treatment_sessions_administrationevent"' in q["sql"]
+        or ('FROM "controlled_substances_ledgerentry"' in q["sql"]
+        and '"session_id"' in q["sql"])
+    ]
+    assert len(reads) == len(set(reads)), [r[:120] for r in reads]
