@@ -5,11 +5,17 @@ on a measurement plan with weekly PHQ-9 and GAD-7 trajectories (responders, part
 non-responders) and C-SSRS screens. The demo opens no safety alert: the scores are generated with
 PHQ-9 item 9 at 0 and no C-SSRS answer above "low". The portal demo patient has a fresh plan, so
 a baseline PHQ-9 and GAD-7 are due when they sign in.
+
+A clinic's chairs start only so many new courses a week, so a large register is the work of
+years: a clinic whose plans would not fit in twelve weeks at ``NEW_COURSES_PER_WEEK`` spreads
+their starts over ``history_weeks`` instead, and the plans whose measurement finished long ago
+are ended. At the default 200 patients every plan is current, as before.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 
 from django.utils import timezone
@@ -23,6 +29,17 @@ from ketacare.patients.models import Patient
 SHARE_ON_PLAN = 0.35
 WEEKS = (0, 1, 2, 3, 4, 6, 8, 10)
 BATCH = 20_000  # responses held in memory before they are written
+RECENT_WEEKS = 12  # the longest measurement a demo plan has (weeks on a plan: 2 to 12)
+# A demo figure, not a clinical one: four chairs, five two-hour treatments a day on weekdays,
+# about ten treatments a course, the chairs two-thirds full.
+NEW_COURSES_PER_WEEK = 6
+ENDED_AFTER = dt.timedelta(weeks=2)  # a plan quiet this long after its last score is ended
+
+
+def history_weeks(clinic_patients: int) -> int:
+    """Over how many weeks a clinic of this many demo patients started its measured courses."""
+    plans = clinic_patients * SHARE_ON_PLAN
+    return max(RECENT_WEEKS, math.ceil(plans / NEW_COURSES_PER_WEEK))
 
 
 def _answers(rng: random.Random, code: str, total: int, frozen: tuple[int, ...] = ()) -> list[int]:
@@ -69,6 +86,7 @@ def load(*, rng: random.Random, clinics) -> None:
     responses: list[AssessmentResponse] = []
     portal_patient = Patient.objects.filter(portal_user__username="patient").first()
     patients = Patient.objects.filter(clinic__in=clinics).order_by("pk").only("pk", "clinic_id")
+    horizon = {clinic.pk: history_weeks(clinic.patients.count()) for clinic in clinics}
     for patient in patients.iterator(chunk_size=2000):
         if len(responses) >= BATCH:
             _flush(plans, responses)
@@ -84,13 +102,20 @@ def load(*, rng: random.Random, clinics) -> None:
             continue
         if rng.random() >= SHARE_ON_PLAN:
             continue
-        weeks_on = rng.randint(2, 12)
+        weeks_on: float = rng.randint(2, RECENT_WEEKS)
         start = now - dt.timedelta(weeks=weeks_on, hours=rng.randint(0, 48))
+        if horizon[patient.clinic_id] > RECENT_WEEKS:
+            # A large register: the course started at any time in the clinic's history and was
+            # measured for ``weeks_on`` weeks, or until now if it started more recently.
+            start = now - dt.timedelta(weeks=rng.uniform(2, horizon[patient.clinic_id]))
+            weeks_on = min(weeks_on, (now - start) / dt.timedelta(weeks=1))
+        last_score = start + dt.timedelta(weeks=weeks_on)
         plans.append(
             AssessmentPlan(
                 patient=patient,
                 started_at=start,
                 maintenance_started_at=start + dt.timedelta(weeks=4) if weeks_on > 6 else None,
+                ended_at=last_score + ENDED_AFTER if last_score + ENDED_AFTER < now else None,
                 prescriber=prescriber if patient.clinic_id == clinics[0].pk else None,
                 created_at=start,
             )

@@ -1,12 +1,15 @@
 """The demo's documented history, in proportion to its patients (``ketacare demo``).
 
 Every IV infusion the demo completed in the last ``HISTORY_DAYS`` days (the analytics demo's
-treatment histories: about one a day per thirty patients) was documented in the chair: a signed
+treatment histories) was documented in the chair: a signed
 session under its course's signed order (0.5 mg/kg over 40 minutes on the intake weight), with
 its readings (one before dosing, three while the pump ran, two in recovery), the pump started
 and stopped, its lifecycle events and the nurse's signature. The controlled-
 substance demo, which runs next, draws each dose from the ledger and wastes the rest. Older
-treatments stay undocumented, as if the clinic had started documenting in Ketacare then.
+treatments stay undocumented, as if the clinic had started documenting in Ketacare then. A
+larger clinic's histories are spread over more weeks (its chairs treat only so many a week,
+``assessments.demo.history_weeks``), so it documents a proportionally longer stretch: the
+sessions, readings and ledger entries stay in proportion to the patients.
 
 Written in bulk: through the services a session costs about fifteen audited steps, and a demo of
 10,000 patients holds thousands. These are past records, quiet by construction (readings in
@@ -18,12 +21,14 @@ audit entry says what was loaded. The demo clinics' monitoring protocol is confi
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
+from ketacare.assessments.demo import RECENT_WEEKS, history_weeks
 from ketacare.clinic_settings.selectors import clinic_protocol
 from ketacare.clinical.common import Route
 from ketacare.clinical.monitoring.readings import Phase
@@ -40,7 +45,7 @@ from ketacare.sessions.protocol import section
 from ketacare.treatment.demo import _staff
 from ketacare.treatment.models import Appointment, Order
 
-HISTORY_DAYS = 7
+HISTORY_DAYS = 7  # at the default size; scaled with the clinic's history (documented_days)
 BATCH = 500
 DOSE_MG_PER_KG = Decimal("0.5")  # source: S1, S2 (standard IV dose for depression)
 INFUSION_MINUTES = 40  # source: S1, S2 (0.5 mg/kg over 40 min)
@@ -79,13 +84,14 @@ def load(*, rng: random.Random, clinics) -> None:
         nurse, prescriber = _staff(clinic, Role.NURSE), _staff(clinic, Role.PRESCRIBER)
         if nurse is None or prescriber is None:
             continue
+        days = documented_days(clinic.patients.count())
         done = (
             Appointment.objects.filter(
                 clinic=clinic,
                 kind=Appointment.Kind.TREATMENT,
                 status=Appointment.Status.COMPLETED,
                 course__route=Route.RACEMIC_IV.value,
-                starts_at__gte=now - dt.timedelta(days=HISTORY_DAYS),
+                starts_at__gte=now - dt.timedelta(days=days),
                 ends_at__lte=now,
                 treatment_session__isnull=True,
             )
@@ -100,6 +106,12 @@ def load(*, rng: random.Random, clinics) -> None:
                 batch = []
         if batch:
             _document(batch, nurse, prescriber, rng)
+
+
+def documented_days(clinic_patients: int) -> int:
+    """The last days documented in the chair: a week, or as many more as the clinic's histories
+    are spread over more than the twelve recent weeks."""
+    return math.ceil(HISTORY_DAYS * history_weeks(clinic_patients) / RECENT_WEEKS)
 
 
 @transaction.atomic
