@@ -69,8 +69,7 @@ def get_alert(request, alert_id: int):
     audit_read(
         act,
         object_type="alert",
-        object_id=alert.pk,
-        patient_id=alert.patient_id,
+        record=alert,
         clinic_id=alert.clinic_id,
         summary="Viewed an alert through the API",
     )

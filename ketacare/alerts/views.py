@@ -59,8 +59,7 @@ def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
     audit_read(
         act,
         object_type="alert",
-        object_id=alert.pk,
-        patient_id=alert.patient_id,
+        record=alert,
         clinic_id=alert.clinic_id,
         summary=f"Viewed {alert.get_kind_display().lower()}",
     )

@@ -131,14 +131,7 @@ def list_responses(request, patient_id: int, instrument: str = "", all_versions:
 def create_response(request, patient_id: int, payload: ResponseIn):
     act = action(request, Capability.ASSESSMENT_ENTER)
     patient = patient_get(act.access, patient_id)
-    result = services.response_submit(
-        patient=patient,
-        instrument=payload.instrument,
-        answers=payload.answers,
-        source=payload.source,
-        completed_at=payload.completed_at,
-        **act.stamp,
-    )
+    result = services.response_submit(patient=patient, **payload.model_dump(), **act.stamp)
     return Status(
         201,
         {
@@ -169,13 +162,7 @@ def get_response(request, response_id: int):
 def correct_response(request, response_id: int, payload: CorrectionIn):
     act = action(request, Capability.ASSESSMENT_ENTER)
     response = selectors.response_in_clinic(act.access, response_id)
-    result = services.response_correct(
-        response=response,
-        answers=payload.answers,
-        reason=payload.reason,
-        completed_at=payload.completed_at,
-        **act.stamp,
-    )
+    result = services.response_correct(response=response, **payload.model_dump(), **act.stamp)
     return Status(
         201,
         {

@@ -87,13 +87,7 @@ def charge_list(request, status: str = "open", limit: int = 100):
 def charge_detail(request, charge_id: int):
     act = action(request, C.BILLING_VIEW)
     charge = selectors.charge_get(act.access, charge_id)
-    audit_read(
-        act,
-        object_type="charge",
-        object_id=charge.pk,
-        patient_id=charge.patient_id,
-        summary="Viewed a charge through the API",
-    )
+    audit_read(act, object_type="charge", record=charge, summary="Viewed a charge through the API")
     return ChargeOut.of(charge)
 
 
@@ -168,8 +162,7 @@ def account(request, patient_id: int):
     audit_read(
         act,
         object_type="patient_account",
-        object_id=patient.pk,
-        patient_id=patient.pk,
+        patient=patient,
         summary="Viewed the patient account through the API",
     )
     return AccountOut.of(statements.account_view(patient, today=_today(act)))
@@ -211,8 +204,7 @@ def payment_list(request, patient_id: int):
     audit_read(
         act,
         object_type="payment_list",
-        object_id=patient.pk,
-        patient_id=patient.pk,
+        patient=patient,
         summary="Listed the patient's payments through the API",
     )
     return [PaymentOut.of(p) for p in selectors.payments_of(patient)]

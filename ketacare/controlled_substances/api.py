@@ -154,13 +154,7 @@ def resolve(request, discrepancy_id: int, payload: ResolveIn):
     DEA loss report with its deadlines)."""
     act = action(request, Capability.CONTROLLED_OVERSEE)
     discrepancy = selectors.discrepancy_get(act.access, discrepancy_id)
-    services.discrepancy_resolve(
-        discrepancy=discrepancy,
-        finding=payload.finding,
-        explanation=payload.explanation,
-        adjust=payload.adjust,
-        **act.stamp,
-    )
+    services.discrepancy_resolve(discrepancy=discrepancy, **payload.model_dump(), **act.stamp)
     return DiscrepancyOut.of(selectors.discrepancy_get(act.access, discrepancy_id))
 
 
@@ -172,13 +166,7 @@ def resolve(request, discrepancy_id: int, payload: ResolveIn):
 def loss_step(request, report_id: int, payload: LossStepIn):
     act = action(request, Capability.CONTROLLED_OVERSEE)
     report = selectors.loss_report_get(act.access, report_id)
-    row = services.loss_step_record(
-        report=report,
-        step=payload.step,
-        done_on=payload.done_on,
-        reference=payload.reference,
-        **act.stamp,
-    )
+    row = services.loss_step_record(report=report, **payload.model_dump(), **act.stamp)
     return Status(
         201, {"step": row.step, "done_on": row.done_on.isoformat(), "reference": row.reference}
     )

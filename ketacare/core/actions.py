@@ -104,12 +104,21 @@ def audit_read(
     act: Action,
     *,
     object_type: str,
+    record: Any = None,
+    patient: Any = None,
     object_id: object = "",
     patient_id: int | None = None,
     clinic_id: int | None = None,
     summary: str,
 ) -> None:
-    """Record a read of patient data (pages and API alike) in the audit trail."""
+    """Record a read of patient data (pages and API alike) in the audit trail.
+
+    ``record=`` names what was read by its id and its patient (``record.patient_id``);
+    ``patient=`` names the patient whose record was read (the id and the patient are theirs)."""
+    if record is not None:
+        object_id, patient_id = record.pk, record.patient_id
+    if patient is not None:
+        object_id = patient_id = patient.pk
     audit_record(
         action="view",
         object_type=object_type,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ninja import Schema
+from ninja import Schema, Status
 
 
 class ErrorOut(Schema):
@@ -27,3 +27,8 @@ ERRORS: dict[int, type[ErrorOut]] = {
     422: ErrorOut,
 }
 READ_ERRORS: dict[int, type[ErrorOut]] = {403: ErrorOut, 404: ErrorOut}
+
+
+def created(record: Any) -> Status:
+    """The 201 answer of an operation that made one record: its id (``{"id": record.pk}``)."""
+    return Status(201, {"id": record.pk})

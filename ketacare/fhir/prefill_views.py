@@ -158,9 +158,13 @@ def prefill_review(request: HttpRequest, draft_id: uuid.UUID) -> HttpResponse:
     act = action(request)
     draft = selectors.prefill_get(act.access, draft_id)
     if request.method != "POST":
-        audit_read(act, object_type="fhir.prefill", object_id=draft.pk,
-                   patient_id=draft.patient_id, summary=f"Viewed the FHIR registration draft "
-                   f"for {draft.name}")
+        audit_read(
+            act,
+            object_type="fhir.prefill",
+            record=draft,
+            summary=f"Viewed the FHIR registration draft "
+                   f"for {draft.name}",
+        )
         return _review_page(request, draft)
     if request.POST.get("decision") == "discard":
         services.prefill_discard(draft=draft, **act.stamp)

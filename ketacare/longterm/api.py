@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from ninja import Router, Status
+from ninja import Router
 
 from ketacare.core.actions import action, audit_read
 from ketacare.core.errors import NotFound
 from ketacare.core.roles import Capability
-from ketacare.core.schemas import ERRORS
+from ketacare.core.schemas import ERRORS, created
 from ketacare.longterm import selectors, services
 from ketacare.longterm.presenters import overview_data
 from ketacare.longterm.schemas import (
@@ -34,58 +34,32 @@ def long_term_safety(request, patient_id: int):
     act = action(request, Capability.LONGTERM_VIEW)
     patient = patient_get(act.access, patient_id)
     services.signals_sync(patient=patient, **act.stamp)
-    audit_read(
-        act,
-        object_type="longterm",
-        object_id=patient.pk,
-        patient_id=patient.pk,
-        summary="Long-term safety read (API)",
-    )
+    audit_read(act, object_type="longterm", patient=patient, summary="Long-term safety read (API)")
     return overview_data(selectors.overview(patient, at=act.at))
 
 
 @router.post(f"{BASE}/urinary-checks", response={201: CreatedOut, **ERRORS})
 def urinary_check(request, patient_id: int, body: UrinaryCheckIn):
     act = action(request, Capability.LONGTERM_RECORD)
-    check = services.urinary_check_record(
-        patient=patient_get(act.access, patient_id),
-        answers=body.answers,
-        asked_at=body.asked_at,
-        note=body.note,
-        **act.stamp,
-    )
-    return Status(201, {"id": check.pk})
+    patient = patient_get(act.access, patient_id)
+    check = services.urinary_check_record(patient=patient, **body.model_dump(), **act.stamp)
+    return created(check)
 
 
 @router.post(f"{BASE}/cognitive-screens", response={201: CreatedOut, **ERRORS})
 def cognitive_screen(request, patient_id: int, body: CognitiveScreenIn):
     act = action(request, Capability.LONGTERM_RECORD)
-    screen = services.cognitive_screen_record(
-        patient=patient_get(act.access, patient_id),
-        score=body.score,
-        administered_at=body.administered_at,
-        instrument=body.instrument,
-        note=body.note,
-        **act.stamp,
-    )
-    return Status(201, {"id": screen.pk})
+    patient = patient_get(act.access, patient_id)
+    screen = services.cognitive_screen_record(patient=patient, **body.model_dump(), **act.stamp)
+    return created(screen)
 
 
 @router.post(f"{BASE}/liver-results", response={201: CreatedOut, **ERRORS})
 def liver_result(request, patient_id: int, body: LiverResultIn):
     act = action(request, Capability.LONGTERM_RECORD)
-    result = services.liver_result_record(
-        patient=patient_get(act.access, patient_id),
-        analyte=body.analyte,
-        value=body.value,
-        collected_on=body.collected_on,
-        unit=body.unit,
-        lab_flag=body.lab_flag,
-        lab_lower=body.lab_lower,
-        lab_upper=body.lab_upper,
-        **act.stamp,
-    )
-    return Status(201, {"id": result.pk})
+    patient = patient_get(act.access, patient_id)
+    result = services.liver_result_record(patient=patient, **body.model_dump(), **act.stamp)
+    return created(result)
 
 
 @router.post(f"{BASE}/signals/{{signal_id}}/review", response={201: CreatedOut, **ERRORS})
@@ -96,47 +70,37 @@ def signal_review(request, patient_id: int, signal_id: int, body: SignalReviewIn
     if signal.patient_id != patient.pk:
         raise NotFound("No such signal for this patient.")
     review = services.signal_review(
-        signal=signal, decision=body.decision, note=body.note, actor=act.actor, **act.stamp
+        signal=signal, **body.model_dump(), actor=act.actor, **act.stamp
     )
-    return Status(201, {"id": review.pk})
+    return created(review)
 
 
 @router.post(f"{BASE}/signal-reviews/{{review_id}}/addenda", response={201: CreatedOut, **ERRORS})
 def signal_review_addendum(request, patient_id: int, review_id: int, body: AddendumIn):
     act = action(request, Capability.LONGTERM_REVIEW)
     patient_get(act.access, patient_id)
+    review = selectors.signal_review_get(act.access, review_id)
     addendum = services.addendum_add(
-        signal_review=selectors.signal_review_get(act.access, review_id),
-        text=body.text,
-        actor=act.actor,
-        **act.stamp,
+        signal_review=review, **body.model_dump(), actor=act.actor, **act.stamp
     )
-    return Status(201, {"id": addendum.pk})
+    return created(addendum)
 
 
 @router.post(f"{BASE}/continuation-reviews", response={201: CreatedOut, **ERRORS})
 def continuation_review(request, patient_id: int, body: ContinuationIn):
     act = action(request, Capability.LONGTERM_REVIEW)
+    patient = patient_get(act.access, patient_id)
     review = services.continuation_review_sign(
-        patient=patient_get(act.access, patient_id),
-        decision=body.decision,
-        rationale=body.rationale,
-        actor=act.actor,
-        **act.stamp,
+        patient=patient, **body.model_dump(), actor=act.actor, **act.stamp
     )
-    return Status(201, {"id": review.pk})
+    return created(review)
 
 
 @router.post(f"{BASE}/dispensing-limit", response={201: CreatedOut, **ERRORS})
 def dispensing_limit(request, patient_id: int, body: DispensingLimitIn):
     act = action(request, Capability.LONGTERM_REVIEW)
+    patient = patient_get(act.access, patient_id)
     limit = services.dispensing_limit_set(
-        patient=patient_get(act.access, patient_id),
-        max_mg=body.max_mg,
-        period_days=body.period_days,
-        on_exceed=body.on_exceed,
-        note=body.note,
-        actor=act.actor,
-        **act.stamp,
+        patient=patient, **body.model_dump(), actor=act.actor, **act.stamp
     )
-    return Status(201, {"id": limit.pk})
+    return created(limit)

@@ -21,8 +21,9 @@ def chart_panel(request, patient) -> str | None:
     act = action(request, Capability.LONGTERM_VIEW)
     services.signals_sync(patient=patient, **act.stamp)
     view = selectors.overview(patient, at=act.at, with_benefit=False)
-    audit_read(act, object_type="longterm", object_id=patient.pk, patient_id=patient.pk,
-               summary="Long-term safety panel read (chart)")  # fmt: skip
+    audit_read(
+        act, object_type="longterm", patient=patient, summary="Long-term safety panel read (chart)"
+    )
     return render_to_string(
         "longterm/_chart_panel.html",
         {
@@ -69,8 +70,12 @@ def session_panel(request, session) -> str | None:
         visit_started_at=session.checked_in_at,
     )
     open_count = selectors.patient_signals(patient).filter(review__isnull=True).count()
-    audit_read(act, object_type="longterm", object_id=patient.pk, patient_id=patient.pk,
-               summary="Long-term safety checks due (session page)")  # fmt: skip
+    audit_read(
+        act,
+        object_type="longterm",
+        patient=patient,
+        summary="Long-term safety checks due (session page)",
+    )
     return render_to_string(
         "longterm/_session_panel.html",
         {

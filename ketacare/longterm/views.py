@@ -52,8 +52,7 @@ def patient_page(request, patient_id: int):
     patient = patient_get(act.access, patient_id)
     services.signals_sync(patient=patient, **act.stamp)
     view = selectors.overview(patient, at=act.at)
-    audit_read(act, object_type="longterm", object_id=patient.pk, patient_id=patient.pk,
-               summary="Long-term safety page read")  # fmt: skip
+    audit_read(act, object_type="longterm", patient=patient, summary="Long-term safety page read")
     return render(
         request,
         "longterm/patient.html",

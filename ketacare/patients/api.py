@@ -31,8 +31,7 @@ def _audit_view(act: Action, patient: Patient, what: str) -> None:
     audit_read(
         act,
         object_type=what,
-        object_id=patient.pk,
-        patient_id=patient.pk,
+        patient=patient,
         clinic_id=patient.clinic_id,
         summary=f"Viewed {what.replace('_', ' ')} through the API",
     )

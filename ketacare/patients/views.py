@@ -138,8 +138,7 @@ def _audit_view(request: HttpRequest, patient: Patient, what: str) -> None:
     audit_read(
         action(request),
         object_type=what,
-        object_id=patient.pk,
-        patient_id=patient.pk,
+        patient=patient,
         clinic_id=patient.clinic_id,
         summary=f"Viewed {what.replace('_', ' ')}",
     )

@@ -66,8 +66,7 @@ def order_curve(request, order_id: int):
     audit_read(
         act,
         object_type="order",
-        object_id=order.pk,
-        patient_id=order.patient_id,
+        record=order,
         summary="Viewed the predicted curve of an order through the API",
     )
     return prediction_out(order_prediction(order))
@@ -87,8 +86,7 @@ def session_curve(request, session_id: int):
     audit_read(
         act,
         object_type="treatment_session",
-        object_id=session.pk,
-        patient_id=session.patient_id,
+        record=session,
         summary="Viewed the predicted curve of a session through the API",
     )
     return prediction_out(prediction)

@@ -71,8 +71,7 @@ def find(request, payload: SlotSearchIn):
     audit_read(
         act,
         object_type="slot_search",
-        object_id=course.pk,
-        patient_id=course.patient_id,
+        record=course,
         summary=f"Searched slots for {payload.phase or 'one session'} of a course",
     )
     return SlotSearchOut(
@@ -158,8 +157,7 @@ def appointment(request, appointment_id: int):
     audit_read(
         act,
         object_type="appointment",
-        object_id=found.pk,
-        patient_id=found.patient_id,
+        record=found,
         summary="Viewed an appointment through the API",
     )
     return ScheduledAppointmentOut.of(found)

@@ -12,7 +12,7 @@ from ketacare.core.actions import action
 from ketacare.core.errors import NotFound
 from ketacare.core.links import public_url
 from ketacare.core.roles import Capability
-from ketacare.core.schemas import ERRORS
+from ketacare.core.schemas import ERRORS, created
 from ketacare.patients.selectors import patient_get
 from ketacare.scheduling import feeds, resources, selectors, waitlist
 from ketacare.scheduling.models import CalendarFeed, OutboundMessage, WaitlistEntry
@@ -162,6 +162,13 @@ def _aware(value: dt.datetime, zone) -> dt.datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=zone)
 
 
+def _span(act, payload: SpanIn) -> dict:
+    """A span (naive times read in the clinic's zone) and its reason, as the services take it."""
+    zone = act.clinic.zone
+    starts_at, ends_at = _aware(payload.starts_at, zone), _aware(payload.ends_at, zone)
+    return {"starts_at": starts_at, "ends_at": ends_at, "reason": payload.reason}
+
+
 @resources_router.get(
     "", response={200: ResourcesOut, **ERRORS}, summary="Opening hours, chairs, closures"
 )
@@ -211,14 +218,8 @@ def chair_put(request, chair_id: int, payload: ChairSetupIn):
 @resources_router.post("/closures", response={201: dict, **ERRORS}, summary="Close the clinic")
 def closure_post(request, payload: ClosureIn):
     act = action(request, Capability.CLINIC_MANAGE)
-    closure = resources.closure_add(
-        clinic=act.clinic,
-        starts_on=payload.starts_on,
-        ends_on=payload.ends_on,
-        reason=payload.reason,
-        **act.stamp,
-    )
-    return Status(201, {"id": closure.pk})
+    closure = resources.closure_add(clinic=act.clinic, **payload.model_dump(), **act.stamp)
+    return created(closure)
 
 
 @resources_router.put(
@@ -239,16 +240,10 @@ def staff_hours_put(request, user_id: int, weekday: int, payload: HoursIn):
 )
 def time_off_post(request, user_id: int, payload: SpanIn):
     act = action(request, Capability.CLINIC_MANAGE)
-    zone = act.clinic.zone
     off = resources.time_off_add(
-        clinic=act.clinic,
-        user_id=user_id,
-        starts_at=_aware(payload.starts_at, zone),
-        ends_at=_aware(payload.ends_at, zone),
-        reason=payload.reason,
-        **act.stamp,
+        clinic=act.clinic, user_id=user_id, **_span(act, payload), **act.stamp
     )
-    return Status(201, {"id": off.pk})
+    return created(off)
 
 
 @resources_router.post(
@@ -256,15 +251,9 @@ def time_off_post(request, user_id: int, payload: SpanIn):
 )
 def chair_block_post(request, chair_id: int, payload: SpanIn):
     act = action(request, Capability.CLINIC_MANAGE)
-    zone = act.clinic.zone
-    block = resources.chair_block_add(
-        chair=selectors.chair_get(act.access, chair_id),
-        starts_at=_aware(payload.starts_at, zone),
-        ends_at=_aware(payload.ends_at, zone),
-        reason=payload.reason,
-        **act.stamp,
-    )
-    return Status(201, {"id": block.pk})
+    chair = selectors.chair_get(act.access, chair_id)
+    block = resources.chair_block_add(chair=chair, **_span(act, payload), **act.stamp)
+    return created(block)
 
 
 # --- outbox, feeds, preferences ----------------------------------------------------------------
@@ -348,13 +337,7 @@ class PreferencesIO(Schema):
 def preferences_put(request, patient_id: int, payload: PreferencesIO):
     act = action(request, Capability.APPOINTMENT_BOOK)
     prefs = resources.preferences_set(
-        patient=patient_get(act.access, patient_id),
-        weekdays=payload.weekdays,
-        earliest=payload.earliest,
-        latest_start=payload.latest_start,
-        email_reminders=payload.email_reminders,
-        sms_reminders=payload.sms_reminders,
-        **act.stamp,
+        patient=patient_get(act.access, patient_id), **payload.model_dump(), **act.stamp
     )
     return PreferencesIO(
         weekdays=prefs.weekdays,

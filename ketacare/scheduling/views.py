@@ -142,13 +142,7 @@ def _detail(request, appointment, *, error: DomainError | None = None, values=No
 def appointment_page(request: HttpRequest, appointment_id: int) -> HttpResponse:
     act = action(request)
     appointment = selectors.appointment_get(act.access, appointment_id)
-    audit_read(
-        act,
-        object_type="appointment",
-        object_id=appointment.pk,
-        patient_id=appointment.patient_id,
-        summary="Viewed an appointment",
-    )
+    audit_read(act, object_type="appointment", record=appointment, summary="Viewed an appointment")
     return _detail(request, appointment)
 
 

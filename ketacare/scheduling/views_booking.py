@@ -106,11 +106,7 @@ def _book_page(request: HttpRequest, course_id: int) -> HttpResponse:
             except ClinicalRuleError as refused:
                 error = as_domain_error(refused)
             audit_read(
-                act,
-                object_type="slot_search",
-                object_id=course.pk,
-                patient_id=course.patient_id,
-                summary="Searched slots for a course",
+                act, object_type="slot_search", record=course, summary="Searched slots for a course"
             )
     return _render(request, course, values, found=found, error=error, errors=errors)
 
@@ -231,8 +227,7 @@ def preferences(request: HttpRequest, patient_id: int) -> HttpResponse:
     audit_read(
         act,
         object_type="scheduling_preferences",
-        object_id=patient.pk,
-        patient_id=patient.pk,
+        patient=patient,
         summary="Viewed scheduling preferences",
     )
     return render(

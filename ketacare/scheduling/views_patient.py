@@ -83,9 +83,8 @@ def _audit_patient(request, patient: Patient, summary: str, act) -> None:
     audit_read(
         act,
         object_type="portal_appointments",
-        object_id=patient.pk,
+        patient=patient,
         clinic_id=patient.clinic_id,
-        patient_id=patient.pk,
         summary=summary,
     )
 

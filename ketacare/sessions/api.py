@@ -113,8 +113,7 @@ def _audit_view(act: Action, session: TreatmentSession, what: str) -> None:
     audit_read(
         act,
         object_type="treatment_session",
-        object_id=session.pk,
-        patient_id=session.patient_id,
+        record=session,
         clinic_id=session.clinic_id,
         summary=f"Viewed {what} through the API",
     )
@@ -210,12 +209,7 @@ def rems_enrolment(request, patient_id: int, payload: EnrolmentIn):
     act = action(request, Capability.SESSION_DOCUMENT)
     patient = get_object_or_404(patients_in_scope(act.access), pk=patient_id)
     row = services.rems_enrolment_set(
-        patient=patient,
-        status=payload.status,
-        enrolled_on=payload.enrolled_on,
-        note=payload.note,
-        origin=act.origin,
-        now=act.at,
+        patient=patient, **payload.model_dump(), origin=act.origin, now=act.at
     )
     return EnrolmentOut(patient_id=patient.pk, status=row.status, enrolled_on=row.enrolled_on)
 
@@ -348,16 +342,7 @@ def override(request, session_id: int, payload: ReasonIn):
 def start_dosing(request, session_id: int, payload: StartIn):
     act, session = _documenting(request, session_id)
     services.session_start_dosing(
-        session=session,
-        lot_number=payload.lot_number,
-        origin=act.origin,
-        now=act.at,
-        vial_concentration_mg_per_ml=payload.vial_concentration_mg_per_ml,
-        bag_drug_mg=payload.bag_drug_mg,
-        bag_diluent_ml=payload.bag_diluent_ml,
-        bag_volume_ml=payload.bag_volume_ml,
-        rate_ml_per_h=payload.rate_ml_per_h,
-        dose_mg=payload.dose_mg,
+        session=session, **payload.model_dump(), origin=act.origin, now=act.at
     )
     return _fresh(act, session)
 

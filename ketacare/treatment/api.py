@@ -155,14 +155,7 @@ def _course_out(course) -> dict:
 def create_course(request, patient_id: int, payload: CourseIn):
     act = action(request, Capability.PLAN_EDIT)
     patient = patient_get(act.access, patient_id)
-    course = services.course_create(
-        patient=patient,
-        route=payload.route,
-        indication=payload.indication,
-        regimen_key=payload.regimen_key,
-        risk_benefit_note=payload.risk_benefit_note,
-        **act.stamp,
-    )
+    course = services.course_create(patient=patient, **payload.model_dump(), **act.stamp)
     return Status(201, _course_out(course))
 
 
@@ -461,7 +454,7 @@ def list_consent_documents(request):
 def publish_consent(request, payload: ConsentDocumentIn):
     act = action(request, Capability.PROTOCOL_EDIT)
     document = services.consent_document_publish(
-        clinic=act.clinic, route=payload.route, title=payload.title, body=payload.body, **act.stamp
+        clinic=act.clinic, **payload.model_dump(), **act.stamp
     )
     return Status(201, document)
 

@@ -38,8 +38,12 @@ back = page_errors(flash_back(back_to_account))
 def account(request: HttpRequest, patient_id: int) -> HttpResponse:
     act = action(request)
     patient = selectors.patient_for_billing(act.access, patient_id)
-    audit_read(act, object_type="patient_account", object_id=patient.pk, patient_id=patient.pk,
-               summary="Viewed the patient account")
+    audit_read(
+        act,
+        object_type="patient_account",
+        patient=patient,
+        summary="Viewed the patient account",
+    )
     day = today(act)
     auths = PriorAuthorisation.objects.filter(patient=patient).select_related("course", "clinic")
     return render(request, "billing/account.html", {

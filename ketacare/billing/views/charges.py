@@ -34,8 +34,12 @@ def _page(request: HttpRequest, charge, *, error=None) -> HttpResponse:
 def charge_detail(request: HttpRequest, charge_id: int) -> HttpResponse:
     act = action(request)
     charge = selectors.charge_get(act.access, charge_id)
-    audit_read(act, object_type="charge", object_id=charge.pk, patient_id=charge.patient_id,
-               summary="Viewed a charge")
+    audit_read(
+        act,
+        object_type="charge",
+        record=charge,
+        summary="Viewed a charge",
+    )
     return _page(request, charge)
 
 

@@ -44,9 +44,8 @@ def _form_or_404(request, session_id):
     audit_read(
         act,
         object_type="rems_form",
-        object_id=session.pk,
+        record=session,
         clinic_id=session.clinic_id,
-        patient_id=session.patient_id,
         summary="Viewed the REMS Patient Monitoring Form",
     )
     return session, view

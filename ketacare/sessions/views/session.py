@@ -144,8 +144,7 @@ def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
     audit_read(
         act,
         object_type="treatment_session",
-        object_id=session.pk,
-        patient_id=session.patient_id,
+        record=session,
         clinic_id=session.clinic_id,
         summary="Viewed the session record",
     )

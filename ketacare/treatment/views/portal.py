@@ -55,9 +55,8 @@ def plan(request: HttpRequest) -> HttpResponse:
     audit_read(
         act,
         object_type="portal_plan",
-        object_id=patient.pk,
+        patient=patient,
         clinic_id=patient.clinic_id,
-        patient_id=patient.pk,
         summary="Patient viewed their treatment plan",
     )
     return render(request, "treatment/portal_plan.html", plan_context(patient, at=act.at))
