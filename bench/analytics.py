@@ -17,8 +17,10 @@ directory, then in one run times
    grouping (``queries.scan_sql``): the cost of reading the inputs, the floor the ratio is
    judged against. The narrower ``COUNT(*), SUM(score)`` over every score is printed too;
 
-prints the three times and the ratios, checks that the engine and pandas agree count for count
-(exit status 1 if not), and deletes the directory unless ``--keep``.
+and, apart, what the export pays once for the facts the engine reads instead of recomputing
+them (``ketacare.analytics.derived.derive`` over the recorded columns; pandas works from the
+recorded columns alone); prints the times and the ratios, checks that the engine and pandas
+agree count for count (exit status 1 if not), and deletes the directory unless ``--keep``.
 """
 
 from __future__ import annotations
@@ -36,8 +38,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 from ketacare.analytics import queries
+from ketacare.analytics.derived import derive
 from ketacare.analytics.engine import CohortAnalytics, open_export
 from ketacare.analytics.synthetic import generate
 from ketacare.clinical.cohorts import OutcomeCounts, OutcomeDefinition, outcome_definition
@@ -149,6 +153,24 @@ def timed(run: Callable[[], Any], repeat: int = 1) -> tuple[float, float, Any]:
     return best, cpu, result
 
 
+def time_derive(export: Path) -> tuple[float, float]:
+    """Wall and CPU seconds of deriving the export's derived columns from its recorded ones."""
+    courses = pq.read_table(
+        export / "courses", columns=["patient_id", "course_id", "first_treatment_min"]
+    )
+    scores = pq.read_table(
+        export / "observations",
+        columns=["observation_id", "patient_id", "instrument", "at_min", "score"],
+    )
+    wall, cpu, _ = timed(
+        lambda: derive(
+            {name: courses.column(name) for name in courses.column_names},
+            {name: scores.column(name) for name in scores.column_names},
+        )
+    )
+    return wall, cpu
+
+
 def measure(export: Path, *, repeat: int, with_pandas: bool) -> dict[str, Any]:
     definitions = [outcome_definition(code) for code in INSTRUMENTS]
     analytics = open_export(export)
@@ -205,6 +227,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         reduced = args.pandas_patients is not None and args.pandas_patients < args.patients
         full = measure(base / "full", repeat=args.repeat, with_pandas=not reduced)
+        full["derive_s"], full["derive_cpu"] = time_derive(base / "full")
         small = None
         if reduced:
             share = args.pandas_patients / args.patients
@@ -233,6 +256,7 @@ def main(argv: list[str] | None = None) -> int:
         (f"engine: full outcome computation (DuckDB, best of {args.repeat})", full, "engine"),
         (f"raw DuckDB scan: the engine's inputs ({full['scanned']:,} scores)", full, "scan"),
         ("  (narrower: COUNT(*), SUM(score) over every score)", full, "score_scan"),
+        ("once per export: the derived columns (numpy)", full, "derive"),
     ]
     if small is None:
         rows.append(("pandas: the same computation", full, "pandas"))

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ketacare.analytics.derived import derive, derived_columns
 from ketacare.analytics.layout import TABLES, age_band, observations_table
 from ketacare.assessments.selectors import responses_in_scope
 from ketacare.audit.selectors import field_history
@@ -49,7 +50,7 @@ def clinic_access(clinic: Clinic) -> Access:
 class Tables:
     """The five tables as columns (lists), ready for ``layout.as_arrow`` / ``write_table``."""
 
-    columns: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
+    columns: dict[str, dict[str, Any]] = field(default_factory=dict)  # lists, derived: arrays
 
     def add(self, table: str, rows: Iterable[dict[str, Any]]) -> None:
         target = self.columns.setdefault(table, defaultdict(list))
@@ -110,7 +111,10 @@ def extract(clinics: Iterable[Clinic], *, now: dt.datetime, ids: Ids = IN_MEMORY
     for table, schema in TABLES.items():  # empty tables still carry every column
         columns = tables.columns.setdefault(table, defaultdict(list))
         for name in schema.names:
-            columns.setdefault(name, [])
+            if name not in derived_columns(table):
+                columns.setdefault(name, [])
+    courses, scores = derive(tables.columns["courses"], tables.columns["observations"])
+    tables.columns["courses"], tables.columns["observations"] = courses, scores
     return tables
 
 

@@ -17,6 +17,11 @@ De-identification (HIPAA Safe Harbor, reference §12 [S132][S133]):
 Ordering the engine relies on: ``observation_id`` increases with (patient, instrument, time,
 order of recording), so "the later record" of two scores at the same minute is the larger id.
 ``observations_table`` assigns ids that way.
+
+Some columns are facts no clinic setting changes, derived from the others when the tables are
+built (``ketacare.analytics.derived.DERIVED``): ``courses.index_course`` and, on the
+observations, the minutes after the first treatment, the next score's, the baseline and its age,
+the lowest follow-up score so far and the previous follow-up score.
 """
 
 from __future__ import annotations
@@ -91,6 +96,12 @@ COURSES = pa.schema(
             nullable=True,
         ),
         _field("ended_min", pa.int32(), f"course ended, {MINUTES}", nullable=True),
+        _field(
+            "index_course",
+            pa.bool_(),
+            "the patient's first treated course (earliest first_treatment_min, of two at the same "
+            "minute the smaller course_id): the course cohort figures start from",
+        ),
     ]
 )
 
@@ -122,6 +133,48 @@ OBSERVATIONS = pa.schema(
             "si_item",
             pa.int8(),
             "suicidal-ideation item: PHQ-9 item 9, MADRS item 10, QIDS-SR16 item 12",
+            nullable=True,
+        ),
+        _field(
+            "after_first_treatment_min",
+            pa.int32(),
+            "at_min less the first_treatment_min of the patient's index course (0 or less: at "
+            "or before the first treatment); empty if the patient was never treated",
+            nullable=True,
+        ),
+        _field(
+            "next_after_first_treatment_min",
+            pa.int32(),
+            "after_first_treatment_min of the patient's next score on the same instrument; "
+            "empty on the last one (and if never treated)",
+            nullable=True,
+        ),
+        _field(
+            "baseline_score",
+            pa.int16(),
+            "on the baseline (the patient's last score on the instrument at or before the first "
+            "treatment; of two at the same minute the later record) and on every later score: "
+            "the baseline's score, whatever its age; empty otherwise",
+            nullable=True,
+        ),
+        _field(
+            "baseline_age_min",
+            pa.int32(),
+            "on the same rows: minutes from the baseline to the first treatment",
+            nullable=True,
+        ),
+        _field(
+            "lowest_follow_up_score",
+            pa.int16(),
+            "on a score after the first treatment: the lowest score on the instrument after the "
+            "first treatment up to and including this one; empty otherwise",
+            nullable=True,
+        ),
+        _field(
+            "previous_follow_up_score",
+            pa.int16(),
+            "on a score after the first treatment: the score before it on the instrument if that "
+            "one was after the first treatment too; empty otherwise",
             nullable=True,
         ),
     ]
@@ -255,7 +308,9 @@ def data_dictionary_markdown() -> str:
         "whole minutes from a per-patient reference point that is not exported (`*_min`",
         "columns): intervals within a patient are exact, calendar dates cannot be recovered.",
         'Ages are bands (90 or older: "90+"). No names, contacts, MRNs, addresses below the',
-        "state, device or licence numbers, and no free text.",
+        "state, device or licence numbers, and no free text. `courses.index_course` and the",
+        "observations' columns after `si_item` are derived from the others when the export is",
+        "written (facts no clinic setting changes: see `ketacare/analytics/derived.py`).",
     ]
     for name, schema in TABLES.items():
         lines += [

@@ -2,28 +2,48 @@
 
 Every function returns SQL text over the five export tables (``ketacare.analytics.layout``);
 the runners in ``engine`` (DuckDB) and ``spark`` (PySpark) execute the same text. Kept to the
-common subset: CTEs, CASE, COUNT/SUM/MIN/MAX/MAX_BY with FILTER, one ROW_NUMBER (a patient's
-first course), UNION ALL; no integer division (its meaning differs between engines), no
-engine-specific functions. ``tests/analytics/test_queries.py`` parses every query with sqlglot
-in each dialect.
+common subset: CTEs, CASE, COUNT/SUM/MIN/MAX/MAX_BY with FILTER, UNION ALL; no window
+functions, no integer division (its meaning differs between engines), no engine-specific
+functions. ``tests/analytics/test_queries.py`` parses every query with sqlglot in each dialect.
+The building blocks and the figures without outcome rules are in ``cohort_sql``.
 
 The per-patient rules are those of ``ketacare.clinical.outcomes.course_status`` (see
 ``ketacare.clinical.cohorts``): baseline = the last score at or before the first treatment;
 follow-ups = scores after it (within the window); the latest follow-up is judged for response
 (fall ≥ N % from baseline, exact integer test) and remission; response is "reached" at the first
-follow-up meeting response or remission; relapse as ``outcomes._find_relapse`` finds it.
-Values are rendered as literals only after validation (known dimensions, whole numbers, a short
-safe alphabet for strings), so no text from a request reaches the SQL unchecked.
+follow-up meeting response or remission; relapse as ``outcomes._find_relapse`` finds it. The
+counts read one row per patient and instrument (``latest_ctes``), the figures that need times
+read every score (``outcome_ctes``); both lean on facts the export derives once
+(``ketacare.analytics.derived``). Values are rendered as literals only after validation (known
+dimensions, whole numbers, a short safe alphabet for strings), so no text from a request reaches
+the SQL unchecked.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
+from ketacare.analytics.cohort_sql import (
+    DIMENSIONS,
+    FUNNEL_STAGES,
+    MINUTES_PER_DAY,
+    PATIENT_DIMENSIONS,
+    SI_POSITIVE_MIN,
+    Cohort,
+    cohort_ctes,
+    follow_up_window,
+    funnel_sql,
+    literal,
+    per_instrument,
+    relapse_rule,
+    rules_cte,
+    safety_sql,
+    si_trajectory_sql,
+    whole,
+    window_minutes,
+)
+from ketacare.analytics.derived import DERIVED
 from ketacare.clinical.cohorts import OutcomeDefinition
-from ketacare.clinical.common import ClinicalRuleError
 from ketacare.clinical.outcomes import (
     SUSTAIN1_MADRS,
     SUSTAIN1_MADRS_MIN,
@@ -32,165 +52,24 @@ from ketacare.clinical.outcomes import (
     CourseState,
 )
 
-MINUTES_PER_DAY = 1440
-
-# Dimensions a cohort may be split or filtered by: name -> SQL over courses c and patients p.
-PRIOR_TRIALS_BAND = (
-    "CASE WHEN p.prior_trials IS NULL THEN 'unknown' "
-    "WHEN p.prior_trials >= 4 THEN '4 or more' "
-    "WHEN p.prior_trials = 3 THEN '3' WHEN p.prior_trials = 2 THEN '2' "
-    "WHEN p.prior_trials = 1 THEN '1' ELSE '0' END"
-)
-DIMENSIONS: Mapping[str, str] = {
-    "route": "c.route",
-    "indication": "c.indication",
-    "clinic": "c.clinic_id",
-    "age_band": "p.age_band",
-    "sex": "p.sex",
-    "prior_trials": PRIOR_TRIALS_BAND,
-}
-PATIENT_DIMENSIONS = ("clinic", "age_band", "sex", "prior_trials")  # known before a course
-_SAFE_TEXT = re.compile(r"^[A-Za-z0-9_ .+<>-]{1,60}$")
-
-# The si_item column per instrument, and the reference's positive screen where it gives one.
-SI_POSITIVE_MIN: Mapping[str, int] = {"phq9": 1}  # source: S20 (PHQ-9 item 9 >= 1)
-
-FUNNEL_STAGES: tuple[str, ...] = (
-    "referred",
-    "screened",
-    "eligible",
-    "consented",
-    "started",
-    "completed_induction",
-    "maintenance",
-)
-
-
-@dataclass(frozen=True)
-class Cohort:
-    """Which treated patients a query looks at and how it splits them."""
-
-    by: tuple[str, ...] = ()
-    filters: tuple[tuple[str, str | int], ...] = ()
-
-    @classmethod
-    def of(cls, by: Sequence[str] = (), filters: Mapping[str, str | int] | None = None) -> Cohort:
-        by = tuple(by)
-        for name in (*by, *(filters or {})):
-            if name not in DIMENSIONS:
-                raise ClinicalRuleError(
-                    f"cannot group or filter by {name!r}; choose from {', '.join(DIMENSIONS)}"
-                )
-        if len(set(by)) != len(by):
-            raise ClinicalRuleError("a dimension is named twice")
-        return cls(by, tuple(sorted((filters or {}).items())))
-
-    def where(self, dimensions: Mapping[str, str] = DIMENSIONS) -> str:
-        return (
-            " AND ".join(
-                f"{dimensions[name]} = {_literal(name, value)}" for name, value in self.filters
-            )
-            or "1 = 1"
-        )
-
-    def columns(self) -> str:
-        """Every dimension as a named column of the cohort CTE."""
-        return ", ".join(f"{sql} AS {name}" for name, sql in DIMENSIONS.items())
-
-    def group_columns(self, prefix: str = "") -> str:
-        return "".join(f"{prefix}{name}, " for name in self.by)
-
-    def group_by(self, expressions: Mapping[str, str] | None = None) -> str:
-        """GROUP BY the split dimensions (as columns, or as ``expressions``); "" when none."""
-        if not self.by:
-            return ""
-        return "GROUP BY " + ", ".join((expressions or {}).get(n, n) for n in self.by)
-
-
-def _literal(name: str, value: str | int) -> str:
-    if name == "clinic":
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ClinicalRuleError(f"clinic must be a clinic id (a whole number), got {value!r}")
-        return str(value)
-    if not isinstance(value, str) or not _SAFE_TEXT.match(value):
-        raise ClinicalRuleError(f"{name} {value!r} is not a value the export can hold")
-    return f"'{value}'"
-
-
-def _whole(value: int, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ClinicalRuleError(f"{what} must be a whole number, got {value!r}")
-    return value
-
-
-# --- building blocks --------------------------------------------------------------------------
-
-
-def _cohort_ctes(cohort: Cohort) -> str:
-    """index_courses: each patient's first treated course; cohort: it with the dimensions."""
-    return f"""index_courses AS (
-  SELECT course_id, patient_id, clinic_id, route, indication, first_treatment_min,
-         induction_completed_min, maintenance_started_min
-  FROM (
-    SELECT course_id, patient_id, clinic_id, route, indication, first_treatment_min,
-           induction_completed_min, maintenance_started_min,
-           ROW_NUMBER() OVER (
-             PARTITION BY patient_id
-             ORDER BY first_treatment_min ASC NULLS LAST, course_id ASC NULLS LAST
-           ) AS course_rank
-    FROM courses
-    WHERE first_treatment_min IS NOT NULL
-  ) ranked
-  WHERE course_rank = 1
-),
-cohort AS (
-  SELECT c.patient_id, c.course_id, c.first_treatment_min AS t0, {cohort.columns()}
-  FROM index_courses c
-  JOIN patients p ON p.patient_id = c.patient_id
-  WHERE {cohort.where()}
-)"""
-
-
-def _rules_cte(definitions: Sequence[OutcomeDefinition]) -> str:
-    """One row per instrument: fall percent, remission as "score <= max", baseline age limit."""
-    if not definitions:
-        raise ClinicalRuleError("name at least one instrument")
-    codes = [d.code for d in definitions]
-    if len(set(codes)) != len(codes):
-        raise ClinicalRuleError("an instrument is named twice")
-    rows = []
-    for number, d in enumerate(definitions, start=1):
-        # scores are whole numbers, so "< t" is "<= t - 1"
-        remission_max = d.remission_threshold - (1 if d.remission_comparator == "<" else 0)
-        max_age = (
-            _whole(int(d.baseline_max_age.total_seconds() // 60), "baseline age")
-            if d.baseline_max_age is not None
-            else -1
-        )
-        rows.append(
-            f"SELECT {_literal('instrument', d.code)} AS instrument, {number} AS instrument_no, "
-            f"{_whole(d.response_min_fall_percent, 'response percent')} AS fall_pct, "
-            f"{_whole(remission_max, 'remission threshold')} AS remission_max, "
-            f"{max_age} AS baseline_max_age_min"
-        )
-    return "rules AS (\n  " + "\n  UNION ALL ".join(rows) + "\n)"
-
-
-def _relapse_rule(definitions: Sequence[OutcomeDefinition]) -> str:
-    rules = {d.relapse_rule for d in definitions}
-    if len(rules) != 1:
-        raise ClinicalRuleError("one relapse rule per query")
-    return rules.pop()
-
-
-def _window_filter(definitions: Sequence[OutcomeDefinition], alias: str = "o") -> str:
-    days = {d.follow_up_days for d in definitions}
-    if len(days) != 1:
-        raise ClinicalRuleError("one follow-up window per query")
-    window = days.pop()
-    if window is None:
-        return ""
-    return f"AND {alias}.at_min <= c.t0 + {_whole(window, 'window') * MINUTES_PER_DAY}"
+__all__ = [  # the figures' SQL, whichever module builds it
+    "DIMENSIONS",
+    "FUNNEL_STAGES",
+    "MINUTES_PER_DAY",
+    "OUTCOME_INPUTS",
+    "PATIENT_DIMENSIONS",
+    "SI_POSITIVE_MIN",
+    "Cohort",
+    "durability_sql",
+    "funnel_sql",
+    "outcome_counts_sql",
+    "patient_outcomes_sql",
+    "safety_sql",
+    "scan_sql",
+    "score_scan_sql",
+    "si_trajectory_sql",
+    "time_to_response_sql",
+]
 
 
 def outcome_ctes(
@@ -198,42 +77,87 @@ def outcome_ctes(
 ) -> str:
     """CTEs ending in ``patient_outcomes``: one row per patient and instrument, with its state.
 
-    Aggregations only, no window functions (several times faster on every engine): the
-    observation ids of one patient and instrument are consecutive and in time order (the
-    layout's rule), so "the next score" is id + 1 and "two more scores after it" is an id
-    difference. ``misordered`` counts blocks that break the rule; the engine refuses those.
-    ``relapse_times`` adds ``first_relapse_after_min`` (the first time the course status would
-    have read "relapse"), which needs a self-join of the unkept scores.
+    One pass over the scores, grouped by patient and instrument, no join on the way: each score
+    carries its minutes after the first treatment and, after it, the score of the baseline it is
+    judged against (``ketacare.analytics.derived``, written with the export), so whether a
+    follow-up met response or remission is known row by row. The observation ids of one patient
+    and instrument are consecutive and in time order (the layout's rule), so "the next score" is
+    id + 1 and "two more scores after it" is an id difference. ``misordered`` counts blocks that
+    break the rule or whose ``baseline_score`` is not their last score before the first
+    treatment; the engine refuses those. ``relapse_times`` adds ``first_relapse_after_min`` (the
+    first time the course status would have read "relapse"), which needs a self-join of the
+    unkept scores.
     """
-    codes = ", ".join(_literal("instrument", d.code) for d in definitions)
-    sustain = _relapse_rule(definitions) == SUSTAIN1_MADRS
+    codes = ", ".join(literal("instrument", d.code) for d in definitions)
+    rules = {d.code: d for d in definitions}
+    rules_cte(definitions)  # validates the rules
+    sustain = relapse_rule(definitions) == SUSTAIN1_MADRS
+
+    def remission_max(d: OutcomeDefinition) -> int:
+        # scores are whole numbers, so "< t" is "<= t - 1"
+        return whole(
+            d.remission_threshold - (1 if d.remission_comparator == "<" else 0),
+            "remission threshold",
+        )
+
+    def benefit(_: int, code: str) -> str:  # response or remission, against the row's baseline
+        d = rules[code]
+        fall = whole(d.response_min_fall_percent, "response percent")
+        return (
+            f"(o.baseline_score - o.score) * 100 >= {fall} * o.baseline_score "
+            f"OR o.score <= {remission_max(d)}"
+        )
+
+    benefit_sql = f"o.baseline_score > 0 AND ({per_instrument(definitions, benefit)})"
+    after = "o.after_first_treatment_min"
     if sustain:
         # SUSTAIN-1 values (MADRS >= 22) never keep the benefit; pairs must be 5–15 days apart
-        kept = f"benefit = 1 AND score < {SUSTAIN1_MADRS_MIN}"  # source: S86, S87 [memory, verify]
-        unkept = f"f.score >= {SUSTAIN1_MADRS_MIN}"
+        # source: S86, S87 [memory, verify]
+        kept = f"{after} > 0 AND {benefit_sql} AND o.score < {SUSTAIN1_MADRS_MIN}"
+        unkept = f"o.score >= {SUSTAIN1_MADRS_MIN}"
         low, high = (int(g.total_seconds() // 60) for g in (SUSTAIN1_MIN_GAP, SUSTAIN1_MAX_GAP))
-        gap = f"AND r.at_min - p.at_min BETWEEN {low} AND {high}"
+        gap = f"AND r.after_min - p.after_min BETWEEN {low} AND {high}"
     else:
         # loss of response on two consecutive assessments (outcomes issue, project rule)
-        kept, unkept, gap = "benefit = 1", "f.benefit = 0", ""
+        kept, gap = f"{after} > 0 AND {benefit_sql}", ""
+        unkept = f"CASE WHEN {benefit_sql} THEN 0 ELSE 1 END = 1"
     pairs = relapse_times or sustain
     # where response was reached, by id: only the relapse pairs need it
     reached_id = (
-        "\n         MIN(observation_id) FILTER (WHERE benefit = 1) AS reached_id," if pairs else ""
+        f"\n         MIN(o.observation_id) FILTER (WHERE {after} > 0 AND {benefit_sql})"
+        " AS reached_id,"
+        if pairs
+        else ""
     )
-    s = {state.name: f"'{state.value}'" for state in CourseState}
+    reached_id_column = " reached_id," if pairs else ""
+    # the baseline counts if it is no older than the clinic's baseline age (when one is set)
+    ages = " ".join(
+        f"WHEN {number} THEN "
+        + (
+            "pre_score"
+            if d.baseline_max_age is None
+            else "CASE WHEN baseline_after_min >= -"
+            f"{whole(int(d.baseline_max_age.total_seconds() // 60), 'baseline age')} "
+            "THEN pre_score END"
+        )
+        for number, d in enumerate(definitions, start=1)
+    )
+    baseline_in_age = f"CASE instrument_no {ages} END"
     relapse_state = "g.relapse_min IS NOT NULL" if sustain else "k.latest_id - k.last_kept_id >= 2"
+    instrument_no = per_instrument(definitions, lambda number, _: str(number))
     pair_ctes = (
         f""",
 unkept AS (
-  SELECT f.patient_id, f.instrument_no, f.observation_id, f.at_min, k.last_kept_id
-  FROM follow f
-  JOIN progress k ON k.patient_id = f.patient_id AND k.instrument_no = f.instrument_no
-  WHERE f.observation_id >= k.reached_id AND {unkept}
+  SELECT o.patient_id, {instrument_no} AS instrument_no, o.observation_id,
+         {after} AS after_min, k.last_kept_id
+  FROM observations o
+  JOIN series k ON k.patient_id = o.patient_id AND k.instrument_no = {instrument_no}
+  WHERE o.instrument IN ({codes}) AND {after} > 0 {follow_up_window(definitions)}
+    AND o.observation_id >= k.reached_id AND {unkept}
 ),
 relapses AS (
-  SELECT r.patient_id, r.instrument_no, MIN(r.at_min) AS first_relapse_min,
-         MIN(r.at_min) FILTER (
+  SELECT r.patient_id, r.instrument_no, MIN(r.after_min) AS first_relapse_min,
+         MIN(r.after_min) FILTER (
            WHERE p.last_kept_id IS NULL OR p.observation_id > p.last_kept_id
          ) AS relapse_min
   FROM unkept p
@@ -249,65 +173,58 @@ relapses AS (
         if pairs
         else ""
     )
-    first_relapse = "g.first_relapse_min - c.t0" if pairs else "CAST(NULL AS BIGINT)"
-    return f"""{_cohort_ctes(cohort)},
-{_rules_cte(definitions)},
-scored AS (
-  SELECT o.patient_id, r.instrument_no, o.observation_id, o.at_min, o.score, c.t0
+    first_relapse = (
+        "CASE WHEN k.baseline_score > 0 THEN g.first_relapse_min END"
+        if pairs
+        else "CAST(NULL AS BIGINT)"
+    )
+    return f"""{cohort_ctes(cohort)},
+{rules_cte(definitions)},
+series AS (
+  SELECT o.patient_id, {instrument_no} AS instrument_no,
+         MAX_BY(o.score, o.observation_id) FILTER (WHERE {after} <= 0) AS pre_score,
+         MAX(o.observation_id) FILTER (WHERE {after} <= 0) AS baseline_id,
+         MAX_BY({after}, o.observation_id) FILTER (WHERE {after} <= 0) AS baseline_after_min,
+         MAX({after}) FILTER (WHERE {after} <= 0) AS last_before_min,
+         COUNT(*) FILTER (WHERE {after} > 0) AS follow_ups,
+         MAX_BY(o.score, o.observation_id) FILTER (WHERE {after} > 0) AS latest_score,
+         MAX(o.observation_id) AS latest_id,
+         MIN(o.observation_id) FILTER (WHERE {after} > 0) AS first_id,
+         MAX({after}) AS latest_min,
+         MAX_BY({after}, o.observation_id) AS latest_by_id_min,
+         MIN({after}) FILTER (WHERE {after} > 0 AND {benefit_sql}) AS reached_min,{reached_id}
+         MAX(o.observation_id) FILTER (WHERE {kept}) AS last_kept_id,
+         COUNT(*) AS scores, MIN(o.observation_id) AS lowest_id,
+         COUNT(o.baseline_score) AS with_baseline,
+         MIN(o.baseline_score) AS baseline_low, MAX(o.baseline_score) AS baseline_high
   FROM observations o
-  JOIN cohort c ON o.patient_id = c.patient_id
-  JOIN rules r ON r.instrument = o.instrument
-  WHERE o.instrument IN ({codes}) {_window_filter(definitions)}
-),
-baselines AS (
-  SELECT s.patient_id, s.instrument_no, MAX_BY(s.score, s.observation_id) AS baseline_score,
-         MAX(s.observation_id) AS baseline_id,
-         CASE WHEN MAX_BY(s.at_min, s.observation_id) <> MAX(s.at_min) THEN 1 ELSE 0 END
-           AS misordered
-  FROM scored s
-  JOIN rules r ON r.instrument_no = s.instrument_no
-  WHERE s.at_min <= s.t0
-    AND (r.baseline_max_age_min < 0 OR s.at_min >= s.t0 - r.baseline_max_age_min)
-  GROUP BY s.patient_id, s.instrument_no
-),
-follow AS (
-  SELECT s.patient_id, s.instrument_no, s.observation_id, s.at_min, s.score,
-         CASE WHEN b.baseline_score > 0 AND (
-                (b.baseline_score - s.score) * 100 >= r.fall_pct * b.baseline_score
-                OR s.score <= r.remission_max)
-              THEN 1 ELSE 0 END AS benefit
-  FROM scored s
-  JOIN rules r ON r.instrument_no = s.instrument_no
-  LEFT JOIN baselines b ON b.patient_id = s.patient_id AND b.instrument_no = s.instrument_no
-  WHERE s.at_min > s.t0
+  WHERE {after} IS NOT NULL AND o.instrument IN ({codes}) {follow_up_window(definitions)}
+  GROUP BY o.patient_id, {instrument_no}
 ),
 progress AS (
-  SELECT patient_id, instrument_no, COUNT(*) AS follow_ups,
-         MAX_BY(score, observation_id) AS latest_score,
-         MAX(observation_id) AS latest_id,
-         MIN(observation_id) AS first_id,
-         MAX(at_min) AS latest_min,
-         MIN(at_min) FILTER (WHERE benefit = 1) AS reached_min,{reached_id}
-         MAX(observation_id) FILTER (WHERE {kept}) AS last_kept_id,
-         CASE WHEN MAX(observation_id) - MIN(observation_id) + 1 <> COUNT(*)
-                OR MAX_BY(at_min, observation_id) <> MAX(at_min)
+  SELECT patient_id, instrument_no, pre_score, follow_ups, latest_score, latest_id, latest_min,
+         reached_min,{reached_id_column} last_kept_id,
+         {baseline_in_age} AS baseline_score,
+         CASE WHEN latest_id - lowest_id + 1 <> scores
+                OR baseline_after_min <> last_before_min
+                OR latest_by_id_min <> latest_min
+                OR baseline_id >= first_id
+                OR with_baseline <> CASE WHEN pre_score IS NULL THEN 0 ELSE follow_ups + 1 END
+                OR baseline_low <> pre_score OR baseline_high <> pre_score
               THEN 1 ELSE 0 END AS misordered
-  FROM follow
-  GROUP BY patient_id, instrument_no
+  FROM series
 ){pair_ctes},
 judged AS (
   SELECT c.patient_id, c.course_id, c.t0, {", ".join(f"c.{name}" for name in DIMENSIONS)},
          r.instrument, r.fall_pct, r.remission_max,
-         b.baseline_score, COALESCE(k.follow_ups, 0) AS follow_ups, k.latest_score,
-         k.latest_min - c.t0 AS latest_after_min,
-         CASE WHEN b.baseline_score > 0 THEN k.reached_min - c.t0 END AS reached_after_min,
+         k.baseline_score, COALESCE(k.follow_ups, 0) AS follow_ups, k.latest_score,
+         CASE WHEN k.follow_ups > 0 THEN k.latest_min END AS latest_after_min,
+         CASE WHEN k.baseline_score > 0 THEN k.reached_min END AS reached_after_min,
          {first_relapse} AS first_relapse_after_min,
          CASE WHEN k.reached_min IS NOT NULL AND {relapse_state} THEN 1 ELSE 0 END AS relapse,
-         COALESCE(b.misordered, 0) + COALESCE(k.misordered, 0)
-           + CASE WHEN k.first_id <= b.baseline_id THEN 1 ELSE 0 END AS misordered
+         COALESCE(k.misordered, 0) AS misordered
   FROM cohort c
   CROSS JOIN rules r
-  LEFT JOIN baselines b ON b.patient_id = c.patient_id AND b.instrument_no = r.instrument_no
   LEFT JOIN progress k ON k.patient_id = c.patient_id AND k.instrument_no = r.instrument_no
   {relapse_join}
 ),
@@ -315,23 +232,99 @@ patient_outcomes AS (
   SELECT patient_id, course_id, t0, {", ".join(DIMENSIONS)}, instrument, baseline_score,
          follow_ups, latest_score, latest_after_min, reached_after_min, first_relapse_after_min,
          misordered,
-         CASE
+         {_judgement("follow_ups > 0", "reached_after_min IS NOT NULL", "relapse = 1")}
+  FROM judged
+)"""
+
+
+def _judgement(followed: str, reached: str, relapse: str) -> str:
+    """The state and the counted flags of a patient and instrument, from ``baseline_score``,
+    ``latest_score``, ``fall_pct`` and ``remission_max`` and the three conditions given (written
+    so that neither is evaluated where ``baseline_score`` is empty)."""
+    s = {state.name: f"'{state.value}'" for state in CourseState}
+    evaluated = f"baseline_score > 0 AND {followed}"
+    responds = "(baseline_score - latest_score) * 100 >= fall_pct * baseline_score"
+    return f"""CASE
            WHEN baseline_score IS NULL THEN {s["NO_BASELINE"]}
-           WHEN follow_ups = 0 THEN {s["NO_FOLLOW_UP"]}
+           WHEN NOT ({followed}) THEN {s["NO_FOLLOW_UP"]}
            WHEN baseline_score = 0 THEN {s["NOT_EVALUATED"]}
            WHEN latest_score <= remission_max THEN {s["REMITTER"]}
-           WHEN reached_after_min IS NULL THEN {s["NOT_YET_RESPONDING"]}
-           WHEN relapse = 1 THEN {s["RELAPSE"]}
-           WHEN (baseline_score - latest_score) * 100 >= fall_pct * baseline_score
-             THEN {s["RESPONDER"]}
+           WHEN NOT ({reached}) THEN {s["NOT_YET_RESPONDING"]}
+           WHEN {relapse} THEN {s["RELAPSE"]}
+           WHEN {responds} THEN {s["RESPONDER"]}
            ELSE {s["RESPONSE_LOST"]}
          END AS state,
-         CASE WHEN baseline_score > 0 AND follow_ups > 0 THEN 1 ELSE 0 END AS evaluated,
-         CASE WHEN baseline_score > 0 AND follow_ups > 0
-                   AND (baseline_score - latest_score) * 100 >= fall_pct * baseline_score
-              THEN 1 ELSE 0 END AS responder,
-         CASE WHEN baseline_score > 0 AND follow_ups > 0 AND latest_score <= remission_max
-              THEN 1 ELSE 0 END AS remitter
+         CASE WHEN {evaluated} THEN 1 ELSE 0 END AS evaluated,
+         CASE WHEN {evaluated} AND {responds} THEN 1 ELSE 0 END AS responder,
+         CASE WHEN {evaluated} AND latest_score <= remission_max THEN 1 ELSE 0 END AS remitter,
+         CASE WHEN {evaluated} AND {reached} THEN 1 ELSE 0 END AS reached"""
+
+
+def latest_ctes(definitions: Sequence[OutcomeDefinition], cohort: Cohort) -> str:
+    """CTEs ending in ``patient_states`` (state and counted flags per patient and instrument)
+    under the default relapse rule, from one row per patient and instrument: the latest score
+    within the window. No grouping of the scores, no join on them.
+
+    Every fact that takes the other scores is on that row (``ketacare.analytics.derived``): its
+    baseline and the baseline's age; the lowest follow-up score so far (response and remission
+    are "score low enough", so response was reached within the window if the lowest score meets
+    it); the follow-up before it (relapse is two consecutive follow-ups without response or
+    remission after it was reached, and the last two decide). ``misordered`` counts blocks with
+    more than one latest row or a latest row whose derived facts contradict it.
+    """
+    if relapse_rule(definitions) == SUSTAIN1_MADRS:
+        raise ValueError("the latest-row counts hold for the default relapse rule only")
+    codes = ", ".join(literal("instrument", d.code) for d in definitions)
+    rules_cte(definitions)  # validates the rules
+    instrument_no = per_instrument(definitions, lambda number, _: str(number))
+    limit = window_minutes(definitions)
+    after, following = "o.after_first_treatment_min", "o.next_after_first_treatment_min"
+    if limit is None:
+        latest = f"{following} IS NULL"
+    else:
+        latest = f"{after} <= {limit} AND ({following} IS NULL OR {following} > {limit})"
+
+    def meets(score: str) -> str:
+        return (
+            f"((baseline_score - {score}) * 100 >= fall_pct * baseline_score "
+            f"OR {score} <= remission_max)"
+        )
+
+    relapse = (
+        f"previous_score IS NOT NULL AND NOT {meets('latest_score')} "
+        f"AND NOT {meets('previous_score')}"
+    )
+    return f"""{cohort_ctes(cohort)},
+{rules_cte(definitions)},
+latest AS (
+  SELECT o.patient_id, {instrument_no} AS instrument_no, COUNT(*) AS latest_rows,
+         MAX({after}) AS after_min, MAX(o.score) AS latest_score,
+         MAX(o.baseline_score) AS baseline_score, MAX(o.baseline_age_min) AS baseline_age_min,
+         MAX(o.lowest_follow_up_score) AS lowest_score,
+         MAX(o.previous_follow_up_score) AS previous_score
+  FROM observations o
+  WHERE o.instrument IN ({codes}) AND {after} IS NOT NULL AND {latest}
+  GROUP BY o.patient_id, {instrument_no}
+),
+judged AS (
+  SELECT {cohort.group_columns("c.")}r.instrument, r.fall_pct, r.remission_max,
+         CASE WHEN r.baseline_max_age_min < 0 OR l.baseline_age_min <= r.baseline_max_age_min
+              THEN l.baseline_score END AS baseline_score,
+         CASE WHEN l.after_min > 0 THEN 1 ELSE 0 END AS followed,
+         l.latest_score, l.lowest_score, l.previous_score,
+         CASE WHEN l.latest_rows > 1
+                OR (l.after_min <= 0 AND (l.baseline_score IS NULL
+                                          OR l.baseline_score <> l.latest_score))
+                OR (l.after_min > 0 AND (l.lowest_score IS NULL
+                                         OR l.lowest_score > l.latest_score))
+              THEN 1 ELSE 0 END AS misordered
+  FROM cohort c
+  CROSS JOIN rules r
+  LEFT JOIN latest l ON l.patient_id = c.patient_id AND l.instrument_no = r.instrument_no
+),
+patient_states AS (
+  SELECT {cohort.group_columns()}instrument, misordered,
+         {_judgement("followed = 1", meets("lowest_score"), relapse)}
   FROM judged
 )"""
 
@@ -346,9 +339,20 @@ SELECT * FROM patient_outcomes"""
 
 
 def outcome_counts_sql(definitions: Sequence[OutcomeDefinition], cohort: Cohort) -> str:
-    """Counts per group and instrument (the fields of ``cohorts.OutcomeCounts``)."""
+    """Counts per group and instrument (the fields of ``cohorts.OutcomeCounts``): from the latest
+    row of each patient and instrument (``latest_ctes``) under the default relapse rule, from
+    every score (``outcome_ctes``) under the SUSTAIN-1 rule (its pairs need the gaps)."""
     s = {state.name: f"'{state.value}'" for state in CourseState}
-    return f"""WITH {outcome_ctes(definitions, cohort)}
+    if relapse_rule(definitions) == SUSTAIN1_MADRS:
+        ctes = f"""{outcome_ctes(definitions, cohort)},
+patient_states AS (
+  SELECT {cohort.group_columns()}instrument, misordered, state, evaluated, responder, remitter,
+         reached
+  FROM patient_outcomes
+)"""
+    else:
+        ctes = latest_ctes(definitions, cohort)
+    return f"""WITH {ctes}
 SELECT {cohort.group_columns()}instrument,
        COUNT(*) AS patients,
        SUM(CASE WHEN state = {s["NO_BASELINE"]} THEN 1 ELSE 0 END) AS no_baseline,
@@ -356,11 +360,10 @@ SELECT {cohort.group_columns()}instrument,
        SUM(CASE WHEN state = {s["NOT_EVALUATED"]} THEN 1 ELSE 0 END) AS baseline_zero,
        SUM(responder) AS responders,
        SUM(remitter) AS remitters,
-       SUM(CASE WHEN evaluated = 1 AND reached_after_min IS NOT NULL THEN 1 ELSE 0 END)
-         AS reached_response,
+       SUM(reached) AS reached_response,
        SUM(CASE WHEN state = {s["RELAPSE"]} THEN 1 ELSE 0 END) AS relapsed,
        SUM(misordered) AS misordered
-FROM patient_outcomes
+FROM patient_states
 GROUP BY {cohort.group_columns()}instrument"""
 
 
@@ -424,102 +427,18 @@ FROM durations
 GROUP BY {cohort.group_columns()}instrument, duration_min"""
 
 
-def si_trajectory_sql(
-    instrument: str, cohort: Cohort, *, bin_days: int = 7, follow_up_days: int | None = None
-) -> str:
-    """The suicidal-ideation item by period since the first treatment (period -1 = the days
-    before it): observations, patients, sum of the item and how many met the positive screen."""
-    size = _whole(bin_days, "period length") * MINUTES_PER_DAY
-    if bin_days < 1:
-        raise ClinicalRuleError("the period must be at least one day")
-    window = (
-        f"AND o.at_min <= c.t0 + {_whole(follow_up_days, 'window') * MINUTES_PER_DAY}"
-        if follow_up_days is not None
-        else ""
-    )
-    positive = SI_POSITIVE_MIN.get(instrument)
-    positive_sql = f"o.si_item >= {positive}" if positive is not None else "1 = 0"
-    return f"""WITH {_cohort_ctes(cohort)},
-items AS (
-  SELECT {cohort.group_columns("c.")}o.patient_id, o.si_item,
-         CAST(FLOOR(CAST(o.at_min - c.t0 AS DOUBLE) / {size}) AS BIGINT) AS period,
-         CASE WHEN {positive_sql} THEN 1 ELSE 0 END AS positive
-  FROM observations o
-  JOIN cohort c ON o.patient_id = c.patient_id
-  WHERE o.instrument = {_literal("instrument", instrument)} AND o.si_item IS NOT NULL
-        AND o.at_min > c.t0 - {size} {window}
-)
-SELECT {cohort.group_columns()}period, COUNT(*) AS observations,
-       COUNT(DISTINCT patient_id) AS patients, SUM(si_item) AS item_sum,
-       SUM(positive) AS positive
-FROM items
-GROUP BY {cohort.group_columns()}period"""
-
-
-def funnel_sql(cohort: Cohort) -> str:
-    """Patients who reached each pathway stage or a later one (referred → maintenance)."""
-    course_dims = set(cohort.by) | {name for name, _ in cohort.filters}
-    if not course_dims <= set(PATIENT_DIMENSIONS):
-        raise ClinicalRuleError(
-            "the funnel starts before any course, so it splits only by "
-            + ", ".join(PATIENT_DIMENSIONS)
-        )
-    sums = ",\n       ".join(
-        f"SUM(CASE WHEN furthest >= {i} THEN 1 ELSE 0 END) AS {stage}"
-        for i, stage in enumerate(FUNNEL_STAGES, start=1)
-    )
-    # the funnel's clinic is where the patient is registered: there may be no course yet
-    dimensions = {**DIMENSIONS, "clinic": "p.clinic_id"}
-    columns = ", ".join(f"{dimensions[name]} AS {name}" for name in PATIENT_DIMENSIONS)
-    return f"""WITH {_cohort_ctes(Cohort())},
-stages AS (
-  SELECT {columns},
-         CASE WHEN c.maintenance_started_min IS NOT NULL THEN 7
-              WHEN c.induction_completed_min IS NOT NULL THEN 6
-              WHEN c.first_treatment_min IS NOT NULL THEN 5
-              WHEN p.consented_min IS NOT NULL THEN 4
-              WHEN p.eligible_min IS NOT NULL THEN 3
-              WHEN p.screened_min IS NOT NULL THEN 2
-              ELSE 1 END AS furthest
-  FROM patients p
-  LEFT JOIN index_courses c ON c.patient_id = p.patient_id
-  WHERE {cohort.where(dimensions)}
-)
-SELECT {cohort.group_columns()}{sums}
-FROM stages
-{cohort.group_by()}"""
-
-
-def safety_sql(cohort: Cohort) -> str:
-    """Administered sessions, vital-sign alerts, adverse events and serious ones per group
-    (every course, not only the first: safety counts every session given)."""
-    dimensions = "".join(f"{DIMENSIONS[name]} AS {name}, " for name in cohort.by)
-    return f"""WITH events AS (
-  SELECT course_id, 1 AS sessions, vital_alerts, 0 AS adverse_events, 0 AS serious
-  FROM sessions WHERE administered
-  UNION ALL
-  SELECT course_id, 0, 0, 1, CASE WHEN serious THEN 1 ELSE 0 END
-  FROM adverse_events WHERE course_id IS NOT NULL
-)
-SELECT {dimensions}SUM(e.sessions) AS sessions, SUM(e.vital_alerts) AS vital_alerts,
-       SUM(e.adverse_events) AS adverse_events, SUM(e.serious) AS serious_adverse_events
-FROM events e
-JOIN courses c ON c.course_id = e.course_id
-JOIN patients p ON p.patient_id = c.patient_id
-WHERE {cohort.where()}
-{cohort.group_by(DIMENSIONS)}"""
-
-
 # The columns the benchmark's outcome computation (``outcome_counts_sql`` for PHQ-9, MADRS and
 # QIDS-SR16 by route) reads from each table, as DuckDB's plan shows them after it drops the
-# columns nothing uses. ``tests/analytics/test_engine.py`` checks the plan against this list, so
-# the raw scan below stays the cost of reading exactly the engine's inputs.
+# columns nothing uses (those it projects and those its filters read).
+# ``tests/analytics/test_scan.py`` checks the plan against this list, so the raw scan below stays
+# the cost of reading exactly the engine's inputs.
 OUTCOME_INPUTS: Mapping[str, tuple[str, ...]] = {
-    "observations": ("observation_id", "patient_id", "instrument", "at_min", "score"),
-    "courses": ("course_id", "patient_id", "route", "first_treatment_min"),
+    "observations": ("patient_id", "instrument", "score", *DERIVED["observations"]),
+    "courses": ("patient_id", "route", *DERIVED["courses"]),
     "patients": ("patient_id",),
 }
 _STRING_INPUTS = {"instrument", "route"}
+_BOOLEAN_INPUTS = {"index_course"}
 
 
 def scan_sql(instruments: Sequence[str]) -> str:
@@ -527,12 +446,14 @@ def scan_sql(instruments: Sequence[str]) -> str:
     computation reads (``OUTCOME_INPUTS``), the scores of ``instruments`` only (the same row
     selection as the engine's), with one trivial aggregate per column so that each is decoded;
     no join, no grouping."""
-    codes = ", ".join(_literal("instrument", code) for code in instruments)
+    codes = ", ".join(literal("instrument", code) for code in instruments)
     parts = []
     for table, columns in OUTCOME_INPUTS.items():
         aggregates = ", ".join(
             f"MAX({name}) AS {table}_{name}_max"
             if name in _STRING_INPUTS
+            else f"COUNT(CASE WHEN {name} THEN 1 END) AS {table}_{name}_count"
+            if name in _BOOLEAN_INPUTS
             else f"SUM({name}) AS {table}_{name}_sum"
             for name in columns
             if name != "instrument"

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from ketacare.analytics.derived import derive
 from ketacare.analytics.layout import AGE_BANDS, write_table
 
 DAY = 1440
@@ -109,23 +110,19 @@ def generate(
     maintained = inducted & (rng.random(c) < 0.6)
     course_id = rng.permutation(4 * c)[:c].astype(np.int64) + 1
     route_codes = rng.choice(len(ROUTES), size=c, p=[0.55, 0.3, 0.08, 0.04, 0.03])
-    write_table(
-        directory,
-        "courses",
-        {
-            "course_id": course_id,
-            "patient_id": patient_id[owners],
-            "clinic_id": rng.integers(1, 21, c).astype(np.int64),
-            "route": pa.DictionaryArray.from_arrays(
-                route_codes.astype(np.int32), pa.array(ROUTES)
-            ).cast(pa.string()),
-            "indication": _strings(rng, INDICATIONS, [0.75, 0.08, 0.05, 0.04, 0.03, 0.03, 0.02], c),
-            "first_treatment_min": _maybe(first, started, pa.int32()),
-            "induction_completed_min": _maybe(first + 21 * DAY, inducted, pa.int32()),
-            "maintenance_started_min": _maybe(first + 35 * DAY, maintained, pa.int32()),
-            "ended_min": _maybe(first + 180 * DAY, maintained & (rng.random(c) < 0.5), pa.int32()),
-        },
-    )
+    courses = {
+        "course_id": course_id,
+        "patient_id": patient_id[owners],
+        "clinic_id": rng.integers(1, 21, c).astype(np.int64),
+        "route": pa.DictionaryArray.from_arrays(
+            route_codes.astype(np.int32), pa.array(ROUTES)
+        ).cast(pa.string()),
+        "indication": _strings(rng, INDICATIONS, [0.75, 0.08, 0.05, 0.04, 0.03, 0.03, 0.02], c),
+        "first_treatment_min": _maybe(first, started, pa.int32()),
+        "induction_completed_min": _maybe(first + 21 * DAY, inducted, pa.int32()),
+        "maintenance_started_min": _maybe(first + 35 * DAY, maintained, pa.int32()),
+        "ended_min": _maybe(first + 180 * DAY, maintained & (rng.random(c) < 0.5), pa.int32()),
+    }
 
     # sessions: induction (6 if completed, else 1–5), maintenance 0–6, boosters for some
     induction = np.where(inducted, 6, rng.integers(1, 6, c)) * started
@@ -178,19 +175,21 @@ def generate(
             "serious": rng.random(a) < 0.01,
         },
     )
-    m = _observations(directory, rng, patient_id, treated, screened, t0, observations)
-    return SyntheticSize(n, m, c, s, a)
+    scores = _observations(rng, patient_id, treated, screened, t0, observations)
+    courses, scores = derive(courses, scores)
+    write_table(directory, "courses", courses)
+    write_table(directory, "observations", scores)
+    return SyntheticSize(n, len(scores["observation_id"]), c, s, a)
 
 
 def _observations(
-    directory: Path | str,
     rng: np.random.Generator,
     patient_id: np.ndarray,
     treated: np.ndarray,
     screened: np.ndarray,
     t0: np.ndarray,
     total: int,
-) -> int:
+) -> dict[str, np.ndarray | pa.Array]:
     """Scores in (patient, instrument, time) order, so ids follow the layout's ordering rule."""
     n = len(patient_id)
     # untreated: one screening PHQ-9; treated: the rest, spread unevenly
@@ -243,18 +242,13 @@ def _observations(
         0,
         np.maximum(si_max[instrument], 0),
     ).astype(np.int8)
-    write_table(
-        directory,
-        "observations",
-        {
-            "observation_id": np.arange(1, rows + 1, dtype=np.int64),
-            "patient_id": patient_id[patient],
-            "instrument": pa.DictionaryArray.from_arrays(
-                instrument, pa.array([code for code, *_ in INSTRUMENTS])
-            ).cast(pa.string()),
-            "at_min": at,
-            "score": score.astype(np.int16),
-            "si_item": _maybe(si, si_max[instrument] >= 0, pa.int8()),
-        },
-    )
-    return rows
+    return {
+        "observation_id": np.arange(1, rows + 1, dtype=np.int64),
+        "patient_id": patient_id[patient],
+        "instrument": pa.DictionaryArray.from_arrays(
+            instrument, pa.array([code for code, *_ in INSTRUMENTS])
+        ).cast(pa.string()),
+        "at_min": at,
+        "score": score.astype(np.int16),
+        "si_item": _maybe(si, si_max[instrument] >= 0, pa.int8()),
+    }

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ketacare.analytics.derived import derive, derived_columns
 from ketacare.analytics.layout import TABLES, observations_table, write_table
 from ketacare.clinical.outcomes import DatedScore
 
@@ -108,11 +109,17 @@ def write_export(directory: Path, patients: Sequence[CraftedPatient]) -> Path:
                 }
             )
     columns = {name: _columns(name, table_rows) for name, table_rows in rows.items()}
-    columns["observations"] = observations_table(scores)
+    columns["courses"], columns["observations"] = derive(
+        columns["courses"], observations_table(scores)
+    )
     for name, data in columns.items():
         write_table(directory, name, data)
     return directory
 
 
 def _columns(table: str, rows: list[dict]) -> dict[str, list]:
-    return {name: [row[name] for row in rows] for name in TABLES[table].names}
+    return {
+        name: [row[name] for row in rows]
+        for name in TABLES[table].names
+        if name not in derived_columns(table)
+    }

@@ -10,9 +10,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ketacare.analytics.derived import derive
 from ketacare.analytics.engine import open_export
 from ketacare.analytics.layout import write_table
 from ketacare.clinical.cohorts import (
+    OutcomeCounts,
     OutcomeDefinition,
     PatientScores,
     kaplan_meier,
@@ -204,24 +206,62 @@ def test_durability_counts_responders_and_their_first_relapse(crafted_export):
     )
 
 
-def test_misordered_observation_ids_are_refused(tmp_path):
+def write_scores(directory: Path, **columns: list) -> None:
+    """Replace the observations of an export by ``columns`` as given (derived ones included),
+    for exports a writer other than ``derive`` might produce."""
+    write_table(directory, "observations", {"patient_id": [1] * len(columns["score"])} | columns)
+
+
+# two PHQ-9 scores of patient 1, whose first treatment is at minute 86,940
+BEFORE_AND_AFTER = {
+    "instrument": ["phq9", "phq9"],
+    "at_min": [86_400, 96_000],
+    "score": [20, 8],
+    "si_item": [None, None],
+    "after_first_treatment_min": [-540, 9060],
+    "next_after_first_treatment_min": [9060, None],
+    "baseline_score": [20, 20],
+    "baseline_age_min": [540, 540],
+    "lowest_follow_up_score": [None, 8],
+    "previous_follow_up_score": [None, None],
+}
+
+
+def test_the_writer_refuses_scores_whose_ids_are_not_in_time_order():
+    courses = {"patient_id": [1], "course_id": [10], "first_treatment_min": [86_940]}
+    later_first = {"observation_id": [1, 2], "at_min": [96_000, 86_400], "score": [8, 20]}
+    split = {"observation_id": [1, 2, 3], "at_min": [86_400, 90_000, 96_000], "score": [20, 5, 8]}
+    for rows, instruments in ((later_first, ["phq9", "phq9"]), (split, ["phq9", "gad7", "phq9"])):
+        rows |= {"patient_id": [1] * len(instruments), "instrument": instruments}
+        with pytest.raises(ClinicalRuleError, match="in time order"):
+            derive(courses, rows)
+
+
+def test_figures_reading_every_score_refuse_misordered_observation_ids(tmp_path):
     write_export(tmp_path, [CraftedPatient(1, T0, (phq9(20, -1), phq9(8, 7)))])
-    write_table(
-        tmp_path,
-        "observations",
-        {
-            "observation_id": [2, 1],  # the later score has the smaller id
-            "patient_id": [1, 1],
-            "instrument": ["phq9", "phq9"],
-            "at_min": [86_400, 96_000],
-            "score": [20, 8],
-            "si_item": [None, None],
-        },
-    )
+    write_scores(tmp_path, observation_id=[2, 1], **BEFORE_AND_AFTER)  # the later score first
     analytics = open_export(tmp_path)
-    for figure in (analytics.outcomes, analytics.time_to_response):
+    for figure in (analytics.time_to_response, analytics.durability):
         with pytest.raises(ClinicalRuleError, match="not consecutive and in time order"):
             figure(instrument="phq9")
+    write_scores(tmp_path, observation_id=[1, 2], **BEFORE_AND_AFTER)
+    assert open_export(tmp_path).outcomes(instrument="phq9")[0].counts.responders == 1
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        {"next_after_first_treatment_min": [None, None]},  # two latest scores
+        {"lowest_follow_up_score": [None, None]},
+        {"lowest_follow_up_score": [None, 9]},  # above the score itself
+    ],
+)
+def test_derived_facts_that_contradict_the_latest_score_are_refused(tmp_path, broken):
+    """The counts read one row per patient and instrument; what that row contradicts is seen."""
+    write_export(tmp_path, [CraftedPatient(1, T0, (phq9(20, -1), phq9(8, 7)))])
+    write_scores(tmp_path, observation_id=[1, 2], **(BEFORE_AND_AFTER | broken))
+    with pytest.raises(ClinicalRuleError, match="not consecutive and in time order"):
+        open_export(tmp_path).outcomes(instrument="phq9")
 
 
 def test_an_incomplete_export_is_refused(tmp_path):
@@ -256,6 +296,18 @@ def check_agreement(patients: list[CraftedPatient], definition: OutcomeDefinitio
     with tempfile.TemporaryDirectory() as directory:
         write_export(Path(directory), patients)
         assert engine_rows(Path(directory), definition) == expected_rows(patients, definition)
+        # the counts read only each patient's latest score in the window (default relapse rule)
+        counts = open_export(Path(directory)).outcome_counts([definition])
+        treated = [
+            PatientScores(
+                p.patient_id,
+                min([p.first_treatment_at, *p.extra_courses]),
+                [s for s in p.scores if s.code == definition.code],
+            )
+            for p in patients
+            if p.first_treatment_at is not None
+        ]
+        assert counts.get((definition.code, ()), OutcomeCounts()) == tally(treated, definition)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -16,15 +17,21 @@ INSTRUMENTS = ("phq9", "madrs", "qids_sr16")
 
 
 def parquet_reads(plan: list[dict]) -> list[frozenset[str]]:
-    """The columns each Parquet read of a DuckDB plan (EXPLAIN in JSON) projects."""
+    """The columns each Parquet read of a DuckDB plan (EXPLAIN in JSON) reads: those it projects
+    and those its pushed-down filters test."""
+    every_column = {name for schema in TABLES.values() for name in schema.names}
     reads = []
     stack = list(plan)
     while stack:
         node = stack.pop()
         info = node.get("extra_info") or {}
         if isinstance(info, dict) and info.get("Function") == "READ_PARQUET":
-            projections = info["Projections"]
-            reads.append(frozenset([projections] if isinstance(projections, str) else projections))
+            projections = info.get("Projections", [])
+            columns = set([projections] if isinstance(projections, str) else projections)
+            filters = info.get("Filters", [])
+            text = " ".join([filters] if isinstance(filters, str) else filters)
+            columns |= {name for name in every_column if re.search(rf"\b{name}\b", text)}
+            reads.append(frozenset(columns))
         stack.extend(node.get("children", []))
     return reads
 
