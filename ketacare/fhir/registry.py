@@ -20,6 +20,7 @@ COMMON_PARAMS = ("_id", "_lastUpdated")
 # The parameters that shape the answer rather than narrow it.
 RESULT_PARAMS = ("_count", "_offset", "_include", "_summary", "_format", "_total")
 BASE = "http://hl7.org/fhir/SearchParameter"
+CLINICAL_PATIENT = "clinical-patient"  # the one ``patient`` parameter most clinical types share
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,15 @@ def param(
     if custom:
         return SearchParam(name, kind, documentation)
     return SearchParam(name, kind, documentation, f"{BASE}/{standard or f'{resource}-{name}'}")
+
+
+def patient_params(resource: str, *, subject: bool = True) -> tuple[SearchParam, ...]:
+    """``patient`` (the shared ``clinical-patient`` parameter) and, unless ``subject=False``,
+    ``subject``: how a resource about one patient is searched by its patient."""
+    by_patient = param(resource, "patient", "reference", "The patient.", standard=CLINICAL_PATIENT)
+    if not subject:
+        return (by_patient,)
+    return (by_patient, param(resource, "subject", "reference", "The patient."))
 
 
 @dataclass(frozen=True)

@@ -240,6 +240,24 @@ def patient_reference(path: str) -> ReferenceField:
     return ReferenceField({"Patient": (path, int_id)})
 
 
+def patient_filters(path: str) -> dict[str, Filter]:
+    """``patient`` and ``subject``: the two names a search by the patient at ``path`` goes by."""
+    return {"patient": patient_reference(path), "subject": patient_reference(path)}
+
+
+def by_pk(text: str) -> Q | None:
+    number = int_id(text)
+    return Q(pk=number) if number is not None else None
+
+
+def pk_text(row: Any) -> str:
+    return str(row.pk)
+
+
+# The ids of a source whose resources are its rows, named by primary key: ``Source(..., **BY_PK)``.
+BY_PK: dict[str, Any] = {"to_id": pk_text, "from_id": by_pk}
+
+
 # --- sources ---------------------------------------------------------------------------------
 
 

@@ -11,10 +11,16 @@ from django.db.models.functions import Coalesce
 from ketacare.alerts.selectors import alerts_in_scope
 from ketacare.core.roles import Capability
 from ketacare.fhir import terminology as t
-from ketacare.fhir.registry import ResourceType, param, register
+from ketacare.fhir.registry import ResourceType, param, patient_params, register
 from ketacare.fhir.resources.intake import PATIENT_INCLUDE, SUBJECT_INCLUDE
-from ketacare.fhir.resources.orders import by_pk
-from ketacare.fhir.sources import Build, CodeMap, DateField, Source, patient_reference
+from ketacare.fhir.sources import (
+    BY_PK,
+    Build,
+    CodeMap,
+    DateField,
+    Source,
+    patient_filters,
+)
 
 FLAG_STATUS = {
     "active": Q(status__in=("open", "acknowledged")),
@@ -47,15 +53,13 @@ def build_flag(alert, build: Build) -> dict[str, Any]:
 FLAGS = Source(
     name="alerts",
     rows=lambda access: alerts_in_scope(access).select_related(None),
-    to_id=lambda alert: str(alert.pk),
-    from_id=by_pk,
+    **BY_PK,
     build=build_flag,
     patient="patient_id",
     updated=Coalesce("resolved_at", "acknowledged_at", "opened_at"),
     order=("opened_at", "pk"),
     filters={
-        "patient": patient_reference("patient_id"),
-        "subject": patient_reference("patient_id"),
+        **patient_filters("patient_id"),
         "status": CodeMap(FLAG_STATUS),
         "date": DateField("opened_at"),
         "category": CodeMap(CATEGORY, t.FLAG_CATEGORY),
@@ -67,8 +71,7 @@ register(
         name="Flag",
         sources=(FLAGS,),
         params=(
-            param("Flag", "patient", "reference", "The patient.", standard="clinical-patient"),
-            param("Flag", "subject", "reference", "The patient."),
+            *patient_params("Flag"),
             param("Flag", "status", "token", "active (open or acknowledged) or inactive.",
                   custom=True),
             param("Flag", "date", "date", "When the alert was opened.", standard="clinical-date"),

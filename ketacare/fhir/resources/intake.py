@@ -17,7 +17,7 @@ from django.db.models.functions import Coalesce
 
 from ketacare.core.roles import Capability
 from ketacare.fhir import terminology as t
-from ketacare.fhir.registry import Include, ResourceType, param, refs_at, register
+from ketacare.fhir.registry import Include, ResourceType, param, patient_params, refs_at, register
 from ketacare.fhir.sources import (
     UPDATED,
     Build,
@@ -169,15 +169,13 @@ MEDICATIONS = _intake_source(
 
 PATIENT_INCLUDE = Include("patient", "Patient", refs_at("subject", "patient"))
 SUBJECT_INCLUDE = Include("subject", "Patient", refs_at("subject"))
-CLINICAL = "clinical-patient"
 
 register(
     ResourceType(
         name="Condition",
         sources=(CONDITIONS,),
         params=(
-            param("Condition", "patient", "reference", "The patient.", standard=CLINICAL),
-            param("Condition", "subject", "reference", "The patient."),
+            *patient_params("Condition"),
             param("Condition", "code", "token", "ICD-10-CM: http://hl7.org/fhir/sid/icd-10-cm|F33.2",
                   standard="clinical-code"),
             param("Condition", "clinical-status", "token", "active (every intake diagnosis)."),
@@ -195,7 +193,7 @@ register(
         name="AllergyIntolerance",
         sources=(ALLERGIES,),
         params=(
-            param("AllergyIntolerance", "patient", "reference", "The patient.", standard=CLINICAL),
+            *patient_params("AllergyIntolerance", subject=False),
             param("AllergyIntolerance", "clinical-status", "token", "active."),
             param("AllergyIntolerance", "verification-status", "token",
                   "confirmed (signed intake) or unconfirmed."),
@@ -211,9 +209,7 @@ register(
         name="MedicationStatement",
         sources=(MEDICATIONS,),
         params=(
-            param("MedicationStatement", "patient", "reference", "The patient.",
-                  standard=CLINICAL),
-            param("MedicationStatement", "subject", "reference", "The patient."),
+            *patient_params("MedicationStatement"),
             param("MedicationStatement", "status", "token", "active."),
         ),
         capability=Capability.CHART_VIEW,

@@ -20,7 +20,7 @@ from ketacare.fhir.sources import (
     DateField,
     Source,
     int_id,
-    patient_reference,
+    patient_filters,
 )
 from ketacare.patients.selectors import latest_intakes_in_scope
 
@@ -78,8 +78,7 @@ INTAKE_MEASURES = Source(
     order=("patient_id", "pk"),
     expand=_measures,
     filters={
-        "patient": patient_reference("patient_id"),
-        "subject": patient_reference("patient_id"),
+        **patient_filters("patient_id"),
         "code": CodingAt(("code",)),
         "category": Constant(t.OBSERVATION_CATEGORY, "vital-signs"),
         "date": DateField("created_at"),

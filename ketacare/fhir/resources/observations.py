@@ -25,11 +25,11 @@ from ketacare.clinical.instruments import INSTRUMENTS, MOAAS
 from ketacare.clinical.vital_signs import FLOWSHEET_VITAL_SIGNS, VitalSign
 from ketacare.core.roles import Capability
 from ketacare.fhir import terminology as t
-from ketacare.fhir.registry import Include, ResourceType, param, refs_at, register
+from ketacare.fhir.registry import Include, ResourceType, param, patient_params, refs_at, register
 from ketacare.fhir.resources.intake import PATIENT_INCLUDE, SUBJECT_INCLUDE
 from ketacare.fhir.resources.intake_measures import INTAKE_MEASURES
-from ketacare.fhir.resources.orders import by_pk
 from ketacare.fhir.sources import (
+    BY_PK,
     Build,
     CodeMap,
     Constant,
@@ -38,12 +38,11 @@ from ketacare.fhir.sources import (
     Source,
     TokenMatch,
     int_id,
-    patient_reference,
+    patient_filters,
 )
 from ketacare.sessions.selectors.sessions import session_ratings_in_scope, vitals_in_scope
 
 OBSERVATION_STATUS = "http://hl7.org/fhir/observation-status"
-CLINICAL = "clinical-patient"
 
 
 def _category(code: str, display: str) -> list[dict[str, Any]]:
@@ -133,8 +132,7 @@ def _code_is(system: str, code: str):
 
 
 FLOWSHEET_FILTERS = {
-    "patient": patient_reference("session__patient_id"),
-    "subject": patient_reference("session__patient_id"),
+    **patient_filters("session__patient_id"),
     "date": DateField("taken_at"),
     "status": Constant(OBSERVATION_STATUS, "final"),
     "encounter": ReferenceField({"Encounter": ("session_id", int_id)}),
@@ -256,8 +254,7 @@ SCORES = Source(
     updated="entered_at",
     order=("completed_at", "pk"),
     filters={
-        "patient": patient_reference("patient_id"),
-        "subject": patient_reference("patient_id"),
+        **patient_filters("patient_id"),
         "code": _instrument_filter("instrument"),
         "category": Constant(t.OBSERVATION_CATEGORY, "survey"),
         "date": DateField("completed_at"),
@@ -297,8 +294,7 @@ SESSION_RATINGS = Source(
     updated="recorded_at",
     order=("observed_at", "pk"),
     filters={
-        "patient": patient_reference("session__patient_id"),
-        "subject": patient_reference("session__patient_id"),
+        **patient_filters("session__patient_id"),
         "code": _instrument_filter("instrument"),
         "category": Constant(t.OBSERVATION_CATEGORY, "survey"),
         "date": DateField("observed_at"),
@@ -352,15 +348,13 @@ QR_STATUS = {"completed": Q(version=1), "amended": Q(version__gt=1)}
 RESPONSES = Source(
     name="responses",
     rows=responses_in_scope,
-    to_id=lambda response: str(response.pk),
-    from_id=by_pk,
+    **BY_PK,
     build=build_questionnaire_response,
     patient="patient_id",
     updated="entered_at",
     order=("completed_at", "pk"),
     filters={
-        "patient": patient_reference("patient_id"),
-        "subject": patient_reference("patient_id"),
+        **patient_filters("patient_id"),
         "status": CodeMap(QR_STATUS),
         "authored": DateField("completed_at"),
         "questionnaire": TokenMatch(
@@ -382,8 +376,7 @@ register(
             SESSION_RATINGS,
         ),
         params=(
-            param("Observation", "patient", "reference", "The patient.", standard=CLINICAL),
-            param("Observation", "subject", "reference", "The patient."),
+            *patient_params("Observation"),
             param("Observation", "code", "token",
                   "LOINC (http://loinc.org|44261-6 for the PHQ-9 total) or Ketacare's instrument "
                   "code.", standard="clinical-code"),

@@ -11,9 +11,10 @@ from django.db.models.functions import Coalesce
 from ketacare.clinical.common import ROUTE_LABELS, Route
 from ketacare.core.roles import Capability
 from ketacare.fhir import terminology as t
-from ketacare.fhir.registry import Include, ResourceType, param, refs_at, register
+from ketacare.fhir.registry import Include, ResourceType, param, patient_params, refs_at, register
 from ketacare.fhir.resources.intake import PATIENT_INCLUDE, SUBJECT_INCLUDE
 from ketacare.fhir.sources import (
+    BY_PK,
     Build,
     CodeMap,
     Constant,
@@ -22,6 +23,7 @@ from ketacare.fhir.sources import (
     Source,
     TokenField,
     int_id,
+    patient_filters,
     patient_reference,
     prefixed_id,
 )
@@ -32,13 +34,6 @@ from ketacare.treatment.selectors.treatment import (
     courses_in_scope,
     orders_in_scope,
 )
-
-CLINICAL = "clinical-patient"
-
-
-def by_pk(text: str) -> Q | None:
-    number = int_id(text)
-    return Q(pk=number) if number is not None else None
 
 
 def route_label(route: str) -> str:
@@ -113,8 +108,7 @@ def build_order(order, build: Build) -> dict[str, Any]:
 ORDERS = Source(
     name="orders",
     rows=orders_in_scope,
-    to_id=lambda order: str(order.pk),
-    from_id=by_pk,
+    **BY_PK,
     build=build_order,
     patient="patient_id",
     related=("course",),
@@ -122,8 +116,7 @@ ORDERS = Source(
     updated="signed_at",
     updated_exact=False,
     filters={
-        "patient": patient_reference("patient_id"),
-        "subject": patient_reference("patient_id"),
+        **patient_filters("patient_id"),
         "status": TokenField("status", None, ORDER_STATUS),
         "intent": Constant("http://hl7.org/fhir/CodeSystem/medicationrequest-intent", "order"),
         "authoredon": DateField("signed_at"),
@@ -198,16 +191,14 @@ def build_course(course, build: Build) -> dict[str, Any]:
 COURSES = Source(
     name="courses",
     rows=courses_in_scope,
-    to_id=lambda course: str(course.pk),
-    from_id=by_pk,
+    **BY_PK,
     build=build_course,
     patient="patient_id",
     related=("aftercare",),
     order=("created_at", "pk"),
     # A phase change records no time on the course: _lastUpdated cannot narrow courses.
     filters={
-        "patient": patient_reference("patient_id"),
-        "subject": patient_reference("patient_id"),
+        **patient_filters("patient_id"),
         "status": TokenField("phase", None, COURSE_STATUS),
         "date": DateField("started_on", is_date=True),
         "category": Constant(t.CARE_PLAN_CATEGORY, "ketamine-course"),
@@ -271,8 +262,7 @@ CONSENT_STATUS = {
 CONSENTS = Source(
     name="consents",
     rows=consents_in_scope,
-    to_id=lambda signature: str(signature.pk),
-    from_id=by_pk,
+    **BY_PK,
     build=build_consent,
     patient="patient_id",
     related=("document",),
@@ -342,8 +332,7 @@ def build_appointment(appointment, build: Build) -> dict[str, Any]:
 APPOINTMENTS = Source(
     name="appointments",
     rows=appointments_in_scope,
-    to_id=lambda appointment: str(appointment.pk),
-    from_id=by_pk,
+    **BY_PK,
     build=build_appointment,
     patient="patient_id",
     order=("starts_at", "pk"),
@@ -371,8 +360,7 @@ register(
         name="MedicationRequest",
         sources=(ORDERS,),
         params=(
-            param("MedicationRequest", "patient", "reference", "The patient.", standard=CLINICAL),
-            param("MedicationRequest", "subject", "reference", "The patient."),
+            *patient_params("MedicationRequest"),
             param("MedicationRequest", "status", "token",
                   "active (signed), stopped (superseded) or cancelled.",
                   standard="medications-status"),
@@ -393,8 +381,7 @@ register(
         name="CarePlan",
         sources=(COURSES,),
         params=(
-            param("CarePlan", "patient", "reference", "The patient.", standard=CLINICAL),
-            param("CarePlan", "subject", "reference", "The patient."),
+            *patient_params("CarePlan"),
             param("CarePlan", "status", "token", "active, on-hold (paused) or completed."),
             param("CarePlan", "date", "date", "The day the course started.",
                   standard="clinical-date"),
@@ -409,7 +396,7 @@ register(
         name="Consent",
         sources=(CONSENTS,),
         params=(
-            param("Consent", "patient", "reference", "The patient.", standard=CLINICAL),
+            *patient_params("Consent", subject=False),
             param("Consent", "status", "token",
                   "active (countersigned), proposed (awaiting the clinician) or inactive "
                   "(revoked)."),

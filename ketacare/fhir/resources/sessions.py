@@ -11,10 +11,11 @@ from django.db.models import Q
 from ketacare.core.errors import DomainError
 from ketacare.core.roles import Capability
 from ketacare.fhir import terminology as t
-from ketacare.fhir.registry import Include, ResourceType, param, refs_at, register
+from ketacare.fhir.registry import Include, ResourceType, param, patient_params, refs_at, register
 from ketacare.fhir.resources.intake import PATIENT_INCLUDE, SUBJECT_INCLUDE
-from ketacare.fhir.resources.orders import by_pk, drug_of, mg, ml_per_hour, route_label
+from ketacare.fhir.resources.orders import drug_of, mg, ml_per_hour, route_label
 from ketacare.fhir.sources import (
+    BY_PK,
     Build,
     CodeMap,
     DateField,
@@ -22,13 +23,13 @@ from ketacare.fhir.sources import (
     Source,
     TokenField,
     int_id,
+    patient_filters,
     patient_reference,
     prefixed_id,
 )
 from ketacare.sessions.selectors import administration_summary
 from ketacare.sessions.selectors.sessions import sessions_in_scope, side_effects_in_scope
 
-CLINICAL = "clinical-patient"
 FINISHED_STATES = ("discharged", "signed", "cosigned")
 ENCOUNTER_STATUS = {
     "planned": Q(state="scheduled"),
@@ -166,14 +167,12 @@ def _treatments(access):
 
 
 SESSION_FILTERS = {
-    "patient": patient_reference("patient_id"),
-    "subject": patient_reference("patient_id"),
+    **patient_filters("patient_id"),
 }
 ENCOUNTERS = Source(
     name="sessions",
     rows=sessions_in_scope,
-    to_id=lambda session: str(session.pk),
-    from_id=by_pk,
+    **BY_PK,
     build=build_encounter,
     patient="patient_id",
     related=("appointment",),
@@ -191,8 +190,7 @@ ENCOUNTERS = Source(
 PROCEDURES = Source(
     name="treatments",
     rows=_treatments,
-    to_id=lambda session: str(session.pk),
-    from_id=by_pk,
+    **BY_PK,
     build=build_procedure,
     patient="patient_id",
     related=("appointment",),
@@ -208,8 +206,7 @@ PROCEDURES = Source(
 ADMINISTRATIONS = Source(
     name="administrations",
     rows=_treatments,
-    to_id=lambda session: str(session.pk),
-    from_id=by_pk,
+    **BY_PK,
     build=build_administration,
     patient="patient_id",
     related=("appointment", "order"),
@@ -262,8 +259,7 @@ def build_adverse_event(entry, build: Build) -> dict[str, Any]:
 ADVERSE_EVENTS = Source(
     name="side effects",
     rows=side_effects_in_scope,
-    to_id=lambda entry: str(entry.pk),
-    from_id=by_pk,
+    **BY_PK,
     build=build_adverse_event,
     patient="session__patient_id",
     related=("session",),
@@ -288,8 +284,7 @@ register(
         name="Encounter",
         sources=(ENCOUNTERS,),
         params=(
-            param("Encounter", "patient", "reference", "The patient.", standard=CLINICAL),
-            param("Encounter", "subject", "reference", "The patient."),
+            *patient_params("Encounter"),
             param("Encounter", "status", "token",
                   "planned, arrived, in-progress, finished or cancelled."),
             param("Encounter", "date", "date", "When the session was booked to start.",
@@ -311,8 +306,7 @@ register(
         name="Procedure",
         sources=(PROCEDURES,),
         params=(
-            param("Procedure", "patient", "reference", "The patient.", standard=CLINICAL),
-            param("Procedure", "subject", "reference", "The patient."),
+            *patient_params("Procedure"),
             param("Procedure", "status", "token", "in-progress, completed or stopped."),
             param("Procedure", "date", "date", "When dosing started.", standard="clinical-date"),
             param("Procedure", "encounter", "reference", "The session's Encounter.",
@@ -327,9 +321,7 @@ register(
         name="MedicationAdministration",
         sources=(ADMINISTRATIONS,),
         params=(
-            param("MedicationAdministration", "patient", "reference", "The patient.",
-                  standard=CLINICAL),
-            param("MedicationAdministration", "subject", "reference", "The patient."),
+            *patient_params("MedicationAdministration"),
             param("MedicationAdministration", "status", "token",
                   "in-progress, completed or stopped.", standard="medications-status"),
             param("MedicationAdministration", "effective-time", "date", "When dosing started."),
