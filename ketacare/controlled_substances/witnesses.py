@@ -12,7 +12,14 @@ from django.contrib.auth import authenticate
 from django.db.models import Q
 
 from ketacare.audit.services import RequestOrigin, audit_record
-from ketacare.clinical.controlled_substances import Witness
+from ketacare.clinic_settings.selectors import clinic_protocol
+from ketacare.clinical.common import ConfigurableDefault
+from ketacare.clinical.controlled_substances import (
+    SECTION,
+    LedgerRefused,
+    Witness,
+    check_witnesses,
+)
 from ketacare.core.errors import Invalid, Refused
 from ketacare.core.models import Clinic, StaffMembership, User
 from ketacare.core.roles import PRESCRIBER_CREDENTIALS, Role
@@ -76,3 +83,31 @@ def witness_confirm(
         at=at,
     )
     return confirmed
+
+
+def witnessed(
+    *,
+    clinic: Clinic,
+    setting: ConfigurableDefault,
+    what: str,
+    origin: RequestOrigin,
+    witnesses: list[ConfirmedWitness],
+    at: dt.datetime,
+) -> dict:
+    """The witness fields of a ledger entry, once as many witnesses as the clinic's ``setting``
+    asks for (licensed, none of them the person recording) confirmed it; Invalid otherwise."""
+    required = clinic_protocol(clinic).get(f"{SECTION}.{setting.key}")
+    try:
+        check_witnesses(
+            what=what,
+            recorder=origin.actor.pk,
+            witnesses=[w.as_witness for w in witnesses],
+            required=required,
+        )
+    except LedgerRefused as refused:
+        raise Invalid.field("witness", str(refused)) from None
+    return {
+        "witness": witnesses[0].user,
+        "second_witness": witnesses[1].user if len(witnesses) > 1 else None,
+        "witnessed_at": at,
+    }

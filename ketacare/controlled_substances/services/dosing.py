@@ -12,16 +12,13 @@ from decimal import Decimal
 from django.db import transaction
 
 from ketacare.audit.services import RequestOrigin
-from ketacare.clinic_settings.selectors import clinic_protocol
 from ketacare.clinical.common import Route
 from ketacare.clinical.controlled_substances import (
     FORMS_FOR_ROUTE,
-    SECTION,
     WASTE_WITNESSES,
     EntryKind,
     LedgerRefused,
     ProductForm,
-    check_witnesses,
     stock_change,
 )
 from ketacare.controlled_substances.models import LedgerEntry, Lot, StorageLocation
@@ -36,7 +33,7 @@ from ketacare.controlled_substances.selectors import (
 from ketacare.controlled_substances.services.chain import Stock, entry_append
 from ketacare.controlled_substances.services.setup import require_registration
 from ketacare.controlled_substances.services.stock import Amount
-from ketacare.controlled_substances.witnesses import ConfirmedWitness
+from ketacare.controlled_substances.witnesses import ConfirmedWitness, witnessed
 from ketacare.core.errors import Invalid, Refused
 from ketacare.sessions.models import AdministrationEvent, TreatmentSession
 from ketacare.sessions.selectors import uses_pump
@@ -204,21 +201,14 @@ def dose_rest_dispose(
         raise Invalid.field("quantity", str(refused)) from None
     extra: dict = {}
     if kind is EntryKind.WASTE:
-        required = clinic_protocol(session.clinic).get(f"{SECTION}.{WASTE_WITNESSES.key}")
-        try:
-            check_witnesses(
-                what="the waste",
-                recorder=origin.actor.pk,
-                witnesses=[w.as_witness for w in witnesses],
-                required=required,
-            )
-        except LedgerRefused as refused:
-            raise Invalid.field("witness", str(refused)) from None
-        extra = {
-            "witness": witnesses[0].user,
-            "second_witness": witnesses[1].user if len(witnesses) > 1 else None,
-            "witnessed_at": at,
-        }
+        extra = witnessed(
+            clinic=session.clinic,
+            setting=WASTE_WITNESSES,
+            what="the waste",
+            origin=origin,
+            witnesses=witnesses,
+            at=at,
+        )
     verb = "wasted" if kind is EntryKind.WASTE else "returned to stock"
     return entry_append(
         clinic=session.clinic,

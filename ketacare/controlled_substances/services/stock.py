@@ -9,16 +9,13 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from ketacare.audit.services import RequestOrigin
-from ketacare.clinic_settings.selectors import clinic_protocol
 from ketacare.clinical.controlled_substances import (
     DESTRUCTION_WITNESSES,
     REASON_REQUIRED,
-    SECTION,
     Entry,
     EntryKind,
     LedgerRefused,
     Quantity,
-    check_witnesses,
     correction_change,
     quantity,
     stock_change,
@@ -30,7 +27,7 @@ from ketacare.controlled_substances.services.setup import (
     lot_for,
     require_registration,
 )
-from ketacare.controlled_substances.witnesses import ConfirmedWitness
+from ketacare.controlled_substances.witnesses import ConfirmedWitness, witnessed
 from ketacare.core.errors import Invalid, Refused
 from ketacare.core.models import Clinic
 from ketacare.patients.models import Patient
@@ -201,21 +198,14 @@ def removal_record(
     if kind is EntryKind.RETURN_TO_DISTRIBUTOR:
         extra = (counterparty or Counterparty()).checked(what="reverse distributor")
     if kind is EntryKind.DESTRUCTION:
-        required = clinic_protocol(clinic).get(f"{SECTION}.{DESTRUCTION_WITNESSES.key}")
-        try:
-            check_witnesses(
-                what="a destruction",
-                recorder=origin.actor.pk,
-                witnesses=[w.as_witness for w in witnesses],
-                required=required,
-            )
-        except LedgerRefused as refused:
-            raise Invalid.field("witness", str(refused)) from None
-        extra = {
-            "witness": witnesses[0].user,
-            "second_witness": witnesses[1].user,
-            "witnessed_at": at,
-        }
+        extra = witnessed(
+            clinic=clinic,
+            setting=DESTRUCTION_WITNESSES,
+            what="a destruction",
+            origin=origin,
+            witnesses=witnesses,
+            at=at,
+        )
     if kind is not EntryKind.LOSS and not (document_reference or "").strip():
         what = "Form 41" if kind is EntryKind.DESTRUCTION else "transfer document (invoice)"
         raise Invalid.field("document_reference", f"Give the {what} reference")
