@@ -157,12 +157,12 @@ def parse_intake(
         return None, raw, form_errors(exc)
 
 
+# The registration's fields as the form shows them (``allow_duplicate`` is a checkbox).
+PATIENT_FIELDS = tuple(name for name in PatientIn.model_fields if name != "allow_duplicate")
+
+
 def parse_patient(post: QueryDict) -> tuple[PatientIn | None, dict[str, Any], dict[str, str]]:
-    raw: dict[str, Any] = {
-        name: post.get(name, "").strip()
-        for name in PatientIn.model_fields
-        if name != "allow_duplicate"
-    }
+    raw: dict[str, Any] = {name: post.get(name, "").strip() for name in PATIENT_FIELDS}
     raw["email"] = raw["email"] or None
     raw["allow_duplicate"] = post.get("allow_duplicate") == "on"
     try:

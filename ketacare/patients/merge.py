@@ -95,21 +95,16 @@ def patient_merge(
         reason=reason,
         filled=filled,
     )
-    for patient, summary in (
-        (survivor, f"Merged {duplicate.mrn} into this record: {reason}"),
-        (duplicate, f"Merged into {survivor.mrn}: {reason}"),
-    ):
-        audit_record(
-            origin=origin,
-            action="update",
-            object_type="patient_merge",
-            object_id=merge.pk,
-            clinic_id=patient.clinic_id,
-            patient_id=patient.pk,
-            summary=summary[:300],
-            changes={"survivor": survivor.pk, "merged": duplicate.pk, "filled": filled},
-            at=at,
-        )
+    _audit_both(
+        merge,
+        {
+            survivor: f"Merged {duplicate.mrn} into this record: {reason}",
+            duplicate: f"Merged into {survivor.mrn}: {reason}",
+        },
+        changes={"survivor": survivor.pk, "merged": duplicate.pk, "filled": filled},
+        origin=origin,
+        at=at,
+    )
     return merge
 
 
@@ -142,10 +137,30 @@ def patient_merge_undo(
     duplicate.save(update_fields=["merged_into", "portal_user"])
     merge.undone_at, merge.undone_by, merge.undo_reason = at, by, reason
     merge.save(update_fields=["undone_at", "undone_by", "undo_reason"])
-    for patient, summary in (
-        (survivor, f"Undid the merge of {duplicate.mrn}: {reason}"),
-        (duplicate, f"No longer merged into {survivor.mrn}: {reason}"),
-    ):
+    _audit_both(
+        merge,
+        {
+            survivor: f"Undid the merge of {duplicate.mrn}: {reason}",
+            duplicate: f"No longer merged into {survivor.mrn}: {reason}",
+        },
+        changes={"undone": True, "kept_on_survivor": kept},
+        origin=origin,
+        at=at,
+    )
+    return merge
+
+
+def _audit_both(
+    merge: PatientMerge,
+    summaries: dict[Patient, str],
+    *,
+    changes: dict,
+    origin: RequestOrigin,
+    at: dt.datetime,
+) -> None:
+    """One entry in each record's trail (the survivor's and the duplicate's), each with its own
+    summary."""
+    for patient, summary in summaries.items():
         audit_record(
             origin=origin,
             action="update",
@@ -154,7 +169,6 @@ def patient_merge_undo(
             clinic_id=patient.clinic_id,
             patient_id=patient.pk,
             summary=summary[:300],
-            changes={"undone": True, "kept_on_survivor": kept},
+            changes=changes,
             at=at,
         )
-    return merge

@@ -17,7 +17,7 @@ from ketacare.core.pages import page_errors
 from ketacare.core.panels import chart_panels
 from ketacare.core.roles import Capability
 from ketacare.patients import selectors, services
-from ketacare.patients.forms import parse_patient
+from ketacare.patients.forms import PATIENT_FIELDS, parse_patient
 from ketacare.patients.intake import CONDITIONS, IntakeData
 from ketacare.patients.intake_form import intake_form_context, read_intake_form
 from ketacare.patients.intake_labels import changed_labels, review_sections
@@ -87,32 +87,7 @@ def patient_register(request: HttpRequest) -> HttpResponse:
 def patient_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = selectors.patient_get(request.access, patient_id)
     errors: dict = {}
-    values = {
-        name: getattr(patient, name)
-        for name in (
-            "first_name",
-            "last_name",
-            "preferred_name",
-            "date_of_birth",
-            "sex_at_birth",
-            "gender_identity",
-            "pronouns",
-            "email",
-            "phone",
-            "address_line1",
-            "address_line2",
-            "city",
-            "state",
-            "postal_code",
-            "emergency_contact_name",
-            "emergency_contact_phone",
-            "emergency_contact_relationship",
-            "preferred_pharmacy",
-            "insurance_payer",
-            "insurance_member_id",
-            "insurance_group_number",
-        )
-    }
+    values = {name: getattr(patient, name) for name in PATIENT_FIELDS}
     if request.method == "POST":
         data, values, errors = parse_patient(request.POST)
         if data is not None:
