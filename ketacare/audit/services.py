@@ -87,6 +87,16 @@ class RequestOrigin:
     def system(cls, label: str = "system") -> RequestOrigin:
         return cls(actor_label=label)
 
+    def by_patient(self, patient: Any, link: str) -> RequestOrigin:
+        """The patient acting through an e-mailed ``link`` (no one signed in), from this
+        request's address: ``patient MRN (link)`` in the trail."""
+        return RequestOrigin(
+            actor=None,
+            actor_label=f"patient {patient.mrn} ({link})",
+            ip_address=self.ip_address,
+            user_agent=self.user_agent,
+        )
+
 
 def audit_record(
     *,

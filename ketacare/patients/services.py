@@ -282,12 +282,7 @@ def intake_submit_via_link(
         used_message=INTAKE_LINK_USED,
         at=at,
     )
-    patient_origin = RequestOrigin(
-        actor=None,
-        actor_label=f"patient {link.patient.mrn} (intake link)",
-        ip_address=origin.ip_address,
-        user_agent=origin.user_agent,
-    )
+    patient_origin = origin.by_patient(link.patient, "intake link")
     return intake_submit(
         patient=link.patient, data=data, source="patient", origin=patient_origin, at=at
     )

@@ -254,12 +254,7 @@ def reminder_answer(
             at=at,
         )
         appointment = link.appointment
-        patient_origin = RequestOrigin(
-            actor=None,
-            actor_label=f"patient {appointment.patient.mrn} (reminder link)",
-            ip_address=origin.ip_address,
-            user_agent=origin.user_agent,
-        )
+        patient_origin = origin.by_patient(appointment.patient, "reminder link")
         if appointment.status != Appointment.Status.BOOKED:
             raise ReminderLinkInvalid("This appointment is no longer booked; call the clinic.")
         link.answer = answer

@@ -336,12 +336,7 @@ def offer_answer(*, token: str, accept: bool, at: dt.datetime, origin: RequestOr
             at=at,
         )
         entry = offer.entry
-        patient_origin = RequestOrigin(
-            actor=None,
-            actor_label=f"patient {entry.patient.mrn} (waitlist offer)",
-            ip_address=origin.ip_address,
-            user_agent=origin.user_agent,
-        )
+        patient_origin = origin.by_patient(entry.patient, "waitlist offer")
         if not accept:
             offer.status = WaitlistOffer.Status.DECLINED
             offer.save(update_fields=["status"])

@@ -148,12 +148,7 @@ def response_submit_via_link(
             used_message=QUESTIONNAIRE_LINK_USED,
             at=at,
         )
-        patient_origin = RequestOrigin(
-            actor=None,
-            actor_label=f"patient {link.patient.mrn} (questionnaire link)",
-            ip_address=origin.ip_address,
-            user_agent=origin.user_agent,
-        )
+        patient_origin = origin.by_patient(link.patient, "questionnaire link")
         return response_submit(
             patient=link.patient,
             instrument=link.instrument,
