@@ -6,7 +6,7 @@ class AlertsConfig(AppConfig):
     label = "alerts"
     verbose_name = "Clinical alerts"
 
-    def dashboard_pinned(self, request):
-        from ketacare.alerts.panels import dashboard_pinned
+    def panels_module(self):
+        from ketacare.alerts import panels
 
-        return dashboard_pinned(request)
+        return panels

@@ -18,17 +18,7 @@ class AssessmentsConfig(AppConfig):
 
         register_measurement_settings()
 
-    def chart_panel(self, request, patient):
-        from ketacare.assessments.panels import chart_panel
+    def panels_module(self):
+        from ketacare.assessments import panels
 
-        return chart_panel(request, patient)
-
-    def portal_panel(self, request, patient):
-        from ketacare.assessments.panels import portal_panel
-
-        return portal_panel(request, patient)
-
-    def dashboard_panel(self, request):
-        from ketacare.assessments.panels import dashboard_panel
-
-        return dashboard_panel(request)
+        return panels

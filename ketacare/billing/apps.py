@@ -28,17 +28,7 @@ class BillingConfig(AppConfig):
             for clinic_id, p in public_prices(clinic_ids).items()
         }
 
-    def dashboard_panel(self, request):
-        from ketacare.billing.panels import dashboard_panel
+    def panels_module(self):
+        from ketacare.billing import panels
 
-        return dashboard_panel(request)
-
-    def portal_panel(self, request, patient):
-        from ketacare.billing.panels import portal_panel
-
-        return portal_panel(request, patient)
-
-    def course_panel(self, request, course):
-        from ketacare.billing.panels import course_panel
-
-        return course_panel(request, course)
+        return panels

@@ -29,22 +29,7 @@ class ControlledSubstancesConfig(AppConfig):
         )
         handlers.connect()
 
-    def session_panel(self, request, session):
-        from ketacare.controlled_substances.panels import session_panel
+    def panels_module(self):
+        from ketacare.controlled_substances import panels
 
-        return session_panel(request, session)
-
-    def dosing_start_panel(self, request, session):
-        from ketacare.controlled_substances.panels import dosing_start_panel
-
-        return dosing_start_panel(request, session)
-
-    def waste_prompt(self, request, session):
-        from ketacare.controlled_substances.panels import waste_prompt
-
-        return waste_prompt(request, session)
-
-    def dashboard_panel(self, request):
-        from ketacare.controlled_substances.panels import dashboard_panel
-
-        return dashboard_panel(request)
+        return panels

@@ -22,6 +22,9 @@ shared templates. An AppConfig may define any of:
   for the clinics in ``next_available_for``); see ``gather``.
 
 Each returns already-rendered HTML (``render_to_string(..., request=request)``) or None.
+
+An app whose hooks all live in one module (its ``panels.py``) need not forward each of them:
+``panels_module(self)`` returns that module, and its functions of these names are the hooks.
 """
 
 from __future__ import annotations
@@ -32,10 +35,18 @@ from django.apps import apps
 from django.utils.safestring import SafeString, mark_safe
 
 
+def hook_of(config: Any, hook: str) -> Any:
+    """The app's ``hook``: its AppConfig's method, or the function of its ``panels_module()``."""
+    method = getattr(config, hook, None)
+    if method is None and hasattr(config, "panels_module"):
+        method = getattr(config.panels_module(), hook, None)
+    return method
+
+
 def collect(hook: str, *args) -> list[SafeString]:
     panels = []
     for config in apps.get_app_configs():
-        method = getattr(config, hook, None)
+        method = hook_of(config, hook)
         if method is None:
             continue
         html = method(*args)
@@ -48,7 +59,7 @@ def gather(hook: str, *args, **kwargs) -> list[Any]:
     """Each app's answer to ``hook`` (data, not HTML), in app order; None answers left out."""
     answers = []
     for config in apps.get_app_configs():
-        method = getattr(config, hook, None)
+        method = hook_of(config, hook)
         if method is not None:
             answer = method(*args, **kwargs)
             if answer is not None:

@@ -29,17 +29,7 @@ class LongtermConfig(AppConfig):
         )
         handlers.connect()
 
-    def chart_panel(self, request, patient):
-        from ketacare.longterm.panels import chart_panel
+    def panels_module(self):
+        from ketacare.longterm import panels
 
-        return chart_panel(request, patient)
-
-    def dashboard_panel(self, request):
-        from ketacare.longterm.panels import dashboard_panel
-
-        return dashboard_panel(request)
-
-    def session_panel(self, request, session):
-        from ketacare.longterm.panels import session_panel
-
-        return session_panel(request, session)
+        return panels

@@ -6,7 +6,7 @@ class PatientsConfig(AppConfig):
     label = "patients"
     verbose_name = "Patient registry and intake"
 
-    def portal_panel(self, request, patient):
-        from ketacare.patients.panels import portal_panel
+    def panels_module(self):
+        from ketacare.patients import panels
 
-        return portal_panel(request, patient)
+        return panels

@@ -44,17 +44,7 @@ class SchedulingConfig(AppConfig):
         found = next_consultations(next_available_for, at=at)
         return {clinic_id: {"next_available": start} for clinic_id, start in found.items()}
 
-    def chart_panel(self, request, patient):
-        from ketacare.scheduling.panels import chart_panel
+    def panels_module(self):
+        from ketacare.scheduling import panels
 
-        return chart_panel(request, patient)
-
-    def portal_panel(self, request, patient):
-        from ketacare.scheduling.panels import portal_panel
-
-        return portal_panel(request, patient)
-
-    def dashboard_panel(self, request):
-        from ketacare.scheduling.panels import dashboard_panel
-
-        return dashboard_panel(request)
+        return panels

@@ -22,17 +22,7 @@ class TreatmentSessionsConfig(AppConfig):
         # Scheduling sizes a session's chair time with the observation time applied here.
         provide_monitoring_protocol(protocol_for)
 
-    def chart_panel(self, request, patient):
-        from ketacare.sessions.panels import chart_panel
+    def panels_module(self):
+        from ketacare.sessions import panels
 
-        return chart_panel(request, patient)
-
-    def portal_panel(self, request, patient):
-        from ketacare.sessions.panels import portal_panel
-
-        return portal_panel(request, patient)
-
-    def dashboard_panel(self, request):
-        from ketacare.sessions.panels import dashboard_panel
-
-        return dashboard_panel(request)
+        return panels

@@ -25,17 +25,7 @@ class TreatmentConfig(AppConfig):
 
         signals.connect()
 
-    def chart_panel(self, request, patient):
-        from ketacare.treatment.panels import chart_panel
+    def panels_module(self):
+        from ketacare.treatment import panels
 
-        return chart_panel(request, patient)
-
-    def portal_panel(self, request, patient):
-        from ketacare.treatment.panels import portal_panel
-
-        return portal_panel(request, patient)
-
-    def dashboard_panel(self, request):
-        from ketacare.treatment.panels import dashboard_panel
-
-        return dashboard_panel(request)
+        return panels
