@@ -52,6 +52,35 @@ def parse_value(item: registry.Setting, raw: Any) -> Any:
     return text
 
 
+def _check_sections(clinic: Clinic, parsed: Mapping[str, Any]) -> None:
+    """Run each touched section's own check on the clinic's values as they would be; Invalid,
+    naming the changed values, when the values do not hold together."""
+    validators = []
+    for key in parsed:
+        check = registry.section(registry.setting(key).section).validate
+        if check is not None and check not in validators:
+            validators.append(check)
+    if not validators:
+        return
+    after = dict(
+        ClinicSetting.objects.select_for_update()
+        .filter(clinic=clinic)
+        .values_list("key", "value")
+    )
+    for key, value in parsed.items():
+        if value is None:
+            after.pop(key, None)
+        else:
+            after[key] = value
+    for check in validators:
+        try:
+            check(after)
+        except ClinicalRuleError as refused:
+            raise Invalid(
+                f"Nothing was saved: {refused}", fields=dict.fromkeys(parsed, str(refused))
+            ) from None
+
+
 @transaction.atomic
 def clinic_settings_update(
     *,
@@ -85,6 +114,7 @@ def clinic_settings_update(
             clinic=clinic, key__in=list(parsed)
         )
     }
+    _check_sections(clinic, parsed)
     changes: dict[str, dict[str, Any]] = {}
     for key, value in parsed.items():
         row = existing.get(key)

@@ -22,8 +22,10 @@ class TreatmentConfig(AppConfig):
         # The measurement schedule reads treatment times through its port, never this app.
         provide_treatment_times(each=treatment_datetimes, many=treatment_datetimes_by_patient)
         from ketacare.treatment import signals
+        from ketacare.treatment.protocol import register_protocol_settings
 
         signals.connect()
+        register_protocol_settings()
 
     def panels_module(self):
         from ketacare.treatment import panels

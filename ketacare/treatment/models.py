@@ -376,23 +376,3 @@ class AftercarePlan(models.Model):
         "follow_up_treatments",
         "monitoring_schedule",
     )
-
-
-class ProtocolSetting(models.Model):
-    """A clinic's override of one protocol value (see protocol.py for the catalogue of keys).
-
-    No row means the reference default is in force (or, where the reference is silent, that the
-    value is still unset and required)."""
-
-    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="protocol_settings")
-    key = models.CharField(max_length=120)
-    value = models.JSONField()
-    updated_at = models.DateTimeField()
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["clinic", "key"], name="protocol_setting_unique")
-        ]

@@ -5,16 +5,23 @@ Nothing here decides anything clinical. Each value comes from the clinical core 
 parameters and rule severities, dosing settings, regimen templates, monitoring fasting times) with
 its default, bounds and source; a clinic's override is checked by building the core's own objects
 with it (``build_protocol``), so the core's safe bounds are the only bounds.
+
+A clinic's values are stored where every other protocol setting is, in the clinic-settings
+registry (``register_protocol_settings``): one section per group below, keys ``treatment.<key>``,
+and ``build_protocol`` as the sections' shared check, so a value set on the one protocol
+settings page is refused exactly as it is here.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
+from ketacare.clinic_settings.registry import register
 from ketacare.clinical import dosing, monitoring, regimens
 from ketacare.clinical.anthropometrics import ADJUSTED_BODY_WEIGHT_FACTOR
 from ketacare.clinical.common import (
@@ -340,3 +347,57 @@ def display_value(spec: SettingSpec, value: Any) -> str:
     if isinstance(value, float):
         return f"{value:g} {spec.unit}".strip()
     return f"{value} {spec.unit}".strip()
+
+
+PREFIX = "treatment"
+_KINDS: dict[str, type] = {"int": int, "float": float, "bool": bool, "choice": str}
+
+
+def registry_key(key: str) -> str:
+    """The key under which the clinic-settings table stores protocol value ``key``."""
+    return f"{PREFIX}.{key}"
+
+
+def overrides_from_stored(stored: Mapping[str, Any]) -> dict[str, Any]:
+    """The treatment protocol's overrides among a clinic's stored settings (full keys)."""
+    head = f"{PREFIX}."
+    return {
+        key.removeprefix(head): value
+        for key, value in stored.items()
+        if key.startswith(head) and value is not None
+    }
+
+
+def _holds_together(stored: Mapping[str, Any]) -> None:
+    build_protocol(overrides_from_stored(stored))
+
+
+def register_protocol_settings() -> None:
+    """Register the catalogue with the clinic-settings registry (from the app's ``ready``)."""
+    groups: dict[str, list[SettingSpec]] = {}
+    for spec in CATALOGUE:
+        groups.setdefault(spec.section, []).append(spec)
+    for title, specs in groups.items():
+        slug = re.sub(r"[^a-z0-9]+", "_", title.lower()).strip("_")
+        register(
+            f"{PREFIX}.{slug}",
+            f"Treatment protocol: {title}",
+            [
+                ConfigurableDefault(
+                    spec.key,
+                    spec.label,
+                    spec.default,
+                    spec.unit,
+                    spec.provenance,
+                    spec.minimum,
+                    spec.maximum,
+                    spec.choices,
+                )
+                for spec in specs
+            ],
+            description="Needed for " + ", ".join(sorted({s.needed_for for s in specs})) + ".",
+            kinds={spec.key: _KINDS[spec.kind] for spec in specs},
+            prefix=PREFIX,
+            optional=[spec.key for spec in specs if spec.optional],
+            validate=_holds_together,
+        )

@@ -10,6 +10,7 @@ from django.apps import apps
 from django.db.models import QuerySet
 from django.http import Http404
 
+from ketacare.clinic_settings.models import ClinicSetting
 from ketacare.clinical.common import Route
 from ketacare.clinical.dosing import BodyMeasurements
 from ketacare.clinical.monitoring import MonitoringProtocol
@@ -24,12 +25,16 @@ from ketacare.treatment.models import (
     ChecklistItem,
     ConsentSignature,
     Order,
-    ProtocolSetting,
     ScreeningResult,
     TreatmentCourse,
     overlapping,
 )
-from ketacare.treatment.protocol import ClinicProtocol, build_protocol
+from ketacare.treatment.protocol import (
+    PREFIX,
+    ClinicProtocol,
+    build_protocol,
+    overrides_from_stored,
+)
 from ketacare.treatment.selectors.consent import (
     consent_is_current,
 )
@@ -38,7 +43,9 @@ ACTIVE_APPOINTMENT = (Appointment.Status.BOOKED, Appointment.Status.COMPLETED)
 
 
 def protocol_overrides(clinic: Clinic) -> dict[str, object]:
-    return dict(ProtocolSetting.objects.filter(clinic=clinic).values_list("key", "value"))
+    """The clinic's own treatment protocol values (stored with every other protocol setting)."""
+    stored = ClinicSetting.objects.filter(clinic=clinic, key__startswith=f"{PREFIX}.")
+    return overrides_from_stored(dict(stored.values_list("key", "value")))
 
 
 def clinic_protocol(clinic: Clinic) -> ClinicProtocol:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from ketacare.audit.models import AuditEntry
-from ketacare.treatment.models import ProtocolSetting
+from ketacare.clinic_settings.models import ClinicSetting
+from ketacare.treatment.protocol import SPECS
 from tests.web.treatment.conftest import UNCONTROLLED, call
 
 pytestmark = pytest.mark.django_db
@@ -40,11 +41,17 @@ def test_a_change_is_audited_with_before_and_after(client_for, clinic):
     director = client_for("medical_director")
     status, body = call(director, "put", f"{URL}/dosing.iv.max_mg_per_kg", {"value": 0.8})
     assert status == 200 and body["value"] == 0.8
-    entry = AuditEntry.objects.filter(object_type="protocol_setting").latest("sequence")
-    assert entry.changes == {"dosing.iv.max_mg_per_kg": {"before": 1.0, "after": 0.8}}
+    # stored with every other protocol setting: before = the clinic's own value (none yet)
+    entry = AuditEntry.objects.filter(object_type="clinic_settings").latest("sequence")
+    assert entry.changes == {"treatment.dosing.iv.max_mg_per_kg": {"before": None, "after": 0.8}}
+    assert SPECS["dosing.iv.max_mg_per_kg"].label[:40] in entry.summary
+    stored = ClinicSetting.objects.get(clinic=clinic, key="treatment.dosing.iv.max_mg_per_kg")
+    assert stored.value == 0.8
     status, body = call(director, "delete", f"{URL}/dosing.iv.max_mg_per_kg")
     assert status == 200 and body["value"] == 1.0
-    assert not ProtocolSetting.objects.filter(clinic=clinic).exists()
+    assert not ClinicSetting.objects.filter(clinic=clinic, key__startswith="treatment.").exists()
+    entry = AuditEntry.objects.filter(object_type="clinic_settings").latest("sequence")
+    assert entry.changes == {"treatment.dosing.iv.max_mg_per_kg": {"before": 0.8, "after": None}}
 
 
 @pytest.mark.parametrize(
@@ -63,7 +70,7 @@ def test_values_outside_safe_bounds_are_refused(client_for, key, value, message)
     status, body = call(client_for("medical_director"), "put", f"{URL}/{key}", {"value": value})
     assert status == 422, body
     assert message in body["detail"]
-    assert not ProtocolSetting.objects.exists()
+    assert not ClinicSetting.objects.filter(key__startswith="treatment.").exists()
 
 
 def test_standard_dose_above_a_lowered_maximum_is_refused(client_for):
@@ -110,3 +117,29 @@ def test_protocol_page_form_saves_and_reports_refusals(client_for):
         follow=True,
     )
     assert b"Not saved" in response.content and b"above the safe maximum" in response.content
+
+
+def test_the_one_settings_page_and_api_edit_the_treatment_protocol_with_the_same_checks(
+    client_for, clinic
+):
+    """One store: a value set through the clinic-settings API is the treatment protocol's value,
+    refused by the same cross-check (a standard dose above the lowered maximum)."""
+    director = client_for("medical_director")
+    settings_url = "/api/v1/clinic-settings"
+    key = "treatment.dosing.iv.max_mg_per_kg"
+    status, body = call(director, "put", settings_url, {"values": {key: 0.8}})
+    assert status == 200, body
+    rows = {row["key"]: row for row in call(director, "get", URL)[1]["settings"]}
+    assert rows["dosing.iv.max_mg_per_kg"]["value"] == 0.8
+    status, body = call(
+        director, "put", settings_url, {"values": {"treatment.dosing.iv.standard_mg_per_kg": 0.85}}
+    )
+    assert status == 422 and "above this protocol's maximum" in body["detail"], body
+    assert not ClinicSetting.objects.filter(key="treatment.dosing.iv.standard_mg_per_kg").exists()
+    page = director.get("/clinic/protocol/").content.decode()
+    assert "Treatment protocol: Dosing" in page and f'id="{key}"' in page
+    # a rule's severity is a choice on the page; an optional cap is not listed as required
+    assert 'name="value:treatment.eligibility.severity.bp.uncontrolled_hypertension"' in page
+    unconfigured = call(director, "get", settings_url)[1]["unconfigured"]
+    assert "treatment.dosing.iv.max_session_dose_mg" not in unconfigured
+    assert "treatment.trd.required_adequate_trials" in unconfigured
