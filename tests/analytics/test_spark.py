@@ -16,18 +16,23 @@ pytest.importorskip("pyspark", reason="PySpark is the optional extra ketacare[sp
 
 
 def test_spark_gives_duckdbs_outcome_for_every_patient(tmp_path):
-    """One query holds every step of the outcome rules (baseline, follow-ups, response reached,
-    the relapse pairs), so it is the one compared: Spark's start-up dominates a bigger test."""
+    """The per-patient query holds every step of the outcome rules (baseline, follow-ups,
+    response reached, the relapse pairs) and the counts read the latest rows, so those two are
+    compared: Spark's start-up dominates a bigger test."""
     from ketacare.analytics.spark import local_session, spark_analytics
 
     generate(tmp_path, patients=150, observations=2400, seed=7)
     definitions = [outcome_definition("phq9", follow_up_days=60)]
     spark = local_session()
     try:
-        on_spark = spark_analytics(tmp_path, spark=spark).patient_outcomes(definitions)
+        analytics = spark_analytics(tmp_path, spark=spark)
+        on_spark = analytics.patient_outcomes(definitions)
+        # the counts take the other path (the latest row of each patient and instrument)
+        counts_on_spark = analytics.outcome_counts(definitions, by=("route",))
     finally:
         spark.stop()
     on_duckdb = open_export(tmp_path).patient_outcomes(definitions)
+    assert counts_on_spark == open_export(tmp_path).outcome_counts(definitions, by=("route",))
 
     def key(row: dict) -> int:
         return row["patient_id"]
