@@ -93,46 +93,66 @@ def _observation_facts(
     n = len(ids)
     # work in id order (the layout's order), then put the results back in the rows' order
     in_order = n < 2 or bool(np.all(ids[1:] > ids[:-1]))
-    order = np.arange(n) if in_order else np.argsort(ids, kind="stable")
-    patient = _ints(observations["patient_id"])[order]
-    at = _ints(observations["at_min"])[order]
-    score = _ints(observations["score"])[order]
-    instrument = _codes(observations["instrument"])[order]
-    row = np.arange(n)
+    order = None if in_order else np.argsort(ids, kind="stable")
 
-    if len(treated_patients):
-        slot = np.minimum(np.searchsorted(treated_patients, patient), len(treated_patients) - 1)
-        treated = treated_patients[slot] == patient
-        after = at - first_treatment[slot]
-    else:
-        treated, after = np.zeros(n, bool), np.zeros(n, np.int64)
-    # blocks: runs of one patient and instrument
+    def ordered(values: np.ndarray) -> np.ndarray:
+        return values if order is None else values[order]
+
+    # narrow types and per-block work: tens of millions of rows
+    patient = ordered(_ints(observations["patient_id"]))
+    at = ordered(_ints(observations["at_min"], np.int32))
+    score = ordered(_ints(observations["score"], np.int32))
+    instrument = ordered(_codes(observations["instrument"]))
+
+    # blocks: runs of one patient and instrument, in time order (refused otherwise)
     starts = np.ones(n, bool)
     starts[1:] = (patient[1:] != patient[:-1]) | (instrument[1:] != instrument[:-1])
-    block = np.cumsum(starts) - 1
     _refuse_misordered(patient, instrument, at, starts)
+    first_rows = np.flatnonzero(starts)
+    block = np.repeat(np.arange(len(first_rows), dtype=np.int32), np.diff(first_rows, append=n))
+    del instrument
+
+    block_patient = patient[first_rows]
+    del patient
+    if len(treated_patients):
+        slot = np.minimum(
+            np.searchsorted(treated_patients, block_patient), len(treated_patients) - 1
+        )
+        block_treated = treated_patients[slot] == block_patient
+        block_t0 = np.where(block_treated, first_treatment[slot], 0).astype(np.int32)
+    else:
+        block_treated = np.zeros(len(first_rows), bool)
+        block_t0 = np.zeros(len(first_rows), np.int32)
+    treated = block_treated[block]
+    after = at - block_t0[block]
+    del at
+
+    # scores at or before the first treatment are a prefix of their block (time order): the
+    # baseline is the prefix's last row; it and every later row carry it
+    before = treated & (after <= 0)
+    prefix = np.add.reduceat(before.view(np.int8), first_rows, dtype=np.int32) if n else block
+    has_baseline = prefix > 0
+    baseline_row = (first_rows + prefix - 1)[block]
+    carries = has_baseline[block] & (np.arange(n) >= baseline_row)
+    anchor = np.where(carries, baseline_row, 0)
+    follow_up = treated & ~before
+    del before
     same_as_next = np.zeros(n, bool)
     same_as_next[:-1] = ~starts[1:]
-    follow_up = treated & (after > 0)
-    first_rows = np.flatnonzero(starts)
-
-    next_after = np.zeros(n, np.int64)
+    next_after = np.zeros(n, np.int32)
     next_after[:-1] = after[1:]
-    # the baseline: a block's last row at or before the first treatment; it and later rows carry it
-    before = treated & (after <= 0)
-    baseline_row = np.maximum.reduceat(np.where(before, row, -1), first_rows)[block] if n else row
-    carries = treated & (baseline_row >= 0) & (row >= baseline_row)
-    anchor = np.maximum(baseline_row, 0)
     # running minimum of follow-up scores, restarted per block (blocks offset apart)
-    offset = block * _SCORE_SPAN
-    running = np.minimum.accumulate(np.where(follow_up, score, _SCORE_SPAN // 2) - offset) + offset
-    previous = np.zeros(n, np.int64)
+    offset = block.astype(np.int64) * _SCORE_SPAN
+    del block
+    running = np.where(follow_up, score, _SCORE_SPAN // 2) - offset
+    np.minimum.accumulate(running, out=running)
+    running += offset
+    del offset
+    previous = np.zeros(n, np.int32)
     previous[1:] = score[:-1]
     has_previous = np.zeros(n, bool)
-    has_previous[1:] = follow_up[1:] & follow_up[:-1] & ~starts[1:]
+    has_previous[1:] = follow_up[1:] & follow_up[:-1] & same_as_next[:-1]
 
-    back = np.empty(n, np.int64)
-    back[order] = row
     columns = {
         "after_first_treatment_min": (after, treated, pa.int32()),
         "next_after_first_treatment_min": (next_after, treated & same_as_next, pa.int32()),
@@ -141,8 +161,20 @@ def _observation_facts(
         "lowest_follow_up_score": (running, follow_up, pa.int16()),
         "previous_follow_up_score": (previous, has_previous, pa.int16()),
     }
+    back = None
+    if order is not None:
+        back = np.empty(n, np.int64)
+        back[order] = np.arange(n)
+
+    def restored(values: np.ndarray) -> np.ndarray:
+        return values if back is None else values[back]
+
     return {
-        name: pa.array(values[back].astype(kind.to_pandas_dtype()), kind, mask=~present[back])
+        name: pa.array(
+            restored(values).astype(kind.to_pandas_dtype(), copy=False),
+            kind,
+            mask=~restored(present),
+        )
         for name, (values, present, kind) in columns.items()
     }
 
@@ -171,13 +203,13 @@ def _arrow(values: object) -> pa.Array:
     return pa.array(values)
 
 
-def _ints(values: object) -> np.ndarray:
+def _ints(values: object, kind: type = np.int64) -> np.ndarray:
     if isinstance(values, np.ndarray):
-        return values.astype(np.int64, copy=False)
+        return values.astype(kind, copy=False)
     array = _arrow(values)
     if len(array) == 0:
-        return np.zeros(0, np.int64)
-    return array.cast(pa.int64()).to_numpy(zero_copy_only=False)
+        return np.zeros(0, kind)
+    return np.asarray(array.to_numpy(zero_copy_only=False), dtype=kind)
 
 
 def _nullable_ints(values: object) -> tuple[np.ndarray, np.ndarray]:
@@ -196,4 +228,4 @@ def _codes(values: object) -> np.ndarray:
         return np.zeros(0, np.int64)
     if pa.types.is_dictionary(array.type):
         array = array.cast(array.type.value_type)
-    return pc.dictionary_encode(array).indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    return pc.dictionary_encode(array).indices.to_numpy(zero_copy_only=False)
