@@ -23,8 +23,8 @@ from ketacare.clinical.prior_authorisation import (
     authorisation_warnings,
 )
 from ketacare.core.models import Clinic
-from ketacare.sessions.models import LOCKED_STATES, RemsEnrolment, TreatmentSession
-from ketacare.treatment.models import Appointment, TreatmentCourse
+from ketacare.sessions.models import LOCKED_STATES, TreatmentSession
+from ketacare.treatment.models import Appointment, RemsEnrolment, TreatmentCourse
 
 ESKETAMINE = Route.ESKETAMINE_NASAL.value
 
@@ -48,18 +48,12 @@ class Coverage:
         return None if units is None else max(units - self.used_units, 0)
 
 
-def rems_status(patient_id: int, course: TreatmentCourse | None) -> RemsStatus:
-    """Enrolment recorded on the course, else the patient's REMS enrolment record."""
-    if course is not None and course.rems_enrolled_on is not None:
-        ident = f" ({course.rems_enrolment_id})" if course.rems_enrolment_id else ""
-        return RemsStatus(True, f"Enrolled {course.rems_enrolled_on:%Y-%m-%d}{ident}")
+def rems_status(patient_id: int) -> RemsStatus:
+    """The patient's one REMS enrolment record, as the checklist and the session read it."""
     row = RemsEnrolment.objects.filter(patient_id=patient_id).first()
     if row is None:
         return RemsStatus(None, "Not documented")
-    if row.status == RemsEnrolment.Status.ENROLLED:
-        when = f" {row.enrolled_on:%Y-%m-%d}" if row.enrolled_on else ""
-        return RemsStatus(True, f"Enrolled{when}")
-    return RemsStatus(False, "Not enrolled")
+    return RemsStatus(row.enrolled, row.summary)
 
 
 def _day(moment: dt.datetime | None, zone) -> dt.date | None:

@@ -53,6 +53,6 @@ def course_panel(request, course) -> str | None:
     today = timezone.now().astimezone(course.clinic.zone).date()
     return render_to_string("billing/_course_panel.html", {
         "course": course,
-        "rems": coverage.rems_status(course.patient_id, course),
+        "rems": coverage.rems_status(course.patient_id),
         "cover": coverage.coverage_for_course(course, today=today),
     }, request=request)

@@ -62,6 +62,7 @@ from ketacare.sessions.selectors import (
     today_board,
 )
 from ketacare.sessions.services import administration_record
+from ketacare.treatment.services import rems_enrolment_set
 
 router = Router(tags=["sessions"])
 
@@ -208,10 +209,13 @@ def protocol_get(request, route: str):
 def rems_enrolment(request, patient_id: int, payload: EnrolmentIn):
     act = action(request, Capability.SESSION_DOCUMENT)
     patient = get_object_or_404(patients_in_scope(act.access), pk=patient_id)
-    row = services.rems_enrolment_set(
-        patient=patient, **payload.model_dump(), origin=act.origin, now=act.at
+    row = rems_enrolment_set(patient=patient, **payload.model_dump(), **act.stamp)
+    return EnrolmentOut(
+        patient_id=patient.pk,
+        status=row.status,
+        enrolled_on=row.enrolled_on,
+        enrolment_id=row.enrolment_id,
     )
-    return EnrolmentOut(patient_id=patient.pk, status=row.status, enrolled_on=row.enrolled_on)
 
 
 @router.get(

@@ -143,13 +143,13 @@ def prechecked(appointment, baseline: dict, origin: RequestOrigin, t: dt.datetim
         return None
     services.session_check_in(session=session, origin=origin, at=t)
     if session.route == Route.ESKETAMINE_NASAL.value:
-        from ketacare.sessions.services import rems_enrolment_set
+        from ketacare.treatment.services import rems_enrolment_set
 
         rems_enrolment_set(
             patient=session.patient,
             status="enrolled",
             origin=origin,
-            now=t,
+            at=t,
             enrolled_on=(t - dt.timedelta(days=7)).date(),
         )
     entry = services.PrecheckInput(

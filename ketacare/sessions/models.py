@@ -342,23 +342,6 @@ class Addendum(models.Model):
         raise SessionLocked("An addendum cannot be deleted.")
 
 
-class RemsEnrolment(models.Model):
-    """A patient's SPRAVATO REMS enrolment status (source: S15, S58)."""
-
-    class Status(models.TextChoices):
-        ENROLLED = "enrolled", "Enrolled"
-        NOT_ENROLLED = "not_enrolled", "Not enrolled"
-
-    patient = models.OneToOneField(Patient, on_delete=models.PROTECT, related_name="+")
-    status = models.CharField(max_length=14, choices=Status.choices)
-    enrolled_on = models.DateField(null=True, blank=True)
-    note = models.TextField(blank=True)
-    updated_at = models.DateTimeField()
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
-    )
-
-
 class RemsFormRecord(models.Model):
     """What the REMS Patient Monitoring Form needs beyond the session record, and its
     submission. Answers left empty fall back to what the session record shows."""

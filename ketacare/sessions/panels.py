@@ -6,9 +6,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from ketacare.core.roles import Capability
-from ketacare.sessions.models import AtHomeSession, RemsEnrolment, TreatmentSession
+from ketacare.sessions.models import AtHomeSession, TreatmentSession
 from ketacare.sessions.selectors.rems import forms_due
 from ketacare.sessions.selectors.sessions import ACTIVE_STATES, at_home_course
+from ketacare.treatment.models import RemsEnrolment
 
 
 def chart_panel(request, patient) -> str | None:

@@ -126,6 +126,7 @@ class AddendumIn(Schema):
 class EnrolmentIn(Schema):
     status: Literal["enrolled", "not_enrolled"]
     enrolled_on: dt.date | None = None
+    enrolment_id: str = Field(default="", max_length=40)
     note: str = Field(default="", max_length=2000)
 
 
@@ -255,6 +256,7 @@ class EnrolmentOut(Schema):
     patient_id: int
     status: str
     enrolled_on: dt.date | None
+    enrolment_id: str
 
 
 class SessionSummaryOut(Schema):

@@ -143,7 +143,10 @@ def get_screening(request, screening_id: int):
 def _course_out(course) -> dict:
     template = selectors.clinic_protocol(course.clinic).templates.get(course.regimen_key)
     return presenters.course_dict(
-        course, selectors.signed_order(course), template.label if template else course.regimen_key
+        course,
+        selectors.signed_order(course),
+        template.label if template else course.regimen_key,
+        selectors.rems_enrolment(course.patient_id),
     )
 
 

@@ -119,10 +119,6 @@ class TreatmentCourse(models.Model):
     risk_benefit_note = models.TextField(
         blank=True, help_text="The documented decision on the screening's cautions."
     )
-    rems_enrolled_on = models.DateField(
-        null=True, blank=True, help_text="Esketamine: SPRAVATO REMS patient enrolment date."
-    )
-    rems_enrolment_id = models.CharField(max_length=40, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -376,3 +372,39 @@ class AftercarePlan(models.Model):
         "follow_up_treatments",
         "monitoring_schedule",
     )
+
+
+class RemsEnrolment(models.Model):
+    """A patient's SPRAVATO REMS enrolment, recorded once per patient (source: S15, S58): the
+    course checklist, the session's REMS steps and billing's coverage all read this one row."""
+
+    class Status(models.TextChoices):
+        ENROLLED = "enrolled", "Enrolled"
+        NOT_ENROLLED = "not_enrolled", "Not enrolled"
+
+    patient = models.OneToOneField(Patient, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=14, choices=Status.choices)
+    enrolled_on = models.DateField(null=True, blank=True)
+    enrolment_id = models.CharField(
+        max_length=40, blank=True, help_text="The patient's REMS enrolment number, if given."
+    )
+    note = models.TextField(blank=True)
+    updated_at = models.DateTimeField()
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        db_table = "treatment_sessions_remsenrolment"  # first kept by the sessions app
+
+    @property
+    def enrolled(self) -> bool:
+        return self.status == self.Status.ENROLLED
+
+    @property
+    def summary(self) -> str:
+        if not self.enrolled:
+            return "Not enrolled"
+        when = f" {self.enrolled_on:%Y-%m-%d}" if self.enrolled_on else ""
+        ident = f" ({self.enrolment_id})" if self.enrolment_id else ""
+        return f"Enrolled{when}{ident}"

@@ -6,7 +6,13 @@ from typing import Any
 
 from ketacare.clinical.regimens import CoursePhaseState, Phase, allowed_phases
 from ketacare.treatment.clinical_records import rule_rows
-from ketacare.treatment.models import Appointment, Order, ScreeningResult, TreatmentCourse
+from ketacare.treatment.models import (
+    Appointment,
+    Order,
+    RemsEnrolment,
+    ScreeningResult,
+    TreatmentCourse,
+)
 from ketacare.treatment.protocol import CATALOGUE, SPECS, ClinicProtocol, display_value
 from ketacare.treatment.screening import needs_text
 
@@ -92,7 +98,15 @@ def course_phases(course: TreatmentCourse) -> list[str]:
     return sorted((p.value for p in allowed_phases(state)), key=order.index)
 
 
-def course_dict(course: TreatmentCourse, signed: Order | None, template_label: str) -> dict:
+def course_dict(
+    course: TreatmentCourse,
+    signed: Order | None,
+    template_label: str,
+    rems: RemsEnrolment | None = None,
+) -> dict:
+    """The course for the page and the API; ``rems`` is the patient's REMS enrolment record
+    (shown as the course's while the patient is enrolled)."""
+    enrolled = rems is not None and rems.enrolled
     return {
         "id": course.pk,
         "patient_id": course.patient_id,
@@ -109,8 +123,8 @@ def course_dict(course: TreatmentCourse, signed: Order | None, template_label: s
         "ended_on": course.ended_on,
         "screening_id": course.screening_id,
         "risk_benefit_note": course.risk_benefit_note,
-        "rems_enrolled_on": course.rems_enrolled_on,
-        "rems_enrolment_id": course.rems_enrolment_id,
+        "rems_enrolled_on": rems.enrolled_on if enrolled else None,
+        "rems_enrolment_id": rems.enrolment_id if enrolled else "",
         "signed_order": order_dict(signed) if signed else None,
     }
 

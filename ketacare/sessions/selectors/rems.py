@@ -28,7 +28,6 @@ from ketacare.clinical.session_flow import (
 from ketacare.core.access import Access
 from ketacare.sessions.clinical_records import REMS_FORM_KEYS, rems_form_record
 from ketacare.sessions.models import (
-    RemsEnrolment,
     RemsFormRecord,
     TreatmentSession,
 )
@@ -36,6 +35,7 @@ from ketacare.sessions.records import reading_of
 from ketacare.sessions.selectors.flowsheet import (
     baseline_entry,
 )
+from ketacare.treatment.models import RemsEnrolment
 
 ESKETAMINE = Route.ESKETAMINE_NASAL.value
 
@@ -217,16 +217,12 @@ def first_treatment(session: TreatmentSession) -> bool:
     return not earlier.exists()
 
 
-def rems_enrolled(session: TreatmentSession) -> bool | None:
-    """The patient's SPRAVATO REMS enrolment: True, False, or None when not documented.
+def rems_enrolment(patient_id: int) -> RemsEnrolment | None:
+    """The patient's one REMS enrolment record (kept by the treatment app), if any."""
+    return RemsEnrolment.objects.filter(patient_id=patient_id).first()
 
-    Enrolment recorded on the course by the treatment app (``rems_enrolled_on``) counts as well
-    as the patient's RemsEnrolment here; "not enrolled" can only come from the latter.
-    """
-    course_enrolled_on = (
-        getattr(session.course, "rems_enrolled_on", None) if session.course_id else None
-    )
-    if course_enrolled_on is not None:
-        return True
-    row = RemsEnrolment.objects.filter(patient_id=session.patient_id).first()
-    return None if row is None else row.status == RemsEnrolment.Status.ENROLLED
+
+def rems_enrolled(session: TreatmentSession) -> bool | None:
+    """The patient's SPRAVATO REMS enrolment: True, False, or None when not documented."""
+    row = rems_enrolment(session.patient_id)
+    return None if row is None else row.enrolled

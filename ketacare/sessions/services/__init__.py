@@ -37,7 +37,6 @@ from ketacare.sessions.services.lifecycle import (
 )
 from ketacare.sessions.services.rems import (
     rems_answers_update,
-    rems_enrolment_set,
     rems_form_submitted,
 )
 
@@ -51,7 +50,6 @@ __all__ = [
     "at_home_log",
     "observation_record",
     "rems_answers_update",
-    "rems_enrolment_set",
     "rems_form_submitted",
     "session_abort",
     "session_addendum",

@@ -13,7 +13,7 @@ from ketacare.clinical.rems import (
     missing_fields,
     ready_to_submit,
 )
-from ketacare.sessions.models import RemsEnrolment, RemsFormRecord, TreatmentSession
+from ketacare.sessions.models import RemsFormRecord, TreatmentSession
 from ketacare.sessions.records import InvalidEntry, SessionRefused
 from ketacare.sessions.selectors.rems import (
     ANSWER_KEYS,
@@ -101,42 +101,3 @@ def rems_form_submitted(
         at=now,
     )
     return record
-
-
-@transaction.atomic
-def rems_enrolment_set(
-    *,
-    patient,
-    status: str,
-    origin: RequestOrigin,
-    now: dt.datetime,
-    enrolled_on: dt.date | None = None,
-    note: str = "",
-) -> RemsEnrolment:
-    """Record the patient's SPRAVATO REMS enrolment status (source: S15, S58)."""
-    if status not in RemsEnrolment.Status.values:
-        raise InvalidEntry("Choose enrolled or not enrolled", "status")
-    if status == RemsEnrolment.Status.ENROLLED and enrolled_on is None:
-        raise InvalidEntry("Give the enrolment date", "enrolled_on")
-    row, created = RemsEnrolment.objects.get_or_create(
-        patient=patient, defaults={"status": status, "updated_at": now}
-    )
-    before = {"status": None if created else row.status, "enrolled_on": row.enrolled_on}
-    row.status, row.enrolled_on, row.note = status, enrolled_on, (note or "").strip()
-    row.updated_at, row.updated_by = now, origin.actor
-    row.save()
-    audit_record(
-        origin=origin,
-        action="update",
-        object_type="rems_enrolment",
-        object_id=row.pk,
-        clinic_id=patient.clinic_id,
-        patient_id=patient.pk,
-        summary=f"REMS enrolment: {row.get_status_display().lower()}",
-        changes={
-            "status": {"before": before["status"], "after": status},
-            "enrolled_on": {"before": before["enrolled_on"], "after": enrolled_on},
-        },
-        at=now,
-    )
-    return row

@@ -23,6 +23,7 @@ from ketacare.sessions.forms import Parsed
 from ketacare.sessions.selectors import (
     session_get,
 )
+from ketacare.treatment.services import rems_enrolment_set
 
 
 @require_GET
@@ -151,13 +152,13 @@ def rems_enrolment(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = get_object_or_404(patients_in_scope(request.access), pk=patient_id)
     raw = (request.POST.get("enrolled_on") or "").strip()
     try:
-        services.rems_enrolment_set(
+        rems_enrolment_set(
             patient=patient,
             status=request.POST.get("status", ""),
             enrolled_on=dt.date.fromisoformat(raw) if raw else None,
+            enrolment_id=request.POST.get("enrolment_id", ""),
             note=request.POST.get("note", ""),
-            origin=act.origin,
-            now=act.at,
+            **act.stamp,
         )
     except DomainError as bad:
         messages.error(request, str(bad))

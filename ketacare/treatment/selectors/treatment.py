@@ -25,6 +25,7 @@ from ketacare.treatment.models import (
     ChecklistItem,
     ConsentSignature,
     Order,
+    RemsEnrolment,
     ScreeningResult,
     TreatmentCourse,
     overlapping,
@@ -56,6 +57,11 @@ def clinic_protocol(clinic: Clinic) -> ClinicProtocol:
 def monitoring_protocol(clinic: Clinic, route: Route | str) -> MonitoringProtocol:
     """The monitoring protocol for ``route`` with the clinic's fasting times (for sessions)."""
     return clinic_protocol(clinic).monitoring[Route(route)]
+
+
+def rems_enrolment(patient_id: int) -> RemsEnrolment | None:
+    """The patient's one SPRAVATO REMS enrolment record, if any."""
+    return RemsEnrolment.objects.filter(patient_id=patient_id).first()
 
 
 def _clinic_id(access: Access) -> int:
@@ -303,12 +309,9 @@ def course_checklist(course: TreatmentCourse, *, at: dt.datetime) -> list[Checkl
             done = consent_is_current(course.patient, course.route, at=at)
             detail = "" if done else "Patient signature and clinician countersignature needed."
         elif key == "rems_enrolment":
-            done = course.rems_enrolled_on is not None
-            detail = (
-                f"Enrolled {course.rems_enrolled_on:%Y-%m-%d} {course.rems_enrolment_id}".strip()
-                if done
-                else "Record the REMS patient enrolment."
-            )
+            rems = rems_enrolment(course.patient_id)
+            done = rems is not None and rems.enrolled
+            detail = rems.summary if done else "Record the REMS patient enrolment."
         elif key == "baseline_scores":
             recorded = baseline_scores_recorded(course.patient)
             done = bool(recorded) or item is not None

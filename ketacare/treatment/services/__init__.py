@@ -33,6 +33,7 @@ from ketacare.treatment.services.protocol import (
     protocol_setting_reset,
     protocol_setting_set,
 )
+from ketacare.treatment.services.rems import rems_enrolment_set
 from ketacare.treatment.services.screening import (
     screening_run,
 )
@@ -57,5 +58,6 @@ __all__ = [
     "order_sign",
     "protocol_setting_reset",
     "protocol_setting_set",
+    "rems_enrolment_set",
     "screening_run",
 ]

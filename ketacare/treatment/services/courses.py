@@ -20,11 +20,13 @@ from ketacare.treatment.models import (
     INDICATION_LABELS,
     AftercarePlan,
     ChecklistItem,
+    RemsEnrolment,
     TreatmentCourse,
 )
 from ketacare.treatment.services.consent import (
     consent_documents_ensure,
 )
+from ketacare.treatment.services.rems import rems_enrolment_set
 
 
 @transaction.atomic
@@ -221,7 +223,6 @@ def checklist_clear(
         )
 
 
-@transaction.atomic
 def course_rems_enrol(
     *,
     course: TreatmentCourse,
@@ -230,32 +231,16 @@ def course_rems_enrol(
     origin: RequestOrigin,
     at: dt.datetime,
 ) -> TreatmentCourse:
-    """Record the patient's SPRAVATO REMS enrolment (esketamine courses)."""
+    """Record, from an esketamine course, the patient's SPRAVATO REMS enrolment (one record per
+    patient, ``rems_enrolment_set``)."""
     if course.route != Route.ESKETAMINE_NASAL:
         raise TreatmentError("REMS enrolment applies to esketamine courses only.")
-    if enrolled_on > at.astimezone(course.clinic.zone).date():
-        raise TreatmentInvalid(
-            "The enrolment date is in the future.", fields={"enrolled_on": "Future."}
-        )
-    before = {
-        "rems_enrolled_on": course.rems_enrolled_on,
-        "rems_enrolment_id": course.rems_enrolment_id,
-    }
-    course.rems_enrolled_on = enrolled_on
-    course.rems_enrolment_id = enrolment_id.strip()[:40]
-    course.save(update_fields=["rems_enrolled_on", "rems_enrolment_id"])
-    audit_record(
+    rems_enrolment_set(
+        patient=course.patient,
+        status=RemsEnrolment.Status.ENROLLED,
+        enrolled_on=enrolled_on,
+        enrolment_id=enrolment_id,
         origin=origin,
-        action="update",
-        object_type="course",
-        object_id=course.pk,
-        clinic_id=course.clinic_id,
-        patient_id=course.patient_id,
-        summary="Recorded SPRAVATO REMS patient enrolment",
-        changes=diff(
-            before,
-            {"rems_enrolled_on": enrolled_on, "rems_enrolment_id": course.rems_enrolment_id},
-        ),
         at=at,
     )
     return course

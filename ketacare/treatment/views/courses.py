@@ -90,7 +90,12 @@ def _course_context(request: HttpRequest, course: TreatmentCourse) -> dict:
     return {
         "course": course,
         "patient": course.patient,
-        "info": presenters.course_dict(course, signed, template.label if template else ""),
+        "info": presenters.course_dict(
+            course,
+            signed,
+            template.label if template else "",
+            selectors.rems_enrolment(course.patient_id),
+        ),
         "template": template,
         "orders": [
             presenters.order_dict(o) for o in selectors.orders_visible(course, request.access)

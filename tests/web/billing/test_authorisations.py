@@ -15,7 +15,7 @@ from ketacare.billing.services import authorisations
 from ketacare.clinical.common import ClinicalRuleError
 from ketacare.clinical.prior_authorisation import WarningKind
 from ketacare.core.errors import Invalid
-from ketacare.treatment.models import Appointment, TreatmentCourse
+from ketacare.treatment.models import Appointment, RemsEnrolment, TreatmentCourse
 
 pytestmark = pytest.mark.django_db
 
@@ -109,13 +109,14 @@ def test_rems_and_prior_authorisation_show_side_by_side_on_the_course_and_bookin
     esketamine_course, billing_origin, client_for
 ):
     today = timezone.localdate()
-    esketamine_course.rems_enrolled_on = today - dt.timedelta(days=20)
-    esketamine_course.rems_enrolment_id = "RMS-4411"
-    esketamine_course.save()
+    RemsEnrolment.objects.create(
+        patient=esketamine_course.patient, status="enrolled", updated_at=timezone.now(),
+        enrolled_on=today - dt.timedelta(days=20), enrolment_id="RMS-4411",
+    )  # fmt: skip
     approved(esketamine_course, billing_origin, starts_on=today - dt.timedelta(days=10),
              ends_on=today + dt.timedelta(days=5), units=8)
     book(esketamine_course, today + dt.timedelta(days=9))
-    assert rems_status(esketamine_course.patient_id, esketamine_course).enrolled is True
+    assert rems_status(esketamine_course.patient_id).enrolled is True
 
     for url in (f"/treatment/courses/{esketamine_course.pk}/",
                 f"/scheduling/courses/{esketamine_course.pk}/book/"):

@@ -192,7 +192,7 @@ def test_waste_waits_for_the_end_of_dosing(
 
 @pytest.fixture
 def esketamine_session(stocked, make_booking, patient, configure_protocol, nurse_origin):
-    from ketacare.sessions.models import RemsEnrolment
+    from ketacare.treatment.models import RemsEnrolment
 
     configure_protocol("esketamine_nasal", ESKETAMINE_SETTINGS)
     RemsEnrolment.objects.create(

@@ -239,6 +239,7 @@ def test_a_complete_form_can_be_marked_submitted(client_for, esketamine_appointm
     from ketacare.audit.services import RequestOrigin
     from ketacare.sessions import selectors, services
     from ketacare.sessions.services import administration_record, vitals_record
+    from ketacare.treatment.services import rems_enrolment_set
 
     clinic = patient.clinic
     clinic.address_line1 = "1 Harbor Way"
@@ -246,8 +247,8 @@ def test_a_complete_form_can_be_marked_submitted(client_for, esketamine_appointm
     origin = RequestOrigin(actor=esketamine_appointment.nurse, actor_label="nurse")
     now = timezone.now()
     t0 = now - dt.timedelta(minutes=180)
-    services.rems_enrolment_set(
-        patient=patient, status="enrolled", enrolled_on=dt.date(2025, 1, 2), origin=origin, now=t0
+    rems_enrolment_set(
+        patient=patient, status="enrolled", enrolled_on=dt.date(2025, 1, 2), origin=origin, at=t0
     )
     session = services.session_open(appointment=esketamine_appointment, origin=origin, at=t0)
     services.session_check_in(session=session, origin=origin, at=t0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.utils import timezone
 
@@ -145,6 +147,39 @@ def test_esketamine_checklist_asks_for_rems_enrolment(client_for, patient, make_
     course.refresh_from_db()
     entries = {e.key: e for e in course_checklist(course, at=timezone.now())}
     assert entries["rems_enrolment"].done
+
+
+def test_rems_enrolment_is_one_record_per_patient_read_by_course_session_and_billing(
+    client_for, patient, make_course
+):
+    """Recorded from the course or from the chart, it is the patient's one record: a later
+    "not enrolled" on the chart undoes the course's checklist item, the session's REMS step and
+    billing's coverage line alike."""
+    from ketacare.billing.coverage import rems_status
+    from ketacare.treatment.models import RemsEnrolment
+
+    course = make_course(patient, "esketamine_nasal", "esketamine-trd")
+    prescriber = client_for("prescriber")
+    today = timezone.localdate().isoformat()
+    url = f"/api/v1/treatment/courses/{course.pk}/rems"
+    assert call(prescriber, "put", url, {"enrolled_on": today, "enrolment_id": "RMS-9"})[0] == 200
+    row = RemsEnrolment.objects.get(patient=patient)
+    assert (row.status, row.enrolment_id) == ("enrolled", "RMS-9")
+    assert rems_status(patient.pk).enrolled is True
+    status, body = call(
+        client_for("nurse"), "put", f"/api/v1/sessions/rems/enrolment/{patient.pk}",
+        {"status": "not_enrolled", "note": "Enrolment withdrawn"},
+    )  # fmt: skip
+    assert status == 200 and body["status"] == "not_enrolled", body
+    assert RemsEnrolment.objects.filter(patient=patient).count() == 1
+    entries = {e.key: e for e in course_checklist(course, at=timezone.now())}
+    assert not entries["rems_enrolment"].done
+    assert rems_status(patient.pk).enrolled is False
+    status, body = call(prescriber, "get", f"/api/v1/treatment/courses/{course.pk}")
+    assert status == 200 and body["rems_enrolled_on"] is None and body["rems_enrolment_id"] == ""
+    future = (timezone.localdate() + dt.timedelta(days=3)).isoformat()
+    status, body = call(prescriber, "put", url, {"enrolled_on": future, "enrolment_id": ""})
+    assert status == 422 and "future" in body["detail"], body
 
 
 def test_ecg_applies_when_the_clinic_says_always(eligible_course, set_protocol):
