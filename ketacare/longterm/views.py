@@ -171,7 +171,7 @@ def addendum(request, patient_id: int):
             act.access, int(request.POST["continuation_review"])
         )
     services.addendum_add(
-        text=request.POST.get("text", ""), actor=act.actor, **act.stamp
+        text=request.POST.get("text", ""), actor=act.actor, **act.stamp,
         **target,
     )  # fmt: skip
     messages.success(request, "Addendum added.")

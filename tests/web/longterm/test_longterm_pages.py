@@ -90,6 +90,19 @@ def test_review_form_by_role(role, patient, client_for, staff):
     assert signal.is_open is (not reviewer)
 
 
+def test_addendum_form_adds_to_a_closed_review(patient, client_for, staff):
+    frequency_reported(patient, staff)
+    signal = Signal.objects.get(patient=patient)
+    client = client_for("prescriber")
+    client.post(f"{page(patient)}signals/{signal.pk}/review/", {"decision": "assess", "note": "UA"})
+    review = Signal.objects.get(pk=signal.pk).review
+    response = client.post(
+        f"{page(patient)}addendum/", {"signal_review": review.pk, "text": "Urinalysis normal."}
+    )
+    assert response.status_code == 302
+    assert [a.text for a in review.addenda.all()] == ["Urinalysis normal."]
+
+
 def test_open_signals_on_the_prescribers_dashboard_until_reviewed(patient, client_for, staff):
     frequency_reported(patient, staff)
     assert 'id="long-term-signals"' in client_for("prescriber").get("/").content.decode()
