@@ -248,9 +248,7 @@ def alert_notify_safely(alert_id: int, user_ids: list[int]) -> list[str]:
                 origin=RequestOrigin.system("alert notifier"),
                 action="send",
                 object_type="alert",
-                object_id=alert.pk,
-                clinic_id=alert.clinic_id,
-                patient_id=alert.patient_id,
+                record=alert,
                 summary="Alert e-mail FAILED; the alert stays on the dashboard",
             )
         except Exception:
@@ -284,9 +282,7 @@ def alert_notify(alert: Alert, *, extra_users: Iterable[User] = ()) -> list[str]
         origin=RequestOrigin.system("alert notifier"),
         action="send",
         object_type="alert",
-        object_id=alert.pk,
-        clinic_id=alert.clinic_id,
-        patient_id=alert.patient_id,
+        record=alert,
         summary=f"Alert e-mailed to {len(recipients)} recipient(s)",
         changes={"to": recipients},
     )
@@ -348,9 +344,7 @@ def alert_acknowledge(
         origin=origin,
         action="update",
         object_type="alert",
-        object_id=alert.pk,
-        clinic_id=alert.clinic_id,
-        patient_id=alert.patient_id,
+        record=alert,
         summary=(
             f"Acknowledged {alert.get_kind_display().lower()}: {alert.get_action_taken_display()}"
         ),
@@ -387,9 +381,7 @@ def alert_resolve(*, alert: Alert, note: str, origin: RequestOrigin, at: dt.date
         origin=origin,
         action="update",
         object_type="alert",
-        object_id=alert.pk,
-        clinic_id=alert.clinic_id,
-        patient_id=alert.patient_id,
+        record=alert,
         summary=f"Resolved {alert.get_kind_display().lower()}",
         changes={
             "status": {"before": before, "after": "resolved"},
@@ -461,9 +453,7 @@ def _escalate(alert: Alert, now: dt.datetime) -> Alert:
         origin=RequestOrigin.system("escalate_safety_alerts"),
         action="update",
         object_type="alert",
-        object_id=alert.pk,
-        clinic_id=alert.clinic_id,
-        patient_id=alert.patient_id,
+        record=alert,
         summary=(
             f"Escalated to the medical director after {waited} min unacknowledged"
             if recipients

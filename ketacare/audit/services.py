@@ -109,8 +109,18 @@ def audit_record(
     summary: str = "",
     changes: dict[str, Any] | None = None,
     at: dt.datetime | None = None,
+    record: Any = None,
+    patient: Any = None,
 ) -> AuditEntry:
-    """Append one entry to the chain, inside the caller's transaction when there is one."""
+    """Append one entry to the chain, inside the caller's transaction when there is one.
+
+    ``record=`` is what the entry is about when it belongs to one patient at one clinic: its id,
+    clinic and patient (``object_id=record.pk``, ``record.clinic_id``, ``record.patient_id``).
+    ``patient=`` is the patient it is about (``patient.clinic_id``, ``patient.pk``)."""
+    if record is not None:
+        object_id, clinic_id, patient_id = record.pk, record.clinic_id, record.patient_id
+    if patient is not None:
+        clinic_id, patient_id = patient.clinic_id, patient.pk
     # Hash exactly what the database will give back: UTC time, JSON-normalised changes.
     moment = (at or timezone.now()).astimezone(dt.UTC)
     stored_changes = json.loads(json.dumps(redact(changes or {}), default=str))

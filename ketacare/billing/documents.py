@@ -55,7 +55,7 @@ def document_download(
         content = statement_pdf(statement_for(patient, starts_on=starts_on, ends_on=ends_on,
                                               issued_on=issued_on))
     audit_record(origin=origin, action="export", object_type=kind, object_id=patient.pk,
-                 clinic_id=patient.clinic_id, patient_id=patient.pk,
+                 patient=patient,
                  summary=f"{kind.capitalize()} {starts_on:%Y-%m-%d} to {ends_on:%Y-%m-%d}",
                  at=at)
     filename = f"{kind}-{patient.mrn}-{starts_on:%Y%m%d}-{ends_on:%Y%m%d}.pdf"

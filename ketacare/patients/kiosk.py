@@ -49,8 +49,7 @@ def _portal_user(patient: Patient, *, origin: RequestOrigin, at: dt.datetime) ->
         action="create",
         object_type="portal_account",
         object_id=user.pk,
-        clinic_id=patient.clinic_id,
-        patient_id=patient.pk,
+        patient=patient,
         summary="Portal account made for kiosk mode (no password until the patient activates it)",
         at=at,
     )
@@ -75,8 +74,7 @@ def kiosk_start(
         action="create",
         object_type="kiosk_session",
         object_id=kiosk.pk,
-        clinic_id=patient.clinic_id,
-        patient_id=patient.pk,
+        patient=patient,
         summary=f"Kiosk mode started for {patient.full_name}",
         at=at,
     )

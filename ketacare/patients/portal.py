@@ -92,8 +92,7 @@ def portal_invite(
         action="send",
         object_type="portal_invitation",
         object_id=invitation.pk,
-        clinic_id=patient.clinic_id,
-        patient_id=patient.pk,
+        patient=patient,
         summary=f"Portal invitation e-mailed to {patient.email}",
         at=at,
     )
@@ -202,8 +201,7 @@ def portal_activate(
         action="update",
         object_type="portal_account",
         object_id=user.pk,
-        clinic_id=patient.clinic_id,
-        patient_id=patient.pk,
+        patient=patient,
         summary=f"Patient activated the portal account {user.username}",
         at=at,
     )

@@ -191,9 +191,7 @@ def _send(items: list[Due], at: dt.datetime, protocol: SchedulingProtocol) -> in
             origin=RequestOrigin.system("send_appointment_reminders"),
             action="send",
             object_type="appointment_reminder",
-            object_id=appointment.pk,
-            clinic_id=appointment.clinic_id,
-            patient_id=appointment.patient_id,
+            record=appointment,
             summary=f"Reminder ({items[0].hours} h) by "
             + " and ".join(sorted({i.channel for i in items})),
             at=at,

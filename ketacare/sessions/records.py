@@ -77,9 +77,7 @@ def log_event(
         origin=origin,
         action="update" if to_state else "create",
         object_type="treatment_session",
-        object_id=session.pk,
-        clinic_id=session.clinic_id,
-        patient_id=session.patient_id,
+        record=session,
         summary=summary or f"Session {event.replace('_', ' ')}",
         changes={
             **({"state": {"before": from_state, "after": to_state}} if to_state else {}),

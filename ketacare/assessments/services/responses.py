@@ -178,8 +178,7 @@ def response_correct(
             action="update",
             object_type="assessment_response",
             object_id=corrected.pk,
-            clinic_id=patient.clinic_id,
-            patient_id=patient.pk,
+            patient=patient,
             summary=f"{_name(previous.instrument)} corrected to version {corrected.version}: "
             f"{reason}"[:300],
             changes={**changes, "supersedes": previous.pk, "reason": reason},

@@ -23,7 +23,7 @@ def account_set_medicare(
     account.medicare_primary = bool(medicare_primary)
     account.save(update_fields=["medicare_primary"])
     audit_record(origin=origin, action="update", object_type="patient_account",
-                 object_id=account.pk, clinic_id=patient.clinic_id, patient_id=patient.pk,
+                 object_id=account.pk, patient=patient,
                  summary="Primary payer set" if medicare_primary else "Primary payer cleared",
                  changes={"medicare_primary": {"before": before, "after": medicare_primary}},
                  at=at)

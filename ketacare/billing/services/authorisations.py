@@ -29,8 +29,7 @@ def _event(authorisation, from_status, note, origin, at) -> None:
                                       by=origin.actor)
     audit_record(
         origin=origin, action="create" if not from_status else "update",
-        object_type="prior_authorisation", object_id=authorisation.pk,
-        clinic_id=authorisation.clinic_id, patient_id=authorisation.patient_id,
+        object_type="prior_authorisation", record=authorisation,
         summary=f"Prior authorisation with {authorisation.payer}: {authorisation.status}",
         changes={"from": from_status, "to": authorisation.status,
                  "starts_on": authorisation.starts_on, "ends_on": authorisation.ends_on,

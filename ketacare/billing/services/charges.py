@@ -137,8 +137,7 @@ def _price(charge: Charge, pricing_of) -> None:
 
 def _audit(charge: Charge, origin: RequestOrigin, at: dt.datetime, action: str, summary: str,
            **changes) -> None:
-    audit_record(origin=origin, action=action, object_type="charge", object_id=charge.pk,
-                 clinic_id=charge.clinic_id, patient_id=charge.patient_id, summary=summary,
+    audit_record(origin=origin, action=action, object_type="charge", record=charge, summary=summary,
                  changes=changes, at=at)
 
 

@@ -72,7 +72,7 @@ def online_checkout_start(
     )
     payment.refresh_from_db()
     audit_record(origin=origin, action="create", object_type="payment", object_id=payment.pk,
-                 clinic_id=patient.clinic_id, patient_id=patient.pk,
+                 patient=patient,
                  summary=f"Online payment of {money_text(value)} started",
                  changes={"amount": value, "provider": gateway.name}, at=at)
     return payment
@@ -117,8 +117,7 @@ def online_checkout_settle(
         ledger_post(account=account, reference=payment.ledger_reference, kind=EntryKind.PAYMENT,
                     amount=payment.amount, description=describe_payment(payment), origin=origin,
                     at=at, payment=payment)
-        audit_record(origin=origin, action="update", object_type="payment", object_id=payment.pk,
-                     clinic_id=payment.clinic_id, patient_id=payment.patient_id,
+        audit_record(origin=origin, action="update", object_type="payment", record=payment,
                      summary=f"Online payment of {money_text(payment.amount)} received",
                      changes={"provider_payment_id": result.payment_id}, at=at)
     return payment

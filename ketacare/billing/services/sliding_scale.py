@@ -82,7 +82,7 @@ def assessment_record(
     )
     audit_record(
         origin=origin, action="create", object_type="sliding_scale_assessment",
-        object_id=assessment.pk, clinic_id=patient.clinic_id, patient_id=patient.pk,
+        object_id=assessment.pk, patient=patient,
         summary=f"Sliding-scale assessment: {fpl.describe()}, band ‘{band.label}’",
         changes={"household_size": household_size, "annual_income": income, "proof": proof,
                  "guideline_year": year, "region": region, "fpl_percent": percent,

@@ -126,8 +126,7 @@ def at_home_log(
         action="create",
         object_type="at_home_session",
         object_id=row.pk,
-        clinic_id=patient.clinic_id,
-        patient_id=patient.pk,
+        patient=patient,
         summary="At-home session logged by the patient"
         + (f" ({len(concerns)} concern(s))" if concerns else ""),
         changes={"concerns": [c["code"] for c in concerns], "phq9_total": phq9.total},

@@ -35,9 +35,7 @@ def _audit_booking(origin: RequestOrigin, appointment: Appointment, at: dt.datet
         origin=origin,
         action="create",
         object_type="appointment",
-        object_id=appointment.pk,
-        clinic_id=appointment.clinic_id,
-        patient_id=appointment.patient_id,
+        record=appointment,
         summary=f"Booked {appointment.get_kind_display().lower()} "
         f"{_when(appointment.starts_at, appointment.ends_at, appointment.clinic.zone)}"
         + (f" in {appointment.chair.name}" if appointment.chair_id else ""),
@@ -213,9 +211,7 @@ def appointment_cancel(
         origin=origin,
         action="update",
         object_type="appointment",
-        object_id=appointment.pk,
-        clinic_id=appointment.clinic_id,
-        patient_id=appointment.patient_id,
+        record=appointment,
         summary=f"Cancelled appointment "
         f"{_when(appointment.starts_at, appointment.ends_at, appointment.clinic.zone)}: "
         f"{reason.strip()}"[:300],

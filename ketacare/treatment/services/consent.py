@@ -135,8 +135,7 @@ def consent_patient_sign(
         action="create",
         object_type="consent_signature",
         object_id=signature.pk,
-        clinic_id=patient.clinic_id,
-        patient_id=patient.pk,
+        patient=patient,
         summary=f"Patient signed consent v{document.version} for "
         f"{ROUTE_LABELS[Route(document.route)]}",
         at=at,

@@ -69,8 +69,7 @@ def screening_run(
         action="create",
         object_type="screening",
         object_id=result.pk,
-        clinic_id=patient.clinic_id,
-        patient_id=patient.pk,
+        patient=patient,
         summary=f"Screened for {result.route_label} ({indication.value}) on intake "
         f"v{intake.number}: {result.outcome_label}",
         changes={
