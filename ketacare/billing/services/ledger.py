@@ -93,7 +93,7 @@ def ledger_post(
     audit_record(
         origin=origin,
         action="create",
-        object_type="ledger_entry",
+        object_type="account_entry",  # "ledger_entry" is the controlled-substance ledger's
         object_id=entry.pk,
         clinic_id=account.clinic_id,
         patient_id=account.patient_id,

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ketacare.audit.models import AuditEntry
 from ketacare.billing.models import LedgerEntry, Payment, Refund
 from ketacare.billing.services import charges as charge_services
 from ketacare.billing.services import payments, setup
@@ -33,6 +34,10 @@ def test_a_retried_payment_returns_the_first_and_records_nothing_twice(patient, 
     twice = pay(patient, billing_origin, "120.00", idempotency_key="front-desk-0001")
     assert once.pk == twice.pk
     assert Payment.objects.count() == 1 and LedgerEntry.objects.count() == 1
+    # audited as the patient account's entry, never as the controlled-substance ledger's
+    entry = LedgerEntry.objects.get()
+    assert AuditEntry.objects.filter(object_type="account_entry", object_id=entry.pk).count() == 1
+    assert not AuditEntry.objects.filter(object_type="ledger_entry").exists()
     with pytest.raises(Refused, match="already used for a different request"):
         pay(patient, billing_origin, "99.00", idempotency_key="front-desk-0001")
 
