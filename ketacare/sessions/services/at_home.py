@@ -15,7 +15,9 @@ from ketacare.clinical.common import ClinicalRuleError
 from ketacare.clinical.instruments import score
 from ketacare.clinical.monitoring import AlertLevel, Phase, VitalsReading, evaluate_vitals
 from ketacare.clinical.session_flow import SideEffect, SideEffectSeverity
+from ketacare.core.events import emit
 from ketacare.patients.models import Patient
+from ketacare.sessions.events import AT_HOME_LOGGED
 from ketacare.sessions.models import AtHomeSession
 from ketacare.sessions.protocol import protocol_for
 from ketacare.sessions.records import InvalidEntry, check_time
@@ -147,4 +149,5 @@ def at_home_log(
             origin=origin,
             at=now,
         )
+    emit(AT_HOME_LOGGED, at_home=row, origin=origin, at=now)
     return row

@@ -383,3 +383,26 @@ def test_the_ledgers_dispensing_api_answers_the_refusal(troches, patient, staff,
     assert "above the prescriber's limit of 500 mg" in refused.json()["detail"]
     body["amount"] = {"units": "5"}
     assert api_as("nurse", "post", "/api/v1/controlled-substances/entries", body).status_code == 201
+
+
+def test_an_at_home_log_raises_its_signal_when_it_is_logged(
+    patient, make_course, django_capture_on_commit_callbacks
+):
+    """No read or nightly scan needed: the log's event syncs the patient's signals once the
+    patient's log is stored."""
+    from ketacare.audit.services import RequestOrigin
+    from ketacare.sessions.services import AtHomeEntry, at_home_log
+
+    make_course(patient, "racemic_sublingual", "100")
+    now = timezone.now()
+    with django_capture_on_commit_callbacks(execute=True):
+        at_home_log(
+            patient=patient,
+            entry=AtHomeEntry(
+                started_at=now - dt.timedelta(hours=3), ended_at=now - dt.timedelta(hours=2),
+                sitter_present=True, dose_taken_mg="150", phq9_answers=[0] * 9,
+            ),
+            origin=RequestOrigin.system("portal"),
+            now=now,
+        )  # fmt: skip
+    assert kinds(patient) == ["at_home_dose_above_order"]
