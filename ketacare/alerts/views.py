@@ -9,14 +9,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
 
 from ketacare.alerts import selectors, services
 from ketacare.alerts.models import Alert
 from ketacare.core.access import require_capability
 from ketacare.core.actions import action, audit_read
 from ketacare.core.errors import DomainError, Invalid
-from ketacare.core.pages import page_errors
+from ketacare.core.pages import form_post, page_errors
 from ketacare.core.roles import Capability
 
 FILTERS = (("unresolved", "Open and acknowledged"), ("open", "Open"), ("all", "All"))
@@ -91,9 +90,7 @@ def _acknowledge_refused(request, error: DomainError, alert_id: int) -> HttpResp
     return redirect("alerts:detail", alert_id=alert_id)
 
 
-@require_POST
-@require_capability(Capability.ALERT_ACKNOWLEDGE)
-@page_errors(_acknowledge_refused)
+@form_post(Capability.ALERT_ACKNOWLEDGE, _acknowledge_refused)
 def alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
     """Acknowledge with the action taken; a missing action re-shows the form with the error."""
     act = action(request)
@@ -114,9 +111,7 @@ def _back_with_message(request, error: DomainError, alert_id: int) -> HttpRespon
     return redirect("alerts:detail", alert_id=alert_id)
 
 
-@require_POST
-@require_capability(Capability.ALERT_ACKNOWLEDGE)
-@page_errors(_back_with_message)
+@form_post(Capability.ALERT_ACKNOWLEDGE, _back_with_message)
 def alert_resolve(request: HttpRequest, alert_id: int) -> HttpResponse:
     act = action(request)
     services.alert_resolve(

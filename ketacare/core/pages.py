@@ -18,10 +18,25 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.shortcuts import render as render_template
+from django.views.decorators.http import require_POST
 
+from ketacare.core.access import require_capability
 from ketacare.core.errors import DOMAIN_ERRORS, DomainError, Forbidden, NotFound, as_domain_error
+from ketacare.core.roles import Capability
 
 Renderer = Callable[..., HttpResponse]
+
+
+def form_post(
+    capability: Capability, render: Renderer | None = None
+) -> Callable[[Callable], Callable]:
+    """Page decorator for a form's POST: ``require_POST``, ``require_capability(capability)`` and
+    ``page_errors(render)``, in that order."""
+
+    def decorator(view: Callable) -> Callable:
+        return require_POST(require_capability(capability)(page_errors(render)(view)))
+
+    return decorator
 
 
 def page_errors(render: Renderer | None = None) -> Callable[[Callable], Callable]:

@@ -9,7 +9,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
 
 from ketacare.core import auth_backend
 from ketacare.core.access import require_capability
@@ -26,7 +25,7 @@ from ketacare.core.invitations import (
 )
 from ketacare.core.lockout import paused_clients
 from ketacare.core.models import Credential, StaffInvitation, StaffMembership, User
-from ketacare.core.pages import flash_back, page_errors
+from ketacare.core.pages import flash_back, form_post, page_errors
 from ketacare.core.roles import Capability, Role
 from ketacare.core.staff import RoleGrant, active_roles, staff_deactivate, staff_of, staff_roles_set
 
@@ -152,9 +151,10 @@ def staff_person(request: HttpRequest, user_id: int) -> HttpResponse:
     return redirect("staff")
 
 
-@require_POST
-@require_capability(Capability.CLINIC_MANAGE)
-@page_errors(flash_back(lambda request, user_id: reverse("staff_person", args=[user_id])))
+@form_post(
+    Capability.CLINIC_MANAGE,
+    flash_back(lambda request, user_id: reverse("staff_person", args=[user_id])),
+)
 def staff_deactivate_view(request: HttpRequest, user_id: int) -> HttpResponse:
     act = action(request, Capability.CLINIC_MANAGE)
     person = _person(request, user_id)
@@ -178,9 +178,7 @@ def _invitation(request: HttpRequest, invitation_id: int) -> StaffInvitation:
     return get_object_or_404(StaffInvitation, pk=invitation_id, clinic=request.access.clinic)
 
 
-@require_POST
-@require_capability(Capability.CLINIC_MANAGE)
-@page_errors(flash_back(lambda request, invitation_id: reverse("staff")))
+@form_post(Capability.CLINIC_MANAGE, flash_back(lambda request, invitation_id: reverse("staff")))
 def invitation_resend_view(request: HttpRequest, invitation_id: int) -> HttpResponse:
     act = action(request, Capability.CLINIC_MANAGE)
     invitation = _invitation(request, invitation_id)
@@ -189,9 +187,7 @@ def invitation_resend_view(request: HttpRequest, invitation_id: int) -> HttpResp
     return redirect("staff")
 
 
-@require_POST
-@require_capability(Capability.CLINIC_MANAGE)
-@page_errors(flash_back(lambda request, invitation_id: reverse("staff")))
+@form_post(Capability.CLINIC_MANAGE, flash_back(lambda request, invitation_id: reverse("staff")))
 def invitation_cancel_view(request: HttpRequest, invitation_id: int) -> HttpResponse:
     act = action(request, Capability.CLINIC_MANAGE)
     invitation = invitation_cancel(invitation=_invitation(request, invitation_id), **act.stamp)

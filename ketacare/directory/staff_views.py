@@ -13,7 +13,7 @@ from ketacare.clinical.common import ROUTE_LABELS
 from ketacare.core.access import require_capability
 from ketacare.core.actions import action
 from ketacare.core.errors import DomainError
-from ketacare.core.pages import page_errors
+from ketacare.core.pages import form_post, page_errors
 from ketacare.core.roles import Capability
 from ketacare.directory import services
 from ketacare.directory.access import network_organisations
@@ -186,9 +186,7 @@ def leads(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_POST
-@require_capability(Capability.PATIENT_REGISTER)
-@page_errors()
+@form_post(Capability.PATIENT_REGISTER)
 def lead_mark(request: HttpRequest, lead_id: int) -> HttpResponse:
     act = action(request, Capability.PATIENT_REGISTER)
     lead = lead_get(act.access, lead_id)

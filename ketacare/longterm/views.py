@@ -11,13 +11,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
 
 from ketacare.clinical.longterm import settings as keys
 from ketacare.core.access import require_capability
 from ketacare.core.actions import action, audit_read
 from ketacare.core.errors import Invalid
-from ketacare.core.pages import flash_back, page_errors
+from ketacare.core.pages import flash_back, form_post
 from ketacare.core.roles import Capability
 from ketacare.longterm import charts, selectors, services
 from ketacare.longterm.models import ContinuationReview, DispensingLimit, LiverResult, SignalReview
@@ -72,9 +71,7 @@ def patient_page(request, patient_id: int):
     )
 
 
-@require_POST
-@require_capability(Capability.LONGTERM_RECORD)
-@page_errors(back)
+@form_post(Capability.LONGTERM_RECORD, back)
 def urinary_check(request, patient_id: int):
     act = action(request, Capability.LONGTERM_RECORD)
     patient = patient_get(act.access, patient_id)
@@ -101,9 +98,7 @@ def urinary_check(request, patient_id: int):
     return redirect(_page(request, patient_id))
 
 
-@require_POST
-@require_capability(Capability.LONGTERM_RECORD)
-@page_errors(back)
+@form_post(Capability.LONGTERM_RECORD, back)
 def cognitive_screen(request, patient_id: int):
     act = action(request, Capability.LONGTERM_RECORD)
     patient = patient_get(act.access, patient_id)
@@ -118,9 +113,7 @@ def cognitive_screen(request, patient_id: int):
     return redirect(_page(request, patient_id))
 
 
-@require_POST
-@require_capability(Capability.LONGTERM_RECORD)
-@page_errors(back)
+@form_post(Capability.LONGTERM_RECORD, back)
 def liver_result(request, patient_id: int):
     act = action(request, Capability.LONGTERM_RECORD)
     patient = patient_get(act.access, patient_id)
@@ -138,9 +131,7 @@ def liver_result(request, patient_id: int):
     return redirect(_page(request, patient_id))
 
 
-@require_POST
-@require_capability(Capability.LONGTERM_REVIEW)
-@page_errors(back)
+@form_post(Capability.LONGTERM_REVIEW, back)
 def signal_review(request, patient_id: int, signal_id: int):
     act = action(request, Capability.LONGTERM_REVIEW)
     patient = patient_get(act.access, patient_id)
@@ -155,9 +146,7 @@ def signal_review(request, patient_id: int, signal_id: int):
     return redirect(_page(request, patient_id))
 
 
-@require_POST
-@require_capability(Capability.LONGTERM_REVIEW)
-@page_errors(back)
+@form_post(Capability.LONGTERM_REVIEW, back)
 def addendum(request, patient_id: int):
     act = action(request, Capability.LONGTERM_REVIEW)
     patient_get(act.access, patient_id)
@@ -178,9 +167,7 @@ def addendum(request, patient_id: int):
     return redirect(_page(request, patient_id))
 
 
-@require_POST
-@require_capability(Capability.LONGTERM_REVIEW)
-@page_errors(back)
+@form_post(Capability.LONGTERM_REVIEW, back)
 def continuation_review(request, patient_id: int):
     act = action(request, Capability.LONGTERM_REVIEW)
     services.continuation_review_sign(
@@ -191,9 +178,7 @@ def continuation_review(request, patient_id: int):
     return redirect(_page(request, patient_id))
 
 
-@require_POST
-@require_capability(Capability.LONGTERM_REVIEW)
-@page_errors(back)
+@form_post(Capability.LONGTERM_REVIEW, back)
 def dispensing_limit(request, patient_id: int):
     act = action(request, Capability.LONGTERM_REVIEW)
     raw_days = request.POST.get("period_days", "")

@@ -5,12 +5,10 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.views.decorators.http import require_POST
 
-from ketacare.core.access import require_capability
 from ketacare.core.actions import action
 from ketacare.core.errors import Invalid
-from ketacare.core.pages import flash_back, page_errors
+from ketacare.core.pages import flash_back, form_post
 from ketacare.core.roles import Capability
 from ketacare.patients import selectors
 from ketacare.patients.merge import patient_merge, patient_merge_undo
@@ -21,9 +19,7 @@ def _to_chart(request: HttpRequest, patient_id: int) -> str:
     return f"/patients/{patient_id}/"
 
 
-@require_POST
-@require_capability(Capability.PATIENT_MERGE)
-@page_errors(flash_back(_to_chart))
+@form_post(Capability.PATIENT_MERGE, flash_back(_to_chart))
 def merge_into(request: HttpRequest, patient_id: int) -> HttpResponse:
     """Merge the record with the posted MRN into this one."""
     act = action(request, Capability.PATIENT_MERGE)
@@ -49,9 +45,9 @@ def merge_into(request: HttpRequest, patient_id: int) -> HttpResponse:
     return redirect("patients:detail", patient_id=survivor.pk)
 
 
-@require_POST
-@require_capability(Capability.PATIENT_MERGE)
-@page_errors(flash_back(lambda request, merge_id: f"/patients/merges/{merge_id}/"))
+@form_post(
+    Capability.PATIENT_MERGE, flash_back(lambda request, merge_id: f"/patients/merges/{merge_id}/")
+)
 def merge_undo(request: HttpRequest, merge_id: int) -> HttpResponse:
     act = action(request, Capability.PATIENT_MERGE)
     merge = get_object_or_404(PatientMerge, pk=merge_id, survivor__clinic=act.clinic)

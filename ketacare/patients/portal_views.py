@@ -11,10 +11,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from ketacare.core import auth_backend
-from ketacare.core.access import require_capability, require_patient
+from ketacare.core.access import require_patient
 from ketacare.core.actions import action
 from ketacare.core.errors import DomainError
-from ketacare.core.pages import flash_back, page_errors
+from ketacare.core.pages import flash_back, form_post
 from ketacare.core.roles import Capability
 from ketacare.patients import selectors, services
 from ketacare.patients.intake import IntakeData
@@ -36,9 +36,7 @@ def _to_chart(request: HttpRequest, patient_id: int) -> str:
     return f"/patients/{patient_id}/"
 
 
-@require_POST
-@require_capability(Capability.PORTAL_INVITE)
-@page_errors(flash_back(_to_chart))
+@form_post(Capability.PORTAL_INVITE, flash_back(_to_chart))
 def portal_invite_view(request: HttpRequest, patient_id: int) -> HttpResponse:
     act = action(request, Capability.PORTAL_INVITE)
     patient = selectors.patient_get(act.access, patient_id)
@@ -125,9 +123,7 @@ def portal_intake(request: HttpRequest) -> HttpResponse:
     return render(request, "patients/intake_form.html", context, status=422 if errors else 200)
 
 
-@require_POST
-@require_capability(Capability.KIOSK_START)
-@page_errors(flash_back(_to_chart))
+@form_post(Capability.KIOSK_START, flash_back(_to_chart))
 def kiosk_start_view(request: HttpRequest, patient_id: int) -> HttpResponse:
     """Hand the tablet over: the staff member is signed out on this device and the patient's
     portal opens in kiosk mode."""

@@ -10,12 +10,11 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
 
 from ketacare.core.access import require_capability
 from ketacare.core.actions import Action, action, audit_read
 from ketacare.core.errors import DomainError, Invalid
-from ketacare.core.pages import page_errors
+from ketacare.core.pages import form_post
 from ketacare.core.roles import Capability
 from ketacare.scheduling import calendar, selectors, services
 from ketacare.scheduling.reads import audit_list_read
@@ -168,9 +167,7 @@ def _move_refused(request, error: DomainError, appointment_id: int) -> HttpRespo
     )
 
 
-@require_POST
-@require_capability(Capability.APPOINTMENT_BOOK)
-@page_errors(_move_refused)
+@form_post(Capability.APPOINTMENT_BOOK, _move_refused)
 def appointment_move(request: HttpRequest, appointment_id: int) -> HttpResponse:
     """Move to a date, time and chair (the form, or a drop on the calendar)."""
     act = action(request)
@@ -199,9 +196,7 @@ def _back(request, error: DomainError, appointment_id: int) -> HttpResponse:
     return redirect("scheduling:appointment", appointment_id=appointment_id)
 
 
-@require_POST
-@require_capability(Capability.APPOINTMENT_BOOK)
-@page_errors(_back)
+@form_post(Capability.APPOINTMENT_BOOK, _back)
 def appointment_cancel(request: HttpRequest, appointment_id: int) -> HttpResponse:
     act = action(request)
     appointment = services.appointment_cancel(
@@ -214,9 +209,7 @@ def appointment_cancel(request: HttpRequest, appointment_id: int) -> HttpRespons
     return redirect("scheduling:appointment", appointment_id=appointment.pk)
 
 
-@require_POST
-@require_capability(Capability.APPOINTMENT_BOOK)
-@page_errors(_back)
+@form_post(Capability.APPOINTMENT_BOOK, _back)
 def appointment_no_show(request: HttpRequest, appointment_id: int) -> HttpResponse:
     act = action(request)
     appointment = services.appointment_no_show(

@@ -9,14 +9,13 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
 
 from ketacare.clinical.scheduling_needs import CAPABILITY_LABELS
 from ketacare.core.access import require_capability
 from ketacare.core.actions import action
 from ketacare.core.errors import DomainError, Invalid, NotFound
 from ketacare.core.links import public_url
-from ketacare.core.pages import page_errors
+from ketacare.core.pages import form_post, page_errors
 from ketacare.core.roles import Capability
 from ketacare.scheduling import feeds, resources, selectors, waitlist
 from ketacare.scheduling.models import (
@@ -96,9 +95,7 @@ def resources_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_POST
-@require_capability(Capability.CLINIC_MANAGE)
-@page_errors(_flash_back("scheduling:resources"))
+@form_post(Capability.CLINIC_MANAGE, _flash_back("scheduling:resources"))
 def resources_save(request: HttpRequest) -> HttpResponse:
     """One form per kind of resource; ``what`` says which."""
     act = action(request)

@@ -6,13 +6,12 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
 
 from ketacare.billing import selectors
 from ketacare.billing.services import charges as charge_services
 from ketacare.core.access import require_capability
 from ketacare.core.actions import action, audit_read
-from ketacare.core.pages import flash_back, page_errors
+from ketacare.core.pages import flash_back, form_post
 from ketacare.core.roles import Capability
 
 
@@ -47,9 +46,7 @@ def _review_refused(request, error, charge_id: int) -> HttpResponse:
     return _page(request, selectors.charge_get(request.access, charge_id), error=error)
 
 
-@require_POST
-@require_capability(Capability.CHARGE_POST)
-@page_errors(_review_refused)
+@form_post(Capability.CHARGE_POST, _review_refused)
 def charge_review(request: HttpRequest, charge_id: int) -> HttpResponse:
     """Save billing's corrections; with ``post`` set, post the charge in the same step."""
     act = action(request)
@@ -76,9 +73,7 @@ def charge_review(request: HttpRequest, charge_id: int) -> HttpResponse:
     return redirect("billing:charge", charge_id=charge.pk)
 
 
-@require_POST
-@require_capability(Capability.CHARGE_POST)
-@page_errors(flash_back(_back))
+@form_post(Capability.CHARGE_POST, flash_back(_back))
 def charge_recompute(request: HttpRequest, charge_id: int) -> HttpResponse:
     act = action(request)
     charge = charge_services.charge_recompute(
@@ -92,9 +87,7 @@ def charge_recompute(request: HttpRequest, charge_id: int) -> HttpResponse:
     return redirect("billing:charge", charge_id=charge.pk)
 
 
-@require_POST
-@require_capability(Capability.CHARGE_POST)
-@page_errors(flash_back(_back))
+@form_post(Capability.CHARGE_POST, flash_back(_back))
 def charge_void(request: HttpRequest, charge_id: int) -> HttpResponse:
     act = action(request)
     charge = charge_services.charge_void(

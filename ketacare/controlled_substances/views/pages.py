@@ -10,7 +10,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from ketacare.audit.services import audit_record
 from ketacare.clinical.controlled_substances import RULES
@@ -21,7 +21,7 @@ from ketacare.controlled_substances.views.common import amount, optional, stock_
 from ketacare.core.access import require_capability
 from ketacare.core.actions import action
 from ketacare.core.errors import DomainError, Invalid
-from ketacare.core.pages import flash_back, page_errors
+from ketacare.core.pages import flash_back, form_post, page_errors
 from ketacare.core.roles import Capability
 from ketacare.patients.selectors import patients_in_scope
 
@@ -319,9 +319,7 @@ def _back_to_safe(request, *args, **kwargs) -> str:
     return reverse("controlled_substances:safe")
 
 
-@require_POST
-@require_capability(Capability.CONTROLLED_OVERSEE)
-@page_errors(flash_back(_back_to_safe))
+@form_post(Capability.CONTROLLED_OVERSEE, flash_back(_back_to_safe))
 def resolve(request, discrepancy_id: int):
     act = action(request, Capability.CONTROLLED_OVERSEE)
     services.discrepancy_resolve(
@@ -335,9 +333,7 @@ def resolve(request, discrepancy_id: int):
     return redirect("controlled_substances:safe")
 
 
-@require_POST
-@require_capability(Capability.CONTROLLED_OVERSEE)
-@page_errors(flash_back(_back_to_safe))
+@form_post(Capability.CONTROLLED_OVERSEE, flash_back(_back_to_safe))
 def loss_step(request, report_id: int):
     act = action(request, Capability.CONTROLLED_OVERSEE)
     try:

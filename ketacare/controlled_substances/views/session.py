@@ -13,7 +13,7 @@ from ketacare.controlled_substances.schemas import DisposeIn, DrawUpIn
 from ketacare.controlled_substances.views.common import amount, optional, stock_ids, text, witnesses
 from ketacare.core.access import require_capability
 from ketacare.core.actions import action
-from ketacare.core.pages import flash_back, page_errors
+from ketacare.core.pages import flash_back, form_post, page_errors
 from ketacare.core.roles import Capability
 from ketacare.sessions.selectors import session_get
 
@@ -22,9 +22,10 @@ def _session_page(request, session_id: int, anchor: str = "") -> str:
     return reverse("sessions:detail", args=[session_id]) + (f"#{anchor}" if anchor else "")
 
 
-@require_POST
-@require_capability(Capability.CONTROLLED_RECORD)
-@page_errors(flash_back(lambda request, session_id: _session_page(request, session_id, "draw-up")))
+@form_post(
+    Capability.CONTROLLED_RECORD,
+    flash_back(lambda request, session_id: _session_page(request, session_id, "draw-up")),
+)
 def draw_up(request, session_id: int):
     act = action(request, Capability.CONTROLLED_RECORD)
     session = session_get(act.access, session_id)

@@ -20,7 +20,7 @@ from ketacare.clinical.session_flow import ABORTABLE_STATES, CANCELLABLE_STATES
 from ketacare.core.access import require_capability
 from ketacare.core.actions import action, audit_read
 from ketacare.core.errors import DOMAIN_ERRORS, DomainError, Invalid, as_domain_error
-from ketacare.core.pages import flash_back, page_errors
+from ketacare.core.pages import flash_back, form_post, page_errors
 from ketacare.core.roles import Capability
 from ketacare.sessions import forms as f
 from ketacare.sessions import services
@@ -159,9 +159,10 @@ def session_live(request: HttpRequest, session_id: int) -> HttpResponse:
     return _render(request, session, template="sessions/_live.html")
 
 
-@require_POST
-@require_capability(Capability.SESSION_DOCUMENT)
-@page_errors(flash_back(lambda request, appointment_id: reverse("sessions:board")))
+@form_post(
+    Capability.SESSION_DOCUMENT,
+    flash_back(lambda request, appointment_id: reverse("sessions:board")),
+)
 def appointment_check_in(request: HttpRequest, appointment_id: int) -> HttpResponse:
     appointment = appointment_get(request.access, appointment_id)
     act = action(request)

@@ -6,11 +6,10 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.views.decorators.http import require_POST
 
 from ketacare.core.access import require_capability
 from ketacare.core.actions import action
-from ketacare.core.pages import flash_back, page_errors
+from ketacare.core.pages import flash_back, form_post
 from ketacare.core.roles import Capability
 from ketacare.treatment import selectors, services
 
@@ -32,9 +31,7 @@ def _after_cancel(request: HttpRequest, appointment_id: int) -> str:
     return f"{reverse('treatment:schedule')}?day={day.isoformat()}"
 
 
-@require_POST
-@require_capability(Capability.APPOINTMENT_BOOK)
-@page_errors(flash_back(_after_cancel))
+@form_post(Capability.APPOINTMENT_BOOK, flash_back(_after_cancel))
 def appointment_cancel(request: HttpRequest, appointment_id: int) -> HttpResponse:
     act = action(request)
     services.appointment_cancel(

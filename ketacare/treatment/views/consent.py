@@ -7,12 +7,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
 from ketacare.clinical.common import Route
 from ketacare.core.access import require_capability
 from ketacare.core.actions import action
-from ketacare.core.pages import flash_back, page_errors
+from ketacare.core.pages import flash_back, form_post
 from ketacare.core.roles import Capability
 from ketacare.treatment import selectors, services
 from ketacare.treatment.models import (
@@ -47,9 +46,7 @@ def consent_documents(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_POST
-@require_capability(Capability.PROTOCOL_EDIT)
-@page_errors(flash_back(lambda request: reverse("treatment:consents")))
+@form_post(Capability.PROTOCOL_EDIT, flash_back(lambda request: reverse("treatment:consents")))
 def consent_publish(request: HttpRequest) -> HttpResponse:
     act = action(request)
     document = services.consent_document_publish(
@@ -80,9 +77,7 @@ def _back_to_patient(request: HttpRequest, signature_id: int) -> str:
     return reverse("treatment:patient", args=[signature.patient_id])
 
 
-@require_POST
-@require_capability(Capability.CONSENT_MANAGE)
-@page_errors(flash_back(_back_to_patient))
+@form_post(Capability.CONSENT_MANAGE, flash_back(_back_to_patient))
 def consent_countersign(request: HttpRequest, signature_id: int) -> HttpResponse:
     act = action(request)
     signature = get_object_or_404(

@@ -7,14 +7,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
 from ketacare.clinical.common import Route
 from ketacare.clinical.regimens import templates_for
 from ketacare.core.access import require_capability
 from ketacare.core.actions import action
 from ketacare.core.errors import DomainError
-from ketacare.core.pages import flash_back, page_errors
+from ketacare.core.pages import flash_back, form_post
 from ketacare.core.roles import Capability
 from ketacare.patients.selectors import patient_get
 from ketacare.treatment import forms, presenters, selectors, services
@@ -116,9 +115,7 @@ def course_detail(request: HttpRequest, course_id: int) -> HttpResponse:
     return render(request, "treatment/course.html", _course_context(request, course))
 
 
-@require_POST
-@require_capability(Capability.PLAN_EDIT)
-@page_errors(flash_back(_to_course))
+@form_post(Capability.PLAN_EDIT, flash_back(_to_course))
 def course_phase(request: HttpRequest, course_id: int) -> HttpResponse:
     act = action(request)
     course = selectors.course_get(request.access, course_id)
@@ -132,9 +129,7 @@ def course_phase(request: HttpRequest, course_id: int) -> HttpResponse:
     return redirect("treatment:course", course_id=course.pk)
 
 
-@require_POST
-@require_capability(Capability.PLAN_EDIT)
-@page_errors(flash_back(_to_course))
+@form_post(Capability.PLAN_EDIT, flash_back(_to_course))
 def checklist_item(request: HttpRequest, course_id: int, key: str) -> HttpResponse:
     act = action(request)
     course = selectors.course_get(request.access, course_id)
@@ -147,9 +142,7 @@ def checklist_item(request: HttpRequest, course_id: int, key: str) -> HttpRespon
     return redirect("treatment:course", course_id=course.pk)
 
 
-@require_POST
-@require_capability(Capability.PLAN_EDIT)
-@page_errors(flash_back(_to_course))
+@form_post(Capability.PLAN_EDIT, flash_back(_to_course))
 def rems_enrol(request: HttpRequest, course_id: int) -> HttpResponse:
     act = action(request)
     course = selectors.course_get(request.access, course_id)

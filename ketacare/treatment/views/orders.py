@@ -6,13 +6,12 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
 
 from ketacare.clinical.common import Route
 from ketacare.core.access import require_capability
 from ketacare.core.actions import action
 from ketacare.core.errors import DOMAIN_ERRORS, as_domain_error
-from ketacare.core.pages import flash_back, page_errors
+from ketacare.core.pages import flash_back, form_post
 from ketacare.core.roles import Capability
 from ketacare.patients.selectors import body_measures
 from ketacare.treatment import forms, selectors, services
@@ -99,9 +98,7 @@ def order_new(request: HttpRequest, course_id: int) -> HttpResponse:
     return render(request, "treatment/order_new.html", context, status=status)
 
 
-@require_POST
-@require_capability(Capability.ORDER_SIGN)
-@page_errors(flash_back(_to_order_course))
+@form_post(Capability.ORDER_SIGN, flash_back(_to_order_course))
 def order_sign(request: HttpRequest, order_id: int) -> HttpResponse:
     act = action(request)
     order = selectors.order_get(request.access, order_id)
@@ -110,9 +107,7 @@ def order_sign(request: HttpRequest, order_id: int) -> HttpResponse:
     return redirect("treatment:course", course_id=order.course_id)
 
 
-@require_POST
-@require_capability(Capability.PLAN_EDIT)
-@page_errors(flash_back(_to_order_course))
+@form_post(Capability.PLAN_EDIT, flash_back(_to_order_course))
 def order_cancel(request: HttpRequest, order_id: int) -> HttpResponse:
     act = action(request)
     order = selectors.order_get(request.access, order_id)

@@ -6,13 +6,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
 from ketacare.clinical.common import ROUTE_LABELS, Route
 from ketacare.clinical.regimens import templates_for
 from ketacare.core.access import require_capability
 from ketacare.core.actions import action
-from ketacare.core.pages import flash_back, page_errors
+from ketacare.core.pages import flash_back, form_post
 from ketacare.core.roles import Capability
 from ketacare.patients.selectors import intake_current, patient_get
 from ketacare.treatment import presenters, selectors, services
@@ -73,9 +72,7 @@ def patient_treatment(request: HttpRequest, patient_id: int) -> HttpResponse:
     )
 
 
-@require_POST
-@require_capability(Capability.ELIGIBILITY_SCREEN)
-@page_errors(flash_back(_to_patient))
+@form_post(Capability.ELIGIBILITY_SCREEN, flash_back(_to_patient))
 def screen(request: HttpRequest, patient_id: int) -> HttpResponse:
     act = action(request)
     patient = patient_get(request.access, patient_id)
