@@ -15,7 +15,7 @@ from ketacare.alerts.models import Alert
 from ketacare.core.access import require_capability
 from ketacare.core.actions import action, audit_read
 from ketacare.core.errors import DomainError, Invalid
-from ketacare.core.pages import form_post, page_errors
+from ketacare.core.pages import form_post, page_errors, posted
 from ketacare.core.roles import Capability
 
 FILTERS = (("unresolved", "Open and acknowledged"), ("open", "Open"), ("all", "All"))
@@ -96,8 +96,7 @@ def alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
     act = action(request)
     alert = services.alert_acknowledge(
         alert=selectors.alert_get(act.access, alert_id),
-        action=request.POST.get("action", ""),
-        note=request.POST.get("note", ""),
+        **posted(request, "action", "note"),
         **act.stamp,
     )
     messages.success(

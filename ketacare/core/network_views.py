@@ -19,7 +19,7 @@ from ketacare.core.invitations import (
     staff_invite,
 )
 from ketacare.core.models import Clinic, Organisation, StaffInvitation, StaffMembership, User
-from ketacare.core.pages import flash_back, page_errors
+from ketacare.core.pages import flash_back, page_errors, posted
 from ketacare.core.roles import Role
 from ketacare.core.setup import clinic_add
 from ketacare.core.staff import active_roles, staff_deactivate, staff_roles_set
@@ -92,9 +92,7 @@ def network(request: HttpRequest) -> HttpResponse:
     if request.POST.get("form") == "clinic":
         clinic = clinic_add(
             organisation=organisation,
-            name=request.POST.get("name", ""),
-            time_zone=request.POST.get("time_zone", ""),
-            mrn_prefix=request.POST.get("mrn_prefix", ""),
+            **posted(request, "name", "time_zone", "mrn_prefix"),
             **act.stamp,
         )
         messages.success(request, f"Added {clinic.name}: invite its staff below.")
@@ -108,9 +106,7 @@ def network(request: HttpRequest) -> HttpResponse:
     sent = staff_invite(
         organisation=organisation,
         clinic=clinic,
-        email=request.POST.get("email", ""),
-        first_name=request.POST.get("first_name", ""),
-        last_name=request.POST.get("last_name", ""),
+        **posted(request, "email", "first_name", "last_name"),
         grant=grant_from(request.POST),
         granted_by=NETWORK_GRANTS,
         by=act.actor.user,

@@ -27,6 +27,12 @@ from ketacare.core.roles import Capability
 Renderer = Callable[..., HttpResponse]
 
 
+def posted(request: HttpRequest, *names: str) -> dict[str, str]:
+    """The named fields of a form's POST, blank where missing: ``service(**posted(request, "a",
+    "b"))`` passes ``a=request.POST.get("a", ""), b=...``."""
+    return {name: request.POST.get(name, "") for name in names}
+
+
 def form_post(
     capability: Capability, render: Renderer | None = None
 ) -> Callable[[Callable], Callable]:

@@ -25,7 +25,7 @@ from ketacare.core.invitations import (
 )
 from ketacare.core.lockout import paused_clients
 from ketacare.core.models import Credential, StaffInvitation, StaffMembership, User
-from ketacare.core.pages import flash_back, form_post, page_errors
+from ketacare.core.pages import flash_back, form_post, page_errors, posted
 from ketacare.core.roles import Capability, Role
 from ketacare.core.staff import RoleGrant, active_roles, staff_deactivate, staff_of, staff_roles_set
 
@@ -79,9 +79,7 @@ def staff_page(request: HttpRequest) -> HttpResponse:
     sent = staff_invite(
         organisation=act.clinic.organisation,
         clinic=act.clinic,
-        email=request.POST.get("email", ""),
-        first_name=request.POST.get("first_name", ""),
-        last_name=request.POST.get("last_name", ""),
+        **posted(request, "email", "first_name", "last_name"),
         grant=grant_from(request.POST),
         granted_by=act.access.roles,
         by=act.actor.user,
@@ -208,10 +206,7 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         try:
             user = invitation_accept(
-                token=token,
-                password=request.POST.get("password", ""),
-                password_again=request.POST.get("password_again", ""),
-                **act.stamp,
+                token=token, **posted(request, "password", "password_again"), **act.stamp
             )
         except InvitationInvalid as invalid:
             return render(request, "core/link_invalid.html", {"reason": str(invalid)}, status=410)

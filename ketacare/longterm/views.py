@@ -16,7 +16,7 @@ from ketacare.clinical.longterm import settings as keys
 from ketacare.core.access import require_capability
 from ketacare.core.actions import action, audit_read
 from ketacare.core.errors import Invalid
-from ketacare.core.pages import flash_back, form_post
+from ketacare.core.pages import flash_back, form_post, posted
 from ketacare.core.roles import Capability
 from ketacare.longterm import charts, selectors, services
 from ketacare.longterm.models import ContinuationReview, DispensingLimit, LiverResult, SignalReview
@@ -103,12 +103,13 @@ def cognitive_screen(request, patient_id: int):
     act = action(request, Capability.LONGTERM_RECORD)
     patient = patient_get(act.access, patient_id)
     services.cognitive_screen_record(
-        patient=patient, score=request.POST.get("score", ""),
-        administered_at=_when(request.POST.get("administered_at", ""), "administered_at",
-                              patient.clinic.zone),
-        instrument=request.POST.get("instrument", ""), note=request.POST.get("note", ""),
+        patient=patient,
+        **posted(request, "score", "instrument", "note"),
+        administered_at=_when(
+            request.POST.get("administered_at", ""), "administered_at", patient.clinic.zone
+        ),
         **act.stamp,
-    )  # fmt: skip
+    )
     messages.success(request, "Cognitive screen recorded.")
     return redirect(_page(request, patient_id))
 
@@ -121,12 +122,13 @@ def liver_result(request, patient_id: int):
     if collected is None:
         raise Invalid.field("collected_on", "Give the collection date as YYYY-MM-DD")
     services.liver_result_record(
-        patient=patient, analyte=request.POST.get("analyte", ""),
-        value=request.POST.get("value", ""), collected_on=collected,
-        unit=request.POST.get("unit", ""), lab_flag=request.POST.get("lab_flag", ""),
+        patient=patient,
+        **posted(request, "analyte", "value", "unit", "lab_flag"),
+        collected_on=collected,
         lab_lower=request.POST.get("lab_lower") or None,
-        lab_upper=request.POST.get("lab_upper") or None, **act.stamp,
-    )  # fmt: skip
+        lab_upper=request.POST.get("lab_upper") or None,
+        **act.stamp,
+    )
     messages.success(request, "Liver result recorded.")
     return redirect(_page(request, patient_id))
 
@@ -139,9 +141,8 @@ def signal_review(request, patient_id: int, signal_id: int):
     if signal.patient_id != patient.pk:
         raise Invalid("That signal is another patient's")
     services.signal_review(
-        signal=signal, decision=request.POST.get("decision", ""),
-        note=request.POST.get("note", ""), actor=act.actor, **act.stamp
-    )  # fmt: skip
+        signal=signal, **posted(request, "decision", "note"), actor=act.actor, **act.stamp
+    )
     messages.success(request, "Signal reviewed and closed.")
     return redirect(_page(request, patient_id))
 
@@ -171,9 +172,11 @@ def addendum(request, patient_id: int):
 def continuation_review(request, patient_id: int):
     act = action(request, Capability.LONGTERM_REVIEW)
     services.continuation_review_sign(
-        patient=patient_get(act.access, patient_id), decision=request.POST.get("decision", ""),
-        rationale=request.POST.get("rationale", ""), actor=act.actor, **act.stamp
-    )  # fmt: skip
+        patient=patient_get(act.access, patient_id),
+        **posted(request, "decision", "rationale"),
+        actor=act.actor,
+        **act.stamp,
+    )
     messages.success(request, "Continuation review signed.")
     return redirect(_page(request, patient_id))
 
@@ -185,9 +188,11 @@ def dispensing_limit(request, patient_id: int):
     if not raw_days.isdigit():
         raise Invalid.field("period_days", "Give the period as a whole number of days")
     services.dispensing_limit_set(
-        patient=patient_get(act.access, patient_id), max_mg=request.POST.get("max_mg", ""),
-        period_days=int(raw_days), on_exceed=request.POST.get("on_exceed", ""),
-        note=request.POST.get("note", ""), actor=act.actor, **act.stamp
-    )  # fmt: skip
+        patient=patient_get(act.access, patient_id),
+        **posted(request, "max_mg", "on_exceed", "note"),
+        period_days=int(raw_days),
+        actor=act.actor,
+        **act.stamp,
+    )
     messages.success(request, "Take-home limit set.")
     return redirect(_page(request, patient_id))

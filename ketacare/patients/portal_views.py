@@ -14,7 +14,7 @@ from ketacare.core import auth_backend
 from ketacare.core.access import require_patient
 from ketacare.core.actions import action
 from ketacare.core.errors import DomainError
-from ketacare.core.pages import flash_back, form_post
+from ketacare.core.pages import flash_back, form_post, posted
 from ketacare.core.roles import Capability
 from ketacare.patients import selectors, services
 from ketacare.patients.intake import IntakeData
@@ -62,8 +62,7 @@ def portal_activate_view(request: HttpRequest, token: str) -> HttpResponse:
             user = portal_activate(
                 token=token,
                 username=values["username"],
-                password=request.POST.get("password", ""),
-                password_again=request.POST.get("password_again", ""),
+                **posted(request, "password", "password_again"),
                 date_of_birth=values["date_of_birth"],
                 **act.stamp,
             )

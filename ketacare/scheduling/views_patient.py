@@ -16,7 +16,7 @@ from ketacare.clinical.common import Route
 from ketacare.core.access import require_patient
 from ketacare.core.actions import action, audit_read
 from ketacare.core.errors import DomainError, NotFound, Refused
-from ketacare.core.pages import page_errors
+from ketacare.core.pages import page_errors, posted
 from ketacare.patients.models import Patient
 from ketacare.scheduling import feeds, reminders, waitlist
 from ketacare.scheduling.models import ChangeRequest
@@ -54,10 +54,7 @@ def reminder_page(request: HttpRequest, token: str) -> HttpResponse:
         link = reminders.reminder_link_resolve(token, at=act.at)
         if request.method == "POST":
             link = reminders.reminder_answer(
-                token=token,
-                answer=request.POST.get("answer", ""),
-                note=request.POST.get("note", ""),
-                **act.stamp,
+                token=token, **posted(request, "answer", "note"), **act.stamp
             )
             return render(request, "scheduling/reminder_done.html", {"link": link})
     except (reminders.ReminderLinkInvalid, Refused) as invalid:

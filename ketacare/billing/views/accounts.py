@@ -26,7 +26,7 @@ from ketacare.billing.views.common import (
 from ketacare.clinical.billing import POVERTY_GUIDELINES
 from ketacare.core.access import require_capability
 from ketacare.core.actions import action, audit_read
-from ketacare.core.pages import flash_back, page_errors
+from ketacare.core.pages import flash_back, page_errors, posted
 from ketacare.core.roles import Capability
 from ketacare.treatment.models import TreatmentCourse
 
@@ -70,13 +70,8 @@ def payment_create(request: HttpRequest, patient_id: int) -> HttpResponse:
     act = action(request)
     payment = payments.payment_record(
         patient=selectors.patient_for_billing(act.access, patient_id),
-        method=request.POST.get("method", ""),
-        amount=request.POST.get("amount", ""),
+        **posted(request, "method", "amount", "reference", "payer", "note", "idempotency_key"),
         purpose=request.POST.get("purpose", "payment"),
-        reference=request.POST.get("reference", ""),
-        payer=request.POST.get("payer", ""),
-        note=request.POST.get("note", ""),
-        idempotency_key=request.POST.get("idempotency_key", ""),
         **act.stamp,
     )
     messages.success(request, f"{payment.get_purpose_display()} of ${payment.amount:,.2f} "
@@ -92,9 +87,7 @@ def package_sell(request: HttpRequest, patient_id: int) -> HttpResponse:
     purchase = payments.package_sell(
         patient=selectors.patient_for_billing(act.access, patient_id),
         package=selectors.package_get(act.access, int_field(request, "package_id")),
-        method=request.POST.get("method", ""),
-        reference=request.POST.get("reference", ""),
-        idempotency_key=request.POST.get("idempotency_key", ""),
+        **posted(request, "method", "reference", "idempotency_key"),
         **act.stamp,
     )
     messages.success(request, f"Package ‘{purchase.name}’ sold and prepaid.")
@@ -109,11 +102,7 @@ def refund_create(request: HttpRequest, payment_id: int) -> HttpResponse:
     act = action(request)
     payment = selectors.payment_get(act.access, payment_id)
     payments.refund_record(
-        payment=payment,
-        amount=request.POST.get("amount", ""),
-        reason=request.POST.get("reason", ""),
-        idempotency_key=request.POST.get("idempotency_key", ""),
-        **act.stamp,
+        payment=payment, **posted(request, "amount", "reason", "idempotency_key"), **act.stamp
     )
     messages.success(request, "Refund recorded.")
     return redirect("billing:account", patient_id=payment.patient_id)
@@ -126,9 +115,7 @@ def adjustment_create(request: HttpRequest, patient_id: int) -> HttpResponse:
     act = action(request)
     payments.adjustment_post(
         patient=selectors.patient_for_billing(act.access, patient_id),
-        amount=request.POST.get("amount", ""),
-        reason=request.POST.get("reason", ""),
-        idempotency_key=request.POST.get("idempotency_key", ""),
+        **posted(request, "amount", "reason", "idempotency_key"),
         **act.stamp,
     )
     messages.success(request, "Adjustment posted.")
@@ -174,9 +161,7 @@ def assessment_create(request: HttpRequest, patient_id: int) -> HttpResponse:
     assessment = sliding_scale.assessment_record(
         patient=selectors.patient_for_billing(act.access, patient_id),
         household_size=int_field(request, "household_size"),
-        annual_income=request.POST.get("annual_income", ""),
-        proof=request.POST.get("proof", ""),
-        proof_note=request.POST.get("proof_note", ""),
+        **posted(request, "annual_income", "proof", "proof_note"),
         assessed_on=date_field(request, "assessed_on", default=today(act)),
         guideline_year=int_field(request, "guideline_year", required=False),
         **act.stamp,
@@ -197,10 +182,8 @@ def authorisation_create(request: HttpRequest, patient_id: int) -> HttpResponse:
     authorisations.authorisation_submit(
         patient=patient,
         course=course,
-        payer=request.POST.get("payer", ""),
-        payer_reference=request.POST.get("payer_reference", ""),
+        **posted(request, "payer", "payer_reference", "note"),
         submitted_on=date_field(request, "submitted_on", default=today(act)),
-        note=request.POST.get("note", ""),
         **act.stamp,
     )
     messages.success(request, "Prior authorisation request recorded.")
@@ -215,14 +198,11 @@ def authorisation_decide(request: HttpRequest, authorisation_id: int) -> HttpRes
     act = action(request)
     authorisation = authorisations.authorisation_decide(
         authorisation=selectors.authorisation_get(act.access, authorisation_id),
-        status=request.POST.get("status", ""),
+        **posted(request, "status", "denial_reason", "payer_reference", "note"),
         on=date_field(request, "on", default=today(act)),
         starts_on=date_field(request, "starts_on"),
         ends_on=date_field(request, "ends_on"),
         approved_units=int_field(request, "approved_units", required=False),
-        denial_reason=request.POST.get("denial_reason", ""),
-        payer_reference=request.POST.get("payer_reference", ""),
-        note=request.POST.get("note", ""),
         **act.stamp,
     )
     messages.success(request, f"Authorisation {authorisation.status}.")

@@ -16,7 +16,7 @@ from ketacare.billing.services import setup
 from ketacare.billing.views.common import int_field
 from ketacare.core.access import require_capability
 from ketacare.core.actions import action
-from ketacare.core.pages import flash_back, page_errors
+from ketacare.core.pages import flash_back, page_errors, posted
 from ketacare.core.roles import Capability
 from ketacare.treatment.models import ROUTE_CHOICES
 
@@ -60,10 +60,7 @@ def fee_save(request: HttpRequest) -> HttpResponse:
     act = action(request)
     item: FeeScheduleItem = setup.fee_set(
         clinic=act.clinic,
-        service=request.POST.get("service", ""),
-        unit_price=request.POST.get("unit_price", ""),
-        code=request.POST.get("code", ""),
-        description=request.POST.get("description", ""),
+        **posted(request, "service", "unit_price", "code", "description"),
         active=request.POST.get("active", "yes") == "yes",
         **act.stamp,
     )
@@ -81,10 +78,8 @@ def package_save(request: HttpRequest) -> HttpResponse:
     saved = setup.package_save(
         clinic=act.clinic,
         package=package,
-        name=request.POST.get("name", ""),
-        route=request.POST.get("route", ""),
+        **posted(request, "name", "route", "price"),
         sessions=int_field(request, "sessions"),
-        price=request.POST.get("price", ""),
         active=request.POST.get("active", "yes") == "yes",
         **act.stamp,
     )

@@ -17,7 +17,7 @@ from ketacare.billing.views.common import date_field
 from ketacare.core.access import require_patient
 from ketacare.core.actions import action
 from ketacare.core.errors import Invalid
-from ketacare.core.pages import flash_back, page_errors
+from ketacare.core.pages import flash_back, page_errors, posted
 from ketacare.patients.models import Patient
 
 
@@ -58,8 +58,7 @@ def my_pay(request: HttpRequest) -> HttpResponse:
     act = action(request)
     payment = online.online_checkout_start(
         patient=_patient(request),
-        amount=request.POST.get("amount", ""),
-        idempotency_key=request.POST.get("idempotency_key", ""),
+        **posted(request, "amount", "idempotency_key"),
         success_url=request.build_absolute_uri(reverse("billing:my_paid"))
         + "?checkout={CHECKOUT_SESSION_ID}",
         cancel_url=request.build_absolute_uri(reverse("portal:home")),

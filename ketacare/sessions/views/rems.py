@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from ketacare.core.access import require_capability
 from ketacare.core.actions import action, audit_read
 from ketacare.core.errors import DomainError
+from ketacare.core.pages import posted
 from ketacare.core.roles import Capability
 from ketacare.patients.selectors import patients_in_scope
 from ketacare.sessions import selectors, services
@@ -154,10 +155,8 @@ def rems_enrolment(request: HttpRequest, patient_id: int) -> HttpResponse:
     try:
         rems_enrolment_set(
             patient=patient,
-            status=request.POST.get("status", ""),
+            **posted(request, "status", "enrolment_id", "note"),
             enrolled_on=dt.date.fromisoformat(raw) if raw else None,
-            enrolment_id=request.POST.get("enrolment_id", ""),
-            note=request.POST.get("note", ""),
             **act.stamp,
         )
     except DomainError as bad:

@@ -20,7 +20,7 @@ from ketacare.clinical.session_flow import ABORTABLE_STATES, CANCELLABLE_STATES
 from ketacare.core.access import require_capability
 from ketacare.core.actions import action, audit_read
 from ketacare.core.errors import DOMAIN_ERRORS, DomainError, Invalid, as_domain_error
-from ketacare.core.pages import flash_back, form_post, page_errors
+from ketacare.core.pages import flash_back, form_post, page_errors, posted
 from ketacare.core.roles import Capability
 from ketacare.sessions import forms as f
 from ketacare.sessions import services
@@ -130,6 +130,16 @@ def session_action(view):
     return wrapped
 
 
+def session_post(capability: Capability):
+    """A form's POST on the session page: POST only, the role must hold ``capability``, then
+    ``session_action``."""
+
+    def decorator(view):
+        return require_POST(require_capability(capability)(session_action(view)))
+
+    return decorator
+
+
 def _back(session, anchor: str = "") -> HttpResponse:
     return redirect(
         reverse("sessions:detail", args=[session.pk]) + (f"#{anchor}" if anchor else "")
@@ -173,18 +183,14 @@ def appointment_check_in(request: HttpRequest, appointment_id: int) -> HttpRespo
     return _back(session)
 
 
-@require_POST
-@require_capability(Capability.SESSION_DOCUMENT)
-@session_action
+@session_post(Capability.SESSION_DOCUMENT)
 def check_in(request, session):
     act = action(request)
     services.session_check_in(session=session, **act.stamp)
     return _back(session)
 
 
-@require_POST
-@require_capability(Capability.SESSION_DOCUMENT)
-@session_action
+@session_post(Capability.SESSION_DOCUMENT)
 def prechecks(request, session):
     act = action(request)
     now = act.at
@@ -210,9 +216,7 @@ def prechecks(request, session):
     return _back(session)
 
 
-@require_POST
-@require_capability(Capability.SESSION_OVERRIDE)
-@session_action
+@session_post(Capability.SESSION_OVERRIDE)
 def override(request, session):
     act = action(request)
     services.session_override(
@@ -226,9 +230,7 @@ def override(request, session):
     return _back(session)
 
 
-@require_POST
-@require_capability(Capability.SESSION_DOCUMENT)
-@session_action
+@session_post(Capability.SESSION_DOCUMENT)
 def start_dosing(request, session):
     act = action(request)
     p = f.Parsed(request.POST)
@@ -255,9 +257,7 @@ def start_dosing(request, session):
     return _back(session, "vitals")
 
 
-@require_POST
-@require_capability(Capability.SESSION_DOCUMENT)
-@session_action
+@session_post(Capability.SESSION_DOCUMENT)
 def administration(request, session):
     act = action(request)
     p = f.Parsed(request.POST)
@@ -279,9 +279,7 @@ def administration(request, session):
     return _back(session, "administration")
 
 
-@require_POST
-@require_capability(Capability.SESSION_DOCUMENT)
-@session_action
+@session_post(Capability.SESSION_DOCUMENT)
 def end_dosing(request, session):
     act = action(request)
     services.session_end_dosing(
@@ -301,9 +299,7 @@ def end_dosing(request, session):
     return _back(session, "vitals")
 
 
-@require_POST
-@require_capability(Capability.SESSION_DOCUMENT)
-@session_action
+@session_post(Capability.SESSION_DOCUMENT)
 def vitals(request, session):
     act = action(request)
     p = f.Parsed(request.POST)
@@ -342,9 +338,7 @@ def vitals(request, session):
     return _back(session, "vitals")
 
 
-@require_POST
-@require_capability(Capability.ALERT_ACKNOWLEDGE)
-@session_action
+@session_post(Capability.ALERT_ACKNOWLEDGE)
 def acknowledge(request, session, alert_id: int):
     act = action(request)
     alert = get_object_or_404(Alert, pk=alert_id, clinic_id=session.clinic_id)
@@ -367,9 +361,7 @@ def acknowledge(request, session, alert_id: int):
     return _back(session, "alerts")
 
 
-@require_POST
-@require_capability(Capability.SESSION_DOCUMENT)
-@session_action
+@session_post(Capability.SESSION_DOCUMENT)
 def observation(request, session):
     act = action(request)
     p = f.Parsed(request.POST)
@@ -388,31 +380,24 @@ def observation(request, session):
     return _back(session, "observations")
 
 
-@require_POST
-@require_capability(Capability.SESSION_DOCUMENT)
-@session_action
+@session_post(Capability.SESSION_DOCUMENT)
 def side_effect(request, session):
     act = action(request)
     now = act.at
     row = services.side_effect_record(
         session=session,
-        effect=request.POST.get("effect", ""),
-        severity=request.POST.get("severity", ""),
+        **posted(request, "effect", "severity", "note", "intervention"),
         observed_at=now,
         origin=act.origin,
         now=now,
         serious_adverse_event=request.POST.get("serious") == "yes",
-        note=request.POST.get("note", ""),
-        intervention=request.POST.get("intervention", ""),
     )
     if row.serious_adverse_event:
         messages.error(request, "Serious adverse event recorded and flagged for reporting.")
     return _back(session, "observations")
 
 
-@require_POST
-@require_capability(Capability.SESSION_DOCUMENT)
-@session_action
+@session_post(Capability.SESSION_DOCUMENT)
 def discharge(request, session):
     act = action(request)
     p = f.Parsed(request.POST)
@@ -444,47 +429,33 @@ def _record(request, session, service, done: str, anchor: str = "", **fields) ->
     return _back(session, anchor)
 
 
-def _posted(request, *names: str) -> dict[str, str]:
-    return {name: request.POST.get(name, "") for name in names}
-
-
-@require_POST
-@require_capability(Capability.SESSION_DOCUMENT)
-@session_action
+@session_post(Capability.SESSION_DOCUMENT)
 def sign(request, session):
     return _record(
         request, session, services.session_sign, "Session signed. The record is now locked."
     )
 
 
-@require_POST
-@require_capability(Capability.SESSION_COSIGN)
-@session_action
+@session_post(Capability.SESSION_COSIGN)
 def cosign(request, session):
     return _record(request, session, services.session_cosign, "Session co-signed.")
 
 
-@require_POST
-@require_capability(Capability.SESSION_DOCUMENT)
-@session_action
+@session_post(Capability.SESSION_DOCUMENT)
 def cancel(request, session):
-    fields = _posted(request, "reason")
+    fields = posted(request, "reason")
     return _record(request, session, services.session_cancel, "Session cancelled.", **fields)
 
 
-@require_POST
-@require_capability(Capability.SESSION_DOCUMENT)
-@session_action
+@session_post(Capability.SESSION_DOCUMENT)
 def abort(request, session):
-    fields = _posted(request, "reason")
+    fields = posted(request, "reason")
     return _record(request, session, services.session_abort, "Session aborted.", **fields)
 
 
-@require_POST
-@require_capability(Capability.SESSION_DOCUMENT)
-@session_action
+@session_post(Capability.SESSION_DOCUMENT)
 def addendum(request, session):
-    fields = _posted(request, "text", "reason")
+    fields = posted(request, "text", "reason")
     return _record(
         request, session, services.session_addendum, "Addendum added.", "addenda", **fields
     )

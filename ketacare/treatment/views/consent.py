@@ -11,7 +11,7 @@ from django.utils import timezone
 from ketacare.clinical.common import Route
 from ketacare.core.access import require_capability
 from ketacare.core.actions import action
-from ketacare.core.pages import flash_back, form_post
+from ketacare.core.pages import flash_back, form_post, posted
 from ketacare.core.roles import Capability
 from ketacare.treatment import selectors, services
 from ketacare.treatment.models import (
@@ -50,11 +50,7 @@ def consent_documents(request: HttpRequest) -> HttpResponse:
 def consent_publish(request: HttpRequest) -> HttpResponse:
     act = action(request)
     document = services.consent_document_publish(
-        clinic=request.access.clinic,
-        route=request.POST.get("route", ""),
-        title=request.POST.get("title", ""),
-        body=request.POST.get("body", ""),
-        **act.stamp,
+        clinic=request.access.clinic, **posted(request, "route", "title", "body"), **act.stamp
     )
     messages.success(request, f"Published version {document.version}.")
     return redirect("treatment:consents")

@@ -11,7 +11,7 @@ from ketacare.clinical.common import ROUTE_LABELS, Route
 from ketacare.clinical.regimens import templates_for
 from ketacare.core.access import require_capability
 from ketacare.core.actions import action
-from ketacare.core.pages import flash_back, form_post
+from ketacare.core.pages import flash_back, form_post, posted
 from ketacare.core.roles import Capability
 from ketacare.patients.selectors import intake_current, patient_get
 from ketacare.treatment import presenters, selectors, services
@@ -77,10 +77,7 @@ def screen(request: HttpRequest, patient_id: int) -> HttpResponse:
     act = action(request)
     patient = patient_get(request.access, patient_id)
     result = services.screening_run(
-        patient=patient,
-        route=request.POST.get("route", ""),
-        indication=request.POST.get("indication", ""),
-        **act.stamp,
+        patient=patient, **posted(request, "route", "indication"), **act.stamp
     )
     return redirect("treatment:screening", screening_id=result.pk)
 
