@@ -20,6 +20,7 @@ from ketacare.controlled_substances.schemas import (
     EntryIn,
     EntryOut,
     LossStepIn,
+    LossStepOut,
     ResolveIn,
 )
 from ketacare.core.actions import Action, action
@@ -160,13 +161,11 @@ def resolve(request, discrepancy_id: int, payload: ResolveIn):
 
 @router.post(
     "/loss-reports/{report_id}/steps",
-    response={201: dict, **ERRORS},
+    response={201: LossStepOut, **ERRORS},
     summary="Record a DEA step of a loss report",
 )
 def loss_step(request, report_id: int, payload: LossStepIn):
     act = action(request, Capability.CONTROLLED_OVERSEE)
     report = selectors.loss_report_get(act.access, report_id)
     row = services.loss_step_record(report=report, **payload.model_dump(), **act.stamp)
-    return Status(
-        201, {"step": row.step, "done_on": row.done_on.isoformat(), "reference": row.reference}
-    )
+    return Status(201, LossStepOut(step=row.step, done_on=row.done_on, reference=row.reference))

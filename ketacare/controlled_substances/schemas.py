@@ -127,6 +127,12 @@ class ResolveIn(Schema):
     adjust: bool = True
 
 
+class LossStepOut(Schema):
+    step: str
+    done_on: dt.date
+    reference: str
+
+
 class LossStepIn(Schema):
     step: Literal["field_division_notice", "form_106"]
     done_on: dt.date

@@ -29,6 +29,12 @@ ERRORS: dict[int, type[ErrorOut]] = {
 READ_ERRORS: dict[int, type[ErrorOut]] = {403: ErrorOut, 404: ErrorOut}
 
 
+class CreatedOut(Schema):
+    """The answer of an operation that made one record: its id."""
+
+    id: int
+
+
 def created(record: Any) -> Status:
     """The 201 answer of an operation that made one record: its id (``{"id": record.pk}``)."""
     return Status(201, {"id": record.pk})

@@ -7,14 +7,13 @@ from ninja import Router
 from ketacare.core.actions import action, audit_read
 from ketacare.core.errors import NotFound
 from ketacare.core.roles import Capability
-from ketacare.core.schemas import ERRORS, created
+from ketacare.core.schemas import ERRORS, CreatedOut, created
 from ketacare.longterm import selectors, services
 from ketacare.longterm.presenters import overview_data
 from ketacare.longterm.schemas import (
     AddendumIn,
     CognitiveScreenIn,
     ContinuationIn,
-    CreatedOut,
     DispensingLimitIn,
     LiverResultIn,
     LongTermSafetyOut,

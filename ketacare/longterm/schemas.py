@@ -144,7 +144,3 @@ class DispensingLimitIn(Schema):
     period_days: int
     on_exceed: str
     note: str = ""
-
-
-class CreatedOut(Schema):
-    id: int

@@ -12,7 +12,7 @@ from ketacare.core.actions import action
 from ketacare.core.errors import NotFound
 from ketacare.core.links import public_url
 from ketacare.core.roles import Capability
-from ketacare.core.schemas import ERRORS, created
+from ketacare.core.schemas import ERRORS, CreatedOut, created
 from ketacare.patients.selectors import patient_get
 from ketacare.scheduling import feeds, resources, selectors, waitlist
 from ketacare.scheduling.models import CalendarFeed, OutboundMessage, WaitlistEntry
@@ -215,7 +215,9 @@ def chair_put(request, chair_id: int, payload: ChairSetupIn):
     return ChairSetupIn(capabilities=setup.capabilities)
 
 
-@resources_router.post("/closures", response={201: dict, **ERRORS}, summary="Close the clinic")
+@resources_router.post(
+    "/closures", response={201: CreatedOut, **ERRORS}, summary="Close the clinic"
+)
 def closure_post(request, payload: ClosureIn):
     act = action(request, Capability.CLINIC_MANAGE)
     closure = resources.closure_add(clinic=act.clinic, **payload.model_dump(), **act.stamp)
@@ -236,7 +238,7 @@ def staff_hours_put(request, user_id: int, weekday: int, payload: HoursIn):
 
 
 @resources_router.post(
-    "/staff/{user_id}/time-off", response={201: dict, **ERRORS}, summary="Time off"
+    "/staff/{user_id}/time-off", response={201: CreatedOut, **ERRORS}, summary="Time off"
 )
 def time_off_post(request, user_id: int, payload: SpanIn):
     act = action(request, Capability.CLINIC_MANAGE)
@@ -247,7 +249,7 @@ def time_off_post(request, user_id: int, payload: SpanIn):
 
 
 @resources_router.post(
-    "/chairs/{chair_id}/blocks", response={201: dict, **ERRORS}, summary="Block a chair"
+    "/chairs/{chair_id}/blocks", response={201: CreatedOut, **ERRORS}, summary="Block a chair"
 )
 def chair_block_post(request, chair_id: int, payload: SpanIn):
     act = action(request, Capability.CLINIC_MANAGE)

@@ -101,7 +101,7 @@ def _operations() -> tuple[Operation, ...]:
                 view = operation.view_func
                 capability = _first_capability(view)
                 for method in operation.methods:
-                    path_in_api = (prefix + path).replace("//", "/")
+                    path_in_api = "/" + "/".join(p for p in f"{prefix}/{path}".split("/") if p)
                     operations.append(Operation(method, path_in_api, view, capability))
     return tuple(sorted(operations, key=lambda o: o.key))
 

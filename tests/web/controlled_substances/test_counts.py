@@ -98,3 +98,22 @@ def test_a_significant_loss_opens_the_dea_steps_with_their_deadlines(stocked):
         services.discrepancy_resolve(
             discrepancy=discrepancy, finding="loss", explanation="again", origin=md, at=at(40)
         )
+
+
+def test_a_loss_reports_dea_step_through_the_api_answers_its_typed_record(stocked, client_for):
+    count(stocked, counted(stocked, devices=4))
+    services.discrepancy_resolve(
+        discrepancy=Discrepancy.objects.get(), finding="significant_loss",
+        explanation="Two devices missing", origin=origin_of(stocked.staff["medical_director"]),
+        at=at(30),
+    )  # fmt: skip
+    report = LossReport.objects.get()
+    response = client_for("medical_director").post(
+        f"/api/v1/controlled-substances/loss-reports/{report.pk}/steps",
+        data={"step": "form_106", "done_on": "2025-03-05", "reference": "DEA-106-0042"},
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    assert response.json() == {
+        "step": "form_106", "done_on": "2025-03-05", "reference": "DEA-106-0042",
+    }  # fmt: skip
