@@ -12,6 +12,7 @@ from ketacare.clinic_settings import registry
 from ketacare.clinic_settings.models import ClinicSetting
 from ketacare.clinical.common import ClinicalRuleError
 from ketacare.core.models import Clinic
+from ketacare.core.request_cache import cached
 
 
 @dataclass(frozen=True)
@@ -63,9 +64,18 @@ class ClinicProtocol:
         )
 
 
+def protocol_key(clinic_id: int) -> tuple[str, int]:
+    """The request-cache key of a clinic's protocol (``clinic_settings_update`` forgets it)."""
+    return ("clinic_protocol", clinic_id)
+
+
 def clinic_protocol(clinic: Clinic | int) -> ClinicProtocol:
-    """One query: the clinic's stored values over the registered defaults."""
+    """One query, once per request: the clinic's stored values over the registered defaults."""
     clinic_id = clinic if isinstance(clinic, int) else clinic.pk
+    return cached(protocol_key(clinic_id), lambda: _read(clinic_id))
+
+
+def _read(clinic_id: int) -> ClinicProtocol:
     rows = ClinicSetting.objects.filter(clinic_id=clinic_id).select_related("updated_by")
     stored = {
         row.key: StoredValue(

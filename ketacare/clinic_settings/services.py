@@ -12,10 +12,11 @@ from django.db import transaction
 from ketacare.audit.services import RequestOrigin, audit_record
 from ketacare.clinic_settings import registry
 from ketacare.clinic_settings.models import ClinicSetting
-from ketacare.clinic_settings.selectors import ClinicProtocol, clinic_protocol
+from ketacare.clinic_settings.selectors import ClinicProtocol, clinic_protocol, protocol_key
 from ketacare.clinical.common import ClinicalRuleError
 from ketacare.core.errors import Invalid
 from ketacare.core.models import Clinic
+from ketacare.core.request_cache import forget
 
 _TRUE = {"true", "yes", "on", "1"}
 _FALSE = {"false", "no", "off", "0"}
@@ -146,4 +147,5 @@ def clinic_settings_update(
             changes=changes,
             at=at,
         )
+    forget(protocol_key(clinic.pk))  # a read after this, in this request, sees the change
     return clinic_protocol(clinic)

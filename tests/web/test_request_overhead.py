@@ -113,3 +113,22 @@ def test_every_sign_in_names_a_backend_that_is_configured(settings):
         if "django.contrib.auth.backends.ModelBackend" in path.read_text()
     ]
     assert stale == [], f"sign in with ketacare.core.auth_backend.PATH instead: {stale}"
+
+
+def test_a_page_reads_the_clinics_protocol_settings_once(client_for, patient):
+    """The chart, its panels and the services they call all read the clinic's protocol: one
+    query per request; a change in the same request is read again (the settings API answers
+    the new value)."""
+    client = client_for("prescriber")
+    client.get(f"/patients/{patient.pk}/")
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(f"/patients/{patient.pk}/").status_code == 200
+    reads = [s for s in _sql(queries) if 'FROM "clinic_settings_clinicsetting"' in s]
+    assert len(reads) == 1, reads
+    director = client_for("medical_director")
+    key = "treatment.dosing.iv.max_mg_per_kg"
+    response = director.put(
+        "/api/v1/clinic-settings", data={"values": {key: 0.8}}, content_type="application/json"
+    )
+    assert response.status_code == 200
+    assert {r["key"]: r["value"] for r in response.json()["settings"]}[key] == 0.8

@@ -10,7 +10,7 @@ from django.apps import apps
 from django.db.models import QuerySet
 from django.http import Http404
 
-from ketacare.clinic_settings.models import ClinicSetting
+from ketacare.clinic_settings.selectors import clinic_protocol as settings_of
 from ketacare.clinical.common import Route
 from ketacare.clinical.dosing import BodyMeasurements
 from ketacare.clinical.monitoring import MonitoringProtocol
@@ -31,7 +31,6 @@ from ketacare.treatment.models import (
     overlapping,
 )
 from ketacare.treatment.protocol import (
-    PREFIX,
     ClinicProtocol,
     build_protocol,
     overrides_from_stored,
@@ -45,8 +44,8 @@ ACTIVE_APPOINTMENT = (Appointment.Status.BOOKED, Appointment.Status.COMPLETED)
 
 def protocol_overrides(clinic: Clinic) -> dict[str, object]:
     """The clinic's own treatment protocol values (stored with every other protocol setting)."""
-    stored = ClinicSetting.objects.filter(clinic=clinic, key__startswith=f"{PREFIX}.")
-    return overrides_from_stored(dict(stored.values_list("key", "value")))
+    stored = settings_of(clinic).stored  # the one read of the clinic's settings per request
+    return overrides_from_stored({key: row.value for key, row in stored.items()})
 
 
 def clinic_protocol(clinic: Clinic) -> ClinicProtocol:
