@@ -236,17 +236,22 @@ def today_board(access: Access, *, now: dt.datetime) -> list[ChairRow]:
         .select_related("patient", "chair")
         .order_by("starts_at")
     )
+    # Each session's readings come with it (the next reading is due from the last one).
     sessions = {
         s.appointment_id: s
-        for s in TreatmentSession.objects.filter(appointment__in=appointments).select_related(
-            "patient", "clinic", "appointment"
-        )
+        for s in TreatmentSession.objects.filter(appointment__in=appointments)
+        .select_related("patient", "clinic", "appointment")
+        .prefetch_related("vitals")
     }
+    # Sessions still in a chair from an earlier day (a long recovery past midnight).
     active = TreatmentSession.objects.filter(
         clinic=clinic, state__in=ACTIVE_STATES, appointment__chair__isnull=False
-    )
-    for s in active.select_related("patient", "clinic", "appointment"):
+    ).exclude(appointment_id__in=list(sessions))
+    for s in active.select_related("patient", "clinic", "appointment").prefetch_related("vitals"):
         sessions.setdefault(s.appointment_id, s)
+    open_alerts = _open_alerts_by_session(
+        [s for s in sessions.values() if s.state in ACTIVE_STATES]
+    )
     rows = []
     for chair in Chair.objects.filter(clinic=clinic, active=True).order_by("name"):
         row = ChairRow(chair)
@@ -257,9 +262,7 @@ def today_board(access: Access, *, now: dt.datetime) -> list[ChairRow]:
             protocol = protocol_for(clinic, row.session.route)
             row.minutes_in = minutes_into(row.session, now)
             row.schedule = reading_schedule(row.session, protocol, now=now)
-            row.open_alerts = list(
-                session_alerts(row.session).exclude(status=Alert.Status.RESOLVED)
-            )
+            row.open_alerts = open_alerts.get(str(row.session.pk), [])
         waiting = [
             a
             for a in appointments
@@ -273,6 +276,19 @@ def today_board(access: Access, *, now: dt.datetime) -> list[ChairRow]:
             row.later = waiting
         rows.append(row)
     return rows
+
+
+def _open_alerts_by_session(sessions: list[TreatmentSession]) -> dict[str, list[Alert]]:
+    """The unresolved alerts of these sessions, in one read, by session id (as text)."""
+    found: dict[str, list[Alert]] = {}
+    if not sessions:
+        return found
+    alerts = Alert.objects.filter(
+        source_type=SOURCE_TYPE, source_id__in=[str(s.pk) for s in sessions]
+    ).exclude(status=Alert.Status.RESOLVED)
+    for alert in alerts:
+        found.setdefault(alert.source_id, []).append(alert)
+    return found
 
 
 def today_appointments_without_chair(access: Access, *, now: dt.datetime) -> list[Appointment]:

@@ -260,3 +260,38 @@ def test_the_board_reads_only_the_appointments_in_a_chair(
     page = client_for("nurse").get("/sessions/").content.decode()
     for appointment in waiting:
         assert appointment.patient.display_name in page
+
+
+def test_the_board_reads_readings_and_alerts_once_for_every_chair(
+    client_for, make_booking, make_patient, clinic, staff, iv_protocol
+):
+    """Two patients in two chairs: the board reads their readings and open alerts in one
+    statement each, not one per chair."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from ketacare.audit.services import RequestOrigin
+    from ketacare.core.models import Chair
+    from ketacare.sessions import services
+
+    origin = RequestOrigin(actor=staff["nurse"], actor_label="nurse")
+    now = timezone.now()
+    today = now.astimezone(clinic.zone).date()
+    chairs = list(Chair.objects.filter(clinic=clinic, active=True).order_by("pk")[:2])
+    for number, chair in enumerate(chairs):
+        start = max(
+            now - dt.timedelta(minutes=30), dt.datetime.combine(today, dt.time(0), clinic.zone)
+        )
+        booking = make_booking(
+            make_patient(clinic), starts_at=start + dt.timedelta(minutes=number), chair=chair
+        )
+        session = services.session_open(appointment=booking, origin=origin, at=now)
+        services.session_check_in(session=session, origin=origin, at=now)
+    nurse = client_for("nurse")
+    nurse.get("/sessions/")
+    with CaptureQueriesContext(connection) as queries:
+        page = nurse.get("/sessions/")
+    assert page.status_code == 200
+    for table in ("treatment_sessions_vitalsentry", "alerts_alert"):
+        reads = [q for q in queries if f'FROM "{table}"' in q["sql"]]
+        assert len(reads) <= 1, (table, [r["sql"][:120] for r in reads])
