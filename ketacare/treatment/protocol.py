@@ -82,6 +82,19 @@ class SettingSpec:
         high = "" if self.maximum is None else f"≤ {self.maximum:g}"
         return ", ".join(part for part in (low, high) if part) or "any positive value"
 
+    def as_default(self) -> ConfigurableDefault:
+        """The core's ConfigurableDefault for this value: its bounds, choices and source."""
+        return ConfigurableDefault(
+            self.key,
+            self.label,
+            self.default,
+            self.unit,
+            self.provenance,
+            self.minimum,
+            self.maximum,
+            self.choices,
+        )
+
     def parse(self, raw: object) -> Any:
         """The typed value from a form or JSON value; refuses anything of the wrong kind."""
         text = raw.strip() if isinstance(raw, str) else raw
@@ -264,16 +277,7 @@ def build_protocol(overrides: Mapping[str, Any]) -> ClinicProtocol:
         if spec.kind in ("int", "float", "choice") and not key.startswith(SEVERITY_PREFIX):
             # The core's ConfigurableDefault bounds; regimen, monitoring and eligibility objects
             # check again below when they are built.
-            ConfigurableDefault(
-                key,
-                spec.label,
-                spec.default,
-                spec.unit,
-                spec.provenance,
-                spec.minimum,
-                spec.maximum,
-                spec.choices,
-            ).validate(value)
+            spec.as_default().validate(value)
 
     eligibility = EligibilitySettings(
         values={k: v for k, v in values.items() if k in PARAMETERS},
@@ -382,19 +386,7 @@ def register_protocol_settings() -> None:
         register(
             f"{PREFIX}.{slug}",
             f"Treatment protocol: {title}",
-            [
-                ConfigurableDefault(
-                    spec.key,
-                    spec.label,
-                    spec.default,
-                    spec.unit,
-                    spec.provenance,
-                    spec.minimum,
-                    spec.maximum,
-                    spec.choices,
-                )
-                for spec in specs
-            ],
+            [spec.as_default() for spec in specs],
             description="Needed for " + ", ".join(sorted({s.needed_for for s in specs})) + ".",
             kinds={spec.key: _KINDS[spec.kind] for spec in specs},
             prefix=PREFIX,
