@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
 
 from ketacare.billing import coverage, documents, selectors, statements
 from ketacare.billing.models import Payment, SlidingScaleAssessment
@@ -16,6 +15,7 @@ from ketacare.billing.services import authorisations, payments, sliding_scale
 from ketacare.billing.services import charges as charge_services
 from ketacare.billing.services.accounts import account_set_medicare
 from ketacare.billing.views.common import (
+    account_form,
     back_to_account,
     date_field,
     form_key,
@@ -25,13 +25,13 @@ from ketacare.billing.views.common import (
 )
 from ketacare.clinical.billing import POVERTY_GUIDELINES
 from ketacare.core.access import require_capability
-from ketacare.core.actions import action, audit_read
-from ketacare.core.pages import flash_back, page_errors, posted
+from ketacare.core.actions import Action, action, audit_read
+from ketacare.core.pages import flash_back, form_post, page_errors, posted
 from ketacare.core.roles import Capability
+from ketacare.patients.models import Patient
 from ketacare.treatment.models import TreatmentCourse
 
 C = Capability
-back = page_errors(flash_back(back_to_account))
 
 
 @require_capability(C.BILLING_VIEW)
@@ -63,40 +63,29 @@ def account(request: HttpRequest, patient_id: int) -> HttpResponse:
     })
 
 
-@require_POST
-@require_capability(C.PAYMENT_RECORD)
-@back
-def payment_create(request: HttpRequest, patient_id: int) -> HttpResponse:
-    act = action(request)
+@account_form(C.PAYMENT_RECORD)
+def payment_create(request: HttpRequest, act: Action, patient: Patient) -> str:
     payment = payments.payment_record(
-        patient=selectors.patient_for_billing(act.access, patient_id),
+        patient=patient,
         **posted(request, "method", "amount", "reference", "payer", "note", "idempotency_key"),
         purpose=request.POST.get("purpose", "payment"),
         **act.stamp,
     )
-    messages.success(request, f"{payment.get_purpose_display()} of ${payment.amount:,.2f} "
-                              "recorded.")
-    return redirect("billing:account", patient_id=patient_id)
+    return f"{payment.get_purpose_display()} of ${payment.amount:,.2f} recorded."
 
 
-@require_POST
-@require_capability(C.PAYMENT_RECORD)
-@back
-def package_sell(request: HttpRequest, patient_id: int) -> HttpResponse:
-    act = action(request)
+@account_form(C.PAYMENT_RECORD)
+def package_sell(request: HttpRequest, act: Action, patient: Patient) -> str:
     purchase = payments.package_sell(
-        patient=selectors.patient_for_billing(act.access, patient_id),
+        patient=patient,
         package=selectors.package_get(act.access, int_field(request, "package_id")),
         **posted(request, "method", "reference", "idempotency_key"),
         **act.stamp,
     )
-    messages.success(request, f"Package ‘{purchase.name}’ sold and prepaid.")
-    return redirect("billing:account", patient_id=patient_id)
+    return f"Package ‘{purchase.name}’ sold and prepaid."
 
 
-@require_POST
-@require_capability(C.PAYMENT_REFUND)
-@page_errors(flash_back(lambda request, payment_id: back_to_account(
+@form_post(C.PAYMENT_REFUND, flash_back(lambda request, payment_id: back_to_account(
     request, selectors.payment_get(request.access, payment_id).patient_id)))
 def refund_create(request: HttpRequest, payment_id: int) -> HttpResponse:
     act = action(request)
@@ -108,24 +97,17 @@ def refund_create(request: HttpRequest, payment_id: int) -> HttpResponse:
     return redirect("billing:account", patient_id=payment.patient_id)
 
 
-@require_POST
-@require_capability(C.PAYMENT_REFUND)
-@back
-def adjustment_create(request: HttpRequest, patient_id: int) -> HttpResponse:
-    act = action(request)
+@account_form(C.PAYMENT_REFUND)
+def adjustment_create(request: HttpRequest, act: Action, patient: Patient) -> str:
     payments.adjustment_post(
-        patient=selectors.patient_for_billing(act.access, patient_id),
-        **posted(request, "amount", "reason", "idempotency_key"),
-        **act.stamp,
+        patient=patient, **posted(request, "amount", "reason", "idempotency_key"), **act.stamp
     )
-    messages.success(request, "Adjustment posted.")
-    return redirect("billing:account", patient_id=patient_id)
+    return "Adjustment posted."
 
 
-@require_POST
-@require_capability(C.CHARGE_POST)
-@back
+@form_post(C.CHARGE_POST, flash_back(back_to_account))
 def charge_create(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """Enter a charge for a visit without a session; billing reviews it on its own page next."""
     act = action(request)
     units = int_field(request, "units", required=False) or 1
     charge = charge_services.charge_create(
@@ -139,60 +121,44 @@ def charge_create(request: HttpRequest, patient_id: int) -> HttpResponse:
     return redirect("billing:charge", charge_id=charge.pk)
 
 
-@require_POST
-@require_capability(C.CHARGE_POST)
-@back
-def medicare_set(request: HttpRequest, patient_id: int) -> HttpResponse:
-    act = action(request)
+@account_form(C.CHARGE_POST)
+def medicare_set(request: HttpRequest, act: Action, patient: Patient) -> str:
     account_set_medicare(
-        patient=selectors.patient_for_billing(act.access, patient_id),
+        patient=patient,
         medicare_primary=request.POST.get("medicare_primary") == "yes",
         **act.stamp,
     )
-    messages.success(request, "Primary payer saved.")
-    return redirect("billing:account", patient_id=patient_id)
+    return "Primary payer saved."
 
 
-@require_POST
-@require_capability(C.SLIDING_SCALE_ASSESS)
-@back
-def assessment_create(request: HttpRequest, patient_id: int) -> HttpResponse:
-    act = action(request)
+@account_form(C.SLIDING_SCALE_ASSESS)
+def assessment_create(request: HttpRequest, act: Action, patient: Patient) -> str:
     assessment = sliding_scale.assessment_record(
-        patient=selectors.patient_for_billing(act.access, patient_id),
+        patient=patient,
         household_size=int_field(request, "household_size"),
         **posted(request, "annual_income", "proof", "proof_note"),
         assessed_on=date_field(request, "assessed_on", default=today(act)),
         guideline_year=int_field(request, "guideline_year", required=False),
         **act.stamp,
     )
-    messages.success(request, f"{assessment.description}: band ‘{assessment.band_label}’ until "
-                              f"{assessment.valid_until:%Y-%m-%d}.")
-    return redirect("billing:account", patient_id=patient_id)
+    return (f"{assessment.description}: band ‘{assessment.band_label}’ until "
+            f"{assessment.valid_until:%Y-%m-%d}.")
 
 
-@require_POST
-@require_capability(C.PRIOR_AUTH_MANAGE)
-@back
-def authorisation_create(request: HttpRequest, patient_id: int) -> HttpResponse:
-    act = action(request)
-    patient = selectors.patient_for_billing(act.access, patient_id)
+@account_form(C.PRIOR_AUTH_MANAGE)
+def authorisation_create(request: HttpRequest, act: Action, patient: Patient) -> str:
     course_id = int_field(request, "course_id", required=False)
-    course = TreatmentCourse.objects.filter(pk=course_id, patient=patient).first()
     authorisations.authorisation_submit(
         patient=patient,
-        course=course,
+        course=TreatmentCourse.objects.filter(pk=course_id, patient=patient).first(),
         **posted(request, "payer", "payer_reference", "note"),
         submitted_on=date_field(request, "submitted_on", default=today(act)),
         **act.stamp,
     )
-    messages.success(request, "Prior authorisation request recorded.")
-    return redirect("billing:account", patient_id=patient_id)
+    return "Prior authorisation request recorded."
 
 
-@require_POST
-@require_capability(C.PRIOR_AUTH_MANAGE)
-@page_errors(flash_back(lambda request, authorisation_id: back_to_account(
+@form_post(C.PRIOR_AUTH_MANAGE, flash_back(lambda request, authorisation_id: back_to_account(
     request, selectors.authorisation_get(request.access, authorisation_id).patient_id)))
 def authorisation_decide(request: HttpRequest, authorisation_id: int) -> HttpResponse:
     act = action(request)

@@ -3,11 +3,13 @@ Everyone in billing sees it; the clinic's administrator changes it (clinic polic
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
 
 from ketacare.billing import selectors
 from ketacare.billing.models import FeeScheduleItem
@@ -15,8 +17,8 @@ from ketacare.billing.models.setup import REGION_CHOICES, SERVICE_CHOICES
 from ketacare.billing.services import setup
 from ketacare.billing.views.common import int_field
 from ketacare.core.access import require_capability
-from ketacare.core.actions import action
-from ketacare.core.pages import flash_back, page_errors, posted
+from ketacare.core.actions import Action, action
+from ketacare.core.pages import flash_back, form_post, posted
 from ketacare.core.roles import Capability
 from ketacare.treatment.models import ROUTE_CHOICES
 
@@ -28,7 +30,17 @@ def _back(request: HttpRequest, *args, **kwargs) -> str:
     return reverse("billing:fees")
 
 
-edit = page_errors(flash_back(_back))
+def _fees_form(record: Callable[[HttpRequest, Action], str]) -> Callable:
+    """A form posted from the fee schedule page by the clinic's administrator: the page shows the
+    message ``record(request, act)`` returns, or the refusal instead."""
+
+    @form_post(Capability.FEE_SCHEDULE_EDIT, flash_back(_back))
+    @wraps(record)
+    def view(request: HttpRequest) -> HttpResponse:
+        messages.success(request, record(request, action(request)))
+        return redirect("billing:fees")
+
+    return view
 
 
 @require_capability(Capability.BILLING_VIEW)
@@ -53,26 +65,19 @@ def fees(request: HttpRequest) -> HttpResponse:
     })
 
 
-@require_POST
-@require_capability(Capability.FEE_SCHEDULE_EDIT)
-@edit
-def fee_save(request: HttpRequest) -> HttpResponse:
-    act = action(request)
+@_fees_form
+def fee_save(request: HttpRequest, act: Action) -> str:
     item: FeeScheduleItem = setup.fee_set(
         clinic=act.clinic,
         **posted(request, "service", "unit_price", "code", "description"),
         active=request.POST.get("active", "yes") == "yes",
         **act.stamp,
     )
-    messages.success(request, f"{item.label}: ${item.unit_price:,.2f} per unit.")
-    return redirect("billing:fees")
+    return f"{item.label}: ${item.unit_price:,.2f} per unit."
 
 
-@require_POST
-@require_capability(Capability.FEE_SCHEDULE_EDIT)
-@edit
-def package_save(request: HttpRequest) -> HttpResponse:
-    act = action(request)
+@_fees_form
+def package_save(request: HttpRequest, act: Action) -> str:
     package_id = int_field(request, "package_id", required=False)
     package = selectors.package_get(act.access, package_id) if package_id else None
     saved = setup.package_save(
@@ -83,15 +88,11 @@ def package_save(request: HttpRequest) -> HttpResponse:
         active=request.POST.get("active", "yes") == "yes",
         **act.stamp,
     )
-    messages.success(request, f"Package ‘{saved.name}’ saved.")
-    return redirect("billing:fees")
+    return f"Package ‘{saved.name}’ saved."
 
 
-@require_POST
-@require_capability(Capability.FEE_SCHEDULE_EDIT)
-@edit
-def bands_save(request: HttpRequest) -> HttpResponse:
-    act = action(request)
+@_fees_form
+def bands_save(request: HttpRequest, act: Action) -> str:
     columns = {name: request.POST.getlist(name) for name in BAND_FIELDS}
     rows = [
         {name: columns[name][n] if n < len(columns[name]) else "" for name in BAND_FIELDS}
@@ -103,19 +104,14 @@ def bands_save(request: HttpRequest) -> HttpResponse:
         bands=rows,
         **act.stamp,
     )
-    messages.success(request, f"Sliding-scale bands saved as version {policy.version}.")
-    return redirect("billing:fees")
+    return f"Sliding-scale bands saved as version {policy.version}."
 
 
-@require_POST
-@require_capability(Capability.FEE_SCHEDULE_EDIT)
-@edit
-def profile_save(request: HttpRequest) -> HttpResponse:
-    act = action(request)
+@_fees_form
+def profile_save(request: HttpRequest, act: Action) -> str:
     setup.billing_profile_update(
         clinic=act.clinic,
         values=request.POST.dict(),
         **act.stamp,
     )
-    messages.success(request, "Billing details saved.")
-    return redirect("billing:fees")
+    return "Billing details saved."
