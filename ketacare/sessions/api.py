@@ -291,7 +291,7 @@ def _documenting(request, session_id: int, capability=Capability.SESSION_DOCUMEN
 def _step(request, session_id: int, service, capability=Capability.SESSION_DOCUMENT, **fields):
     """One lifecycle step through its service; the session's state afterwards."""
     act, session = _documenting(request, session_id, capability)
-    service(session=session, origin=act.origin, now=act.at, **fields)
+    service(session=session, origin=act.origin, at=act.at, **fields)
     return _fresh(act, session)
 
 
@@ -319,7 +319,7 @@ def prechecks(request, session_id: int, payload: PrechecksIn):
         session=session,
         entry=services.PrecheckInput(**data, vitals=vitals),
         origin=act.origin,
-        now=act.at,
+        at=act.at,
     )
     if failures:  # stored with the session; the answer lists them
         raise SessionRefused(
@@ -337,7 +337,7 @@ def override(request, session_id: int, payload: ReasonIn):
         actor=act.actor,
         reason=payload.reason,
         origin=act.origin,
-        now=act.at,
+        at=act.at,
     )
     return _fresh(act, session)
 
@@ -346,7 +346,7 @@ def override(request, session_id: int, payload: ReasonIn):
 def start_dosing(request, session_id: int, payload: StartIn):
     act, session = _documenting(request, session_id)
     services.session_start_dosing(
-        session=session, **payload.model_dump(), origin=act.origin, now=act.at
+        session=session, **payload.model_dump(), origin=act.origin, at=act.at
     )
     return _fresh(act, session)
 
@@ -358,9 +358,9 @@ def administration(request, session_id: int, payload: AdministrationIn):
     administration_record(
         session=session,
         kind=payload.kind,
-        at=payload.at or now,
+        given_at=payload.at or now,
         origin=act.origin,
-        now=now,
+        at=now,
         rate_ml_per_h=payload.rate_ml_per_h,
         dose_mg=payload.dose_mg,
         reason=payload.reason,
@@ -387,7 +387,7 @@ def vitals(request, session_id: int, payload: VitalsIn):
         values=payload.dict(exclude={"taken_at", "crisis_symptoms"}),
         taken_at=payload.taken_at or now,
         origin=act.origin,
-        now=now,
+        at=now,
         crisis_symptoms=payload.crisis_symptoms,
     )
     return Status(
@@ -425,7 +425,7 @@ def acknowledge(request, session_id: int, alert_id: int, payload: AcknowledgeIn)
         actions=list(payload.actions),
         note=payload.note,
         origin=act.origin,
-        now=act.at,
+        at=act.at,
         slowed_to_ml_per_h=payload.rate_ml_per_h,
     )
     return AcknowledgedOut(id=alert.pk, status=alert.status, action_note=alert.action_note)
@@ -441,7 +441,7 @@ def observation(request, session_id: int, payload: ObservationIn):
         answers=payload.answers,
         observed_at=payload.observed_at or now,
         origin=act.origin,
-        now=now,
+        at=now,
     )
     return Status(
         201,
@@ -464,7 +464,7 @@ def side_effect(request, session_id: int, payload: SideEffectIn):
         severity=payload.severity,
         observed_at=payload.observed_at or now,
         origin=act.origin,
-        now=now,
+        at=now,
         serious_adverse_event=payload.serious_adverse_event,
         note=payload.note,
         intervention=payload.intervention,
@@ -492,7 +492,7 @@ def discharge(request, session_id: int, payload: DischargeIn):
         answers=payload.dict(include=set(selectors.DISCHARGE_ANSWERS)),
         instructions=payload.instructions,
         origin=act.origin,
-        now=act.at,
+        at=act.at,
         actor=act.actor,
         override_reason=payload.override_reason,
         ready_to_leave_at=payload.ready_to_leave_at,
@@ -528,7 +528,7 @@ def addendum(request, session_id: int, payload: AddendumIn):
         text=payload.text,
         reason=payload.reason,
         origin=act.origin,
-        now=act.at,
+        at=act.at,
     )
     return Status(
         201, {"id": row.pk, "text": row.text, "reason": row.reason, "created_at": row.created_at}
@@ -539,7 +539,7 @@ def addendum(request, session_id: int, payload: AddendumIn):
 def rems_answers(request, session_id: int, payload: RemsAnswersIn):
     act, session = _documenting(request, session_id)
     services.rems_answers_update(
-        session=session, answers=payload.answers, origin=act.origin, now=act.at
+        session=session, answers=payload.answers, origin=act.origin, at=act.at
     )
     return rems_form(request, session_id)
 
@@ -551,6 +551,6 @@ def rems_submitted(request, session_id: int, payload: SubmittedIn):
         session=session,
         submitted_on=payload.submitted_on,
         origin=act.origin,
-        now=act.at,
+        at=act.at,
     )
     return RemsSubmittedOut(session_id=session.pk, submitted_on=record.submitted_on)

@@ -164,7 +164,7 @@ def prechecked(appointment, baseline: dict, origin: RequestOrigin, t: dt.datetim
         last_liquid_at=t - dt.timedelta(hours=2),
         vitals=baseline,
     )
-    if services.session_prechecks(session=session, entry=entry, origin=origin, now=t):
+    if services.session_prechecks(session=session, entry=entry, origin=origin, at=t):
         return None  # left checked in with its failures, as a nurse would find it
     session.refresh_from_db()
     return session
@@ -186,7 +186,7 @@ def _run(appointment, rng: random.Random, origin: RequestOrigin, now: dt.datetim
         session=session,
         lot_number=DEMO_LOTS.get(session.route, DEMO_LOTS["racemic"]),
         origin=origin,
-        now=start,
+        at=start,
         dose_mg=None if pump else _first_dose(session.route, order.dose_mg),
     )
     session.refresh_from_db()
@@ -197,7 +197,7 @@ def _run(appointment, rng: random.Random, origin: RequestOrigin, now: dt.datetim
             values=_vitals(rng),
             taken_at=start,
             origin=origin,
-            now=start,
+            at=start,
         )
         return  # in the chair, dosing: the today board shows it
     if pump:
@@ -213,15 +213,15 @@ def _run(appointment, rng: random.Random, origin: RequestOrigin, now: dt.datetim
         while given + 28 <= order.dose_mg:
             at += dt.timedelta(minutes=5)
             administration_record(
-                session=session, kind="dose", dose_mg=Decimal(28), at=at, origin=origin, now=at
+                session=session, kind="dose", dose_mg=Decimal(28), given_at=at, origin=origin, at=at
             )
             given += 28
         end = at + dt.timedelta(minutes=1)
     for minutes in (10, 20, 30):
         at = start + dt.timedelta(minutes=minutes)
         if at < end:
-            vitals_record(session=session, values=_vitals(rng), taken_at=at, origin=origin, now=at)
-    services.session_end_dosing(session=session, origin=origin, now=end)
+            vitals_record(session=session, values=_vitals(rng), taken_at=at, origin=origin, at=at)
+    services.session_end_dosing(session=session, origin=origin, at=end)
     session.refresh_from_db()
     leave = end + dt.timedelta(minutes=45 if pump else 125)
     if leave > now:
@@ -231,13 +231,13 @@ def _run(appointment, rng: random.Random, origin: RequestOrigin, now: dt.datetim
         values=baseline | {"moaas_level": 5},
         taken_at=leave - dt.timedelta(minutes=2),
         origin=origin,
-        now=leave - dt.timedelta(minutes=2),
+        at=leave - dt.timedelta(minutes=2),
     )
     services.session_discharge(
         session=session,
         answers=OK,
         origin=origin,
-        now=leave,
+        at=leave,
         instructions="No driving until tomorrow after sleep.",
     )
-    services.session_sign(session=session, origin=origin, now=leave + dt.timedelta(minutes=5))
+    services.session_sign(session=session, origin=origin, at=leave + dt.timedelta(minutes=5))

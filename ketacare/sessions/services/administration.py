@@ -37,9 +37,9 @@ def administration_record(
     *,
     session: TreatmentSession,
     kind: str,
-    at: dt.datetime,
+    given_at: dt.datetime,
     origin: RequestOrigin,
-    now: dt.datetime,
+    at: dt.datetime,
     rate_ml_per_h: Decimal | float | None = None,
     dose_mg: Decimal | float | None = None,
     reason: str = "",
@@ -55,16 +55,16 @@ def administration_record(
     if kind not in (PUMP_KINDS if pump else ("dose",)):
         route = "an IV infusion" if pump else "this route"
         raise InvalidEntry(f"“{kind}” cannot be recorded for {route}", "kind")
-    check_time("The time", at, now=now, not_before=session.dosing_started_at)
+    check_time("The time", given_at, now=at, not_before=session.dosing_started_at)
     reason = (reason or "").strip()
     row = AdministrationEvent(
         session=session,
         kind=kind,
-        at=at,
+        at=given_at,
         rate_ml_per_h=Decimal(str(rate_ml_per_h)) if rate_ml_per_h is not None else None,
         dose_mg=Decimal(str(dose_mg)) if dose_mg is not None else None,
         reason=reason,
-        recorded_at=now,
+        recorded_at=at,
         recorded_by=origin.actor,
     )
     events = list(session.administration.all())
@@ -74,7 +74,7 @@ def administration_record(
                 raise InvalidEntry("Give the dose in mg", "dose_mg")
         else:
             pump_record(events).append(pump_event(row))  # validates order, rate and reason
-        total_mg, _, _, _ = _given_mg(session, [*events, row], at)
+        total_mg, _, _, _ = _given_mg(session, [*events, row], given_at)
         check = check_not_above_order(total_mg, float(session.order.dose_mg))
         if kind in ("start", "resume", "rate_change") and check.remaining_mg <= 0:
             raise SessionRefused(
@@ -102,13 +102,13 @@ def administration_record(
         summary=f"Administration: {row.get_kind_display().lower()}",
         changes={
             "session": session.pk,
-            "at": at,
+            "at": given_at,
             "rate_ml_per_h": row.rate_ml_per_h,
             "dose_mg": row.dose_mg,
             "reason": reason,
             "total_given_mg": round(total_mg, 3),
         },
-        at=now,
+        at=at,
     )
     emit(
         ADMINISTRATION_RECORDED,
@@ -116,6 +116,6 @@ def administration_record(
         administration=row,
         total_given_mg=total_mg,
         origin=origin,
-        at=now,
+        at=at,
     )
     return row

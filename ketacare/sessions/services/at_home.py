@@ -70,9 +70,9 @@ def _concerns(
     return concerns, top
 
 
-def _validate(entry: AtHomeEntry, now: dt.datetime) -> Decimal:
-    check_time("The start", entry.started_at, now=now)
-    check_time("The end", entry.ended_at, now=now)
+def _validate(entry: AtHomeEntry, at: dt.datetime) -> Decimal:
+    check_time("The start", entry.started_at, now=at)
+    check_time("The end", entry.ended_at, now=at)
     if entry.ended_at < entry.started_at:
         raise InvalidEntry("The end is before the start", "ended_at")
     try:
@@ -94,13 +94,13 @@ def _validate(entry: AtHomeEntry, now: dt.datetime) -> Decimal:
 
 @transaction.atomic
 def at_home_log(
-    *, patient: Patient, entry: AtHomeEntry, origin: RequestOrigin, now: dt.datetime
+    *, patient: Patient, entry: AtHomeEntry, origin: RequestOrigin, at: dt.datetime
 ) -> AtHomeSession:
     """Store the patient's log; worrying entries open an AT_HOME alert for the care team."""
     course = at_home_course(patient)
     if course is None:
         raise InvalidEntry("You have no at-home treatment programme with the clinic")
-    dose = _validate(entry, now)
+    dose = _validate(entry, at)
     try:
         phq9 = score("phq9", entry.phq9_answers)
         concerns, level = _concerns(entry, course.route, patient.clinic, phq9.flag_reasons)
@@ -121,7 +121,7 @@ def at_home_log(
         phq9_answers=list(phq9.item_scores),
         phq9_total=phq9.total,
         concerns=concerns,
-        created_at=now,
+        created_at=at,
     )
     audit_record(
         origin=origin,
@@ -132,7 +132,7 @@ def at_home_log(
         summary="At-home session logged by the patient"
         + (f" ({len(concerns)} concern(s))" if concerns else ""),
         changes={"concerns": [c["code"] for c in concerns], "phq9_total": phq9.total},
-        at=now,
+        at=at,
     )
     if level is not None:
         alert_services.alert_open(
@@ -147,7 +147,7 @@ def at_home_log(
             details={"concerns": concerns},
             escalate=any(c["code"].startswith("phq9_") for c in concerns),
             origin=origin,
-            at=now,
+            at=at,
         )
-    emit(AT_HOME_LOGGED, at_home=row, origin=origin, at=now)
+    emit(AT_HOME_LOGGED, at_home=row, origin=origin, at=at)
     return row

@@ -61,7 +61,7 @@ def vitals_record(
     values: dict,
     taken_at: dt.datetime,
     origin: RequestOrigin,
-    now: dt.datetime,
+    at: dt.datetime,
     crisis_symptoms: list[str] | None = None,
 ) -> tuple[VitalsEntry, list[Alert], list[Alert]]:
     """Store a flowsheet row; open alerts for what it shows and resolve those it clears.
@@ -72,7 +72,7 @@ def vitals_record(
     session = TreatmentSession.objects.select_for_update().get(pk=session.pk)
     if session.state not in RECORDING_STATES:
         raise SessionRefused(f"Vital signs cannot be recorded in a session that is {session.state}")
-    check_time("The reading time", taken_at, now=now, not_before=session.checked_in_at)
+    check_time("The reading time", taken_at, now=at, not_before=session.checked_in_at)
     values = {k: values.get(k) for k in VITAL_FIELDS}
     if all(v is None for v in values.values()):
         raise InvalidEntry("Enter at least one value", "systolic_mmhg")
@@ -102,7 +102,7 @@ def vitals_record(
         if reading.crisis_symptoms
         else ([] if reading.crisis_symptoms is not None else None),
         findings=[_finding_json(f) for f in findings],
-        recorded_at=now,
+        recorded_at=at,
         recorded_by=origin.actor,
         **values,
     )
@@ -120,7 +120,7 @@ def vitals_record(
             **values,
             "findings": [f.code for f in findings],
         },
-        at=now,
+        at=at,
     )
     opened: list[Alert] = []
     if phase is not Phase.PRE_DOSE:
@@ -132,14 +132,14 @@ def vitals_record(
         for f in findings:
             if f.level is AlertLevel.UNCONFIGURED or f.code in still_open:
                 continue
-            opened.append(_open_vitals_alert(session, entry, f, origin=origin, at=now))
+            opened.append(_open_vitals_alert(session, entry, f, origin=origin, at=at))
     resolved = []
     unresolved = session_alerts(session, kinds=[Alert.Kind.VITALS]).filter(
         status=Alert.Status.ACKNOWLEDGED
     )
     for alert in unresolved:
         if back_within(alert, [entry], protocol) is not None:
-            resolved.append(_resolve(alert, entry, origin=origin, at=now))
+            resolved.append(_resolve(alert, entry, origin=origin, at=at))
     return entry, opened, resolved
 
 
@@ -185,7 +185,7 @@ def vitals_alert_acknowledge(
     actions: list[str],
     note: str,
     origin: RequestOrigin,
-    now: dt.datetime,
+    at: dt.datetime,
     slowed_to_ml_per_h: Decimal | None = None,
 ) -> Alert:
     """The nurse acknowledges a session alert with what was done; a reading already back within
@@ -207,12 +207,12 @@ def vitals_alert_acknowledge(
         raise InvalidEntry("Say what was done: choose an action or write a note", "actions")
     said = [ACK_ACTIONS[a] for a in actions]
     if "slowed" in actions:
-        slowed = _record_slowed_rate(session, alert, slowed_to_ml_per_h, origin=origin, now=now)
+        slowed = _record_slowed_rate(session, alert, slowed_to_ml_per_h, origin=origin, at=at)
         if slowed is not None:
             said[actions.index("slowed")] = f"Slowed the infusion to {slowed:g} mL/h"
     text = "; ".join([*said, *([note] if note else [])])
     alert = alert_services.alert_acknowledge(
-        alert=alert, action=Alert.Action.OTHER, note=text, origin=origin, at=now
+        alert=alert, action=Alert.Action.OTHER, note=text, origin=origin, at=at
     )
     if alert.kind == Alert.Kind.VITALS and "reading_taken_at" in alert.details:
         protocol = protocol_for(session.clinic, session.route)
@@ -220,7 +220,7 @@ def vitals_alert_acknowledge(
         later = session.vitals.filter(taken_at__gt=since)
         entry = back_within(alert, later.order_by("taken_at"), protocol)
         if entry is not None:
-            alert = _resolve(alert, entry, origin=origin, at=now)
+            alert = _resolve(alert, entry, origin=origin, at=at)
     return alert
 
 
@@ -230,7 +230,7 @@ def _record_slowed_rate(
     rate_ml_per_h: Decimal | None,
     *,
     origin: RequestOrigin,
-    now: dt.datetime,
+    at: dt.datetime,
 ) -> Decimal | None:
     """Record the rate a running or paused pump was slowed to; None when no pump is running
     (a discrete-dose route, or dosing already over: there is no rate to change)."""
@@ -255,9 +255,9 @@ def _record_slowed_rate(
     administration_record(
         session=session,
         kind="rate_change",
-        at=now,
+        given_at=at,
         origin=origin,
-        now=now,
+        at=at,
         rate_ml_per_h=rate_ml_per_h,
         reason=f"Slowed for the alert: {alert.message}",
     )
@@ -272,7 +272,7 @@ def observation_record(
     answers: list[int],
     observed_at: dt.datetime,
     origin: RequestOrigin,
-    now: dt.datetime,
+    at: dt.datetime,
 ) -> ScoredObservation:
     """A clinician-rated instrument during the session (CADSS-6), scored by instruments.score.
     MOAA/S is a flowsheet column, because it drives the sedation alerts."""
@@ -282,7 +282,7 @@ def observation_record(
         raise SessionRefused(
             f"Observations cannot be recorded in a session that is {session.state}"
         )
-    check_time("The observation time", observed_at, now=now, not_before=session.checked_in_at)
+    check_time("The observation time", observed_at, now=at, not_before=session.checked_in_at)
     try:
         result = score(instrument, answers)
     except ClinicalRuleError as bad:
@@ -295,7 +295,7 @@ def observation_record(
         total=result.total,
         scorer_version=result.scorer_version,
         flags=sorted(result.flags),
-        recorded_at=now,
+        recorded_at=at,
         recorded_by=origin.actor,
     )
     audit_record(
@@ -307,7 +307,7 @@ def observation_record(
         patient_id=session.patient_id,
         summary=f"{instrument.upper()} recorded: {result.total}",
         changes={"session": session.pk, "answers": row.answers, "total": result.total},
-        at=now,
+        at=at,
     )
     return row
 
@@ -320,7 +320,7 @@ def side_effect_record(
     severity: str,
     observed_at: dt.datetime,
     origin: RequestOrigin,
-    now: dt.datetime,
+    at: dt.datetime,
     serious_adverse_event: bool = False,
     note: str = "",
     intervention: str = "",
@@ -331,7 +331,7 @@ def side_effect_record(
         raise SessionRefused(
             f"Side effects cannot be recorded in a session that is {session.state}"
         )
-    check_time("The time observed", observed_at, now=now, not_before=session.checked_in_at)
+    check_time("The time observed", observed_at, now=at, not_before=session.checked_in_at)
     try:
         obs = SideEffectObservation(
             effect=effect,
@@ -350,7 +350,7 @@ def side_effect_record(
         serious_adverse_event=obs.serious_adverse_event,
         note=obs.note,
         intervention=(intervention or "").strip(),
-        recorded_at=now,
+        recorded_at=at,
         recorded_by=origin.actor,
     )
     audit_record(
@@ -363,7 +363,7 @@ def side_effect_record(
         summary=f"Side effect: {obs.effect.value} ({obs.severity.value})"
         + (", serious adverse event" if obs.reportable else ""),
         changes={"session": session.pk, "intervention": row.intervention},
-        at=now,
+        at=at,
     )
     if obs.reportable:
         what = obs.effect.value.replace("_", " ")
@@ -381,6 +381,6 @@ def side_effect_record(
             source_id=session.pk,
             details={"side_effect_id": row.pk, "provenance": provenance_json(obs.provenance)},
             origin=origin,
-            at=now,
+            at=at,
         )
     return row

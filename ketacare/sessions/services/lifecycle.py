@@ -183,7 +183,7 @@ def _session_failures(session: TreatmentSession, at: dt.datetime) -> list[CheckF
 
 @transaction.atomic
 def session_prechecks(
-    *, session: TreatmentSession, entry: PrecheckInput, origin: RequestOrigin, now: dt.datetime
+    *, session: TreatmentSession, entry: PrecheckInput, origin: RequestOrigin, at: dt.datetime
 ) -> list[dict]:
     """Document the pre-checks and run the gate. Passing moves the session on; the failures are
     returned (and stored) for the screen, each with its reason and source."""
@@ -192,8 +192,8 @@ def session_prechecks(
         raise SessionRefused(f"Pre-checks are done after check-in; the session is {session.state}")
     if any(v not in (None, "") for v in entry.vitals.values()):
         vitals = {k: v for k, v in entry.vitals.items() if v not in (None, "")}
-        vitals_record(session=session, values=vitals, taken_at=now, origin=origin, now=now)
-    day = now.astimezone(session.clinic.zone).date()
+        vitals_record(session=session, values=vitals, taken_at=at, origin=origin, at=at)
+    day = at.astimezone(session.clinic.zone).date()
     answers = {}
     for name, code in (("phq9_completed", "phq9"), ("cssrs_completed", "cssrs_screen")):
         given = getattr(entry, name)
@@ -202,7 +202,7 @@ def session_prechecks(
     base = baseline_entry(session)
     try:
         facts = PrecheckFacts(
-            checked_at=now,
+            checked_at=at,
             identity_confirmed=entry.identity_confirmed,
             last_food_at=entry.last_food_at,
             last_liquid_at=entry.last_liquid_at,
@@ -218,33 +218,33 @@ def session_prechecks(
         raise InvalidEntry(str(bad)) from bad
     protocol = protocol_for(session.clinic, session.route)
     gate = precheck_gate(facts, protocol)
-    failures = [*gate.failures, *_session_failures(session, now)]
+    failures = [*gate.failures, *_session_failures(session, at)]
     stored = {
         k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in asdict(entry).items()
     }
     stored.update(answers, baseline_reading=base.pk if base else None)
     session.precheck_facts = stored
     session.precheck_failures = [_failure_json(f) for f in failures]
-    session.prechecked_at, session.prechecked_by = now, origin.actor
+    session.prechecked_at, session.prechecked_by = at, origin.actor
     session.save()
     log_event(
         session,
         "prechecks",
         origin=origin,
-        at=now,
+        at=at,
         details={"failures": [f.id for f in failures]},
         summary="Pre-checks documented: "
         + ("passed" if not failures else f"{len(failures)} failed"),
     )
     if not failures:
         session.order = signed_order_for(session.appointment)
-        step(session, "pass_prechecks", origin=origin, at=now)
+        step(session, "pass_prechecks", origin=origin, at=at)
     return session.precheck_failures
 
 
 @transaction.atomic
 def session_override(
-    *, session: TreatmentSession, actor: Actor, reason: str, origin: RequestOrigin, now: dt.datetime
+    *, session: TreatmentSession, actor: Actor, reason: str, origin: RequestOrigin, at: dt.datetime
 ) -> TreatmentSession:
     """A prescriber's documented override of failed pre-checks (session_flow.override decides
     what may be overridden, by the role the actor holds here); the session then moves on to
@@ -258,13 +258,13 @@ def session_override(
     except ClinicalRuleError as refused:
         raise SessionRefused(str(refused)) from refused
     session.override_reason = done.override.reason
-    session.override_by, session.override_at = origin.actor, now
+    session.override_by, session.override_at = origin.actor, at
     session.order = signed_order_for(session.appointment)
     step(
         session,
         "pass_prechecks",
         origin=origin,
-        at=now,
+        at=at,
         details={"override": done.override.reason, "failures": [f.id for f in gate.failures]},
     )
     return session
@@ -318,7 +318,7 @@ def session_start_dosing(
     session: TreatmentSession,
     lot_number: str,
     origin: RequestOrigin,
-    now: dt.datetime,
+    at: dt.datetime,
     vial_concentration_mg_per_ml: Decimal | None = None,
     bag_drug_mg: Decimal | None = None,
     bag_diluent_ml: Decimal | None = None,
@@ -389,21 +389,21 @@ def session_start_dosing(
             "bag_concentration_mg_per_ml": round(contents.concentration_mg_per_ml, 4),
             "vial_concentration_mg_per_ml": contents.vial_concentration_mg_per_ml,
         }
-    step(session, "start_dosing", origin=origin, at=now, details=details)
+    step(session, "start_dosing", origin=origin, at=at, details=details)
     if pump:
         administration_record(
-            session=session, kind="start", at=now, rate_ml_per_h=rate, origin=origin, now=now
+            session=session, kind="start", given_at=at, rate_ml_per_h=rate, origin=origin, at=at
         )
     else:
         administration_record(
-            session=session, kind="dose", at=now, dose_mg=dose_mg, origin=origin, now=now
+            session=session, kind="dose", given_at=at, dose_mg=dose_mg, origin=origin, at=at
         )
     return session
 
 
 @transaction.atomic
 def session_end_dosing(
-    *, session: TreatmentSession, origin: RequestOrigin, now: dt.datetime, reason: str = ""
+    *, session: TreatmentSession, origin: RequestOrigin, at: dt.datetime, reason: str = ""
 ) -> TreatmentSession:
     """End dosing (a running pump is stopped now) and start the recovery observation.
 
@@ -416,7 +416,7 @@ def session_end_dosing(
     if not events:
         raise SessionRefused("Nothing has been given: cancel or abort the session instead")
     reason = (reason or "").strip()
-    given = administration_summary(session, now=now)
+    given = administration_summary(session, now=at)
     short_mg = None
     if given.ordered_mg is not None and round(given.ordered_mg - given.dose_mg, 2) > 0:
         short_mg = round(given.ordered_mg - given.dose_mg, 2)
@@ -429,22 +429,22 @@ def session_end_dosing(
     pump_events = [e for e in events if e.kind != "dose"]
     if pump_events and pump_events[-1].kind != "stop":
         administration_record(
-            session=session, kind="stop", at=now, origin=origin, now=now, reason=reason
+            session=session, kind="stop", given_at=at, origin=origin, at=at, reason=reason
         )
     details = None
     if short_mg is not None:
         details = {"below_order_mg": short_mg, "given_mg": round(given.dose_mg, 2)}
     session = step(
-        session, "end_dosing", origin=origin, at=now, reason=reason or None, details=details
+        session, "end_dosing", origin=origin, at=at, reason=reason or None, details=details
     )
-    ended = administration_summary(session, now=now)
+    ended = administration_summary(session, now=at)
     emit(
         DOSING_ENDED,
         session=session,
         given_mg=ended.dose_mg,
         undelivered_mg=ended.undelivered_mg,
         origin=origin,
-        at=now,
+        at=at,
     )
     return session
 
@@ -456,7 +456,7 @@ def session_discharge(
     answers: dict[str, str],
     instructions: str,
     origin: RequestOrigin,
-    now: dt.datetime,
+    at: dt.datetime,
     actor: Actor | None = None,
     override_reason: str = "",
     ready_to_leave_at: dt.datetime | None = None,
@@ -474,9 +474,9 @@ def session_discharge(
     if not instructions:
         raise InvalidEntry("Give the discharge instructions", "instructions")
     if ready_to_leave_at is not None:
-        check_time("Ready to leave", ready_to_leave_at, now=now, not_before=first_dose_at(session))
+        check_time("Ready to leave", ready_to_leave_at, now=at, not_before=first_dose_at(session))
     assessment = discharge_check(
-        discharge_facts(session, answers, at=now), protocol_for(session.clinic, session.route)
+        discharge_facts(session, answers, at=at), protocol_for(session.clinic, session.route)
     )
     criteria = [
         {"id": c.id, "met": c.met, "reason": c.reason, "provenance": provenance_json(c.provenance)}
@@ -504,7 +504,7 @@ def session_discharge(
         session,
         "discharge",
         origin=origin,
-        at=now,
+        at=at,
         details={
             "unmet": [c.id for c in assessment.unmet],
             **({"override": override_reason} if not assessment.all_met else {}),
@@ -513,33 +513,33 @@ def session_discharge(
 
 
 @transaction.atomic
-def session_sign(*, session: TreatmentSession, origin: RequestOrigin, now: dt.datetime):
+def session_sign(*, session: TreatmentSession, origin: RequestOrigin, at: dt.datetime):
     """The nurse's signature: from here on the record is immutable (addenda only)."""
     session = _locked(session)
     if unacknowledged_alerts(session).exists():
         raise SessionRefused("Acknowledge the open alerts of this session before signing")
-    session = step(session, "sign", origin=origin, at=now)
-    emit(SESSION_SIGNED, session=session, origin=origin, at=now)
+    session = step(session, "sign", origin=origin, at=at)
+    emit(SESSION_SIGNED, session=session, origin=origin, at=at)
     return session
 
 
 @transaction.atomic
-def session_cosign(*, session: TreatmentSession, origin: RequestOrigin, now: dt.datetime):
+def session_cosign(*, session: TreatmentSession, origin: RequestOrigin, at: dt.datetime):
     """The prescriber's co-signature; never by the person who signed."""
     session = _locked(session)
     actor_id = getattr(origin.actor, "pk", None)
     if session.signed_by_id is not None and session.signed_by_id == actor_id:
         raise SessionRefused("The co-signature must come from someone other than the signer")
-    return step(session, "cosign", origin=origin, at=now)
+    return step(session, "cosign", origin=origin, at=at)
 
 
 @transaction.atomic
-def session_cancel(*, session, reason: str, origin: RequestOrigin, now: dt.datetime):
-    return step(_locked(session), "cancel", origin=origin, at=now, reason=reason)
+def session_cancel(*, session, reason: str, origin: RequestOrigin, at: dt.datetime):
+    return step(_locked(session), "cancel", origin=origin, at=at, reason=reason)
 
 
 @transaction.atomic
-def session_abort(*, session, reason: str, origin: RequestOrigin, now: dt.datetime):
+def session_abort(*, session, reason: str, origin: RequestOrigin, at: dt.datetime):
     """Abort once dosing started. A running pump is stopped now; if that stop cannot be recorded
     (it would show more than the order), the abort still goes ahead and says so in its log."""
     session = _locked(session)
@@ -551,11 +551,11 @@ def session_abort(*, session, reason: str, origin: RequestOrigin, now: dt.dateti
         try:
             with transaction.atomic():
                 administration_record(
-                    session=session, kind="stop", at=now, origin=origin, now=now, reason=reason
+                    session=session, kind="stop", given_at=at, origin=origin, at=at, reason=reason
                 )
         except SessionRefused as refused:
             details["pump_stop_not_recorded"] = str(refused)
-    return step(session, "abort", origin=origin, at=now, reason=reason, details=details)
+    return step(session, "abort", origin=origin, at=at, reason=reason, details=details)
 
 
 ADDENDUM_STATES = ("signed", "cosigned", "cancelled", "aborted")
@@ -563,7 +563,7 @@ ADDENDUM_STATES = ("signed", "cosigned", "cancelled", "aborted")
 
 @transaction.atomic
 def session_addendum(
-    *, session: TreatmentSession, text: str, reason: str, origin: RequestOrigin, now: dt.datetime
+    *, session: TreatmentSession, text: str, reason: str, origin: RequestOrigin, at: dt.datetime
 ) -> Addendum:
     """A correction or late entry on a closed session, with its reason."""
     if session.state not in ADDENDUM_STATES:
@@ -574,7 +574,7 @@ def session_addendum(
     if not reason:
         raise InvalidEntry("Give the reason for the addendum", "reason")
     row = Addendum.objects.create(
-        session=session, text=text, reason=reason, created_at=now, created_by=origin.actor
+        session=session, text=text, reason=reason, created_at=at, created_by=origin.actor
     )
     audit_record(
         origin=origin,
@@ -585,6 +585,6 @@ def session_addendum(
         patient_id=session.patient_id,
         summary="Addendum added to the session",
         changes={"session": session.pk, "text": text, "reason": reason},
-        at=now,
+        at=at,
     )
     return row

@@ -29,7 +29,7 @@ def rems_answers_update(
     session: TreatmentSession,
     answers: dict[str, str],
     origin: RequestOrigin,
-    now: dt.datetime,
+    at: dt.datetime,
 ) -> RemsFormRecord:
     """Store the nurse's answers for the form (empty = use the session record)."""
     if session.route != ESKETAMINE:
@@ -38,7 +38,7 @@ def rems_answers_update(
     if unknown:
         raise InvalidEntry(f"Unknown REMS answers: {', '.join(sorted(unknown))}", "answers")
     record, _ = RemsFormRecord.objects.select_for_update().get_or_create(
-        session=session, defaults={"updated_at": now}
+        session=session, defaults={"updated_at": at}
     )
     if record.submitted_on:
         raise SessionRefused("This form has been submitted and can no longer change")
@@ -50,7 +50,7 @@ def rems_answers_update(
             raise InvalidEntry(str(bad), key) from bad
     before = dict(record.answers)
     record.answers = {**record.answers, **clean}
-    record.updated_at = now
+    record.updated_at = at
     record.save()
     audit_record(
         origin=origin,
@@ -63,14 +63,14 @@ def rems_answers_update(
         changes={
             k: {"before": before.get(k), "after": v} for k, v in clean.items() if before.get(k) != v
         },
-        at=now,
+        at=at,
     )
     return record
 
 
 @transaction.atomic
 def rems_form_submitted(
-    *, session: TreatmentSession, submitted_on: dt.date, origin: RequestOrigin, now: dt.datetime
+    *, session: TreatmentSession, submitted_on: dt.date, origin: RequestOrigin, at: dt.datetime
 ) -> RemsFormRecord:
     """Mark the form submitted to the REMS; only a complete form without problems."""
     form = form_for(session)
@@ -84,11 +84,11 @@ def rems_form_submitted(
     if form.treatment_date and submitted_on < form.treatment_date:
         raise InvalidEntry("Submitted before the treatment date", "submitted_on")
     record, _ = RemsFormRecord.objects.select_for_update().get_or_create(
-        session=session, defaults={"updated_at": now}
+        session=session, defaults={"updated_at": at}
     )
     if record.submitted_on:
         raise SessionRefused("This form was already marked submitted")
-    record.submitted_on, record.submitted_by, record.updated_at = submitted_on, origin.actor, now
+    record.submitted_on, record.submitted_by, record.updated_at = submitted_on, origin.actor, at
     record.save()
     audit_record(
         origin=origin,
@@ -98,6 +98,6 @@ def rems_form_submitted(
         clinic_id=session.clinic_id,
         patient_id=session.patient_id,
         summary=f"REMS Patient Monitoring Form submitted on {submitted_on.isoformat()}",
-        at=now,
+        at=at,
     )
     return record

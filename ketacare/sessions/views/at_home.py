@@ -74,7 +74,7 @@ def portal_at_home(request: HttpRequest) -> HttpResponse:
                         side_effects=effects,
                     ),
                     origin=act.origin,
-                    now=act.at,
+                    at=act.at,
                 )
             except DomainError as bad:
                 errors.update(bad.fields or {"form": bad.message})

@@ -109,7 +109,7 @@ def rems_answers(request: HttpRequest, session_id: int) -> HttpResponse:
             session=session,
             answers=answers,
             origin=act.origin,
-            now=act.at,
+            at=act.at,
         )
     except DomainError as bad:
         messages.error(request, str(bad))
@@ -135,7 +135,7 @@ def rems_submitted(request: HttpRequest, session_id: int) -> HttpResponse:
             session=session,
             submitted_on=day,
             origin=act.origin,
-            now=act.at,
+            at=act.at,
         )
     except ValueError:
         messages.error(request, "Give the submission date as YYYY-MM-DD.")

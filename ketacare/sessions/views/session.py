@@ -203,7 +203,7 @@ def prechecks(request, session):
     )
     if p.errors:
         return _render(request, session, status=422, errors=p.errors, values=request.POST)
-    failures = services.session_prechecks(session=session, entry=entry, origin=act.origin, now=now)
+    failures = services.session_prechecks(session=session, entry=entry, origin=act.origin, at=now)
     if failures:
         session.refresh_from_db()
         return _render(
@@ -224,7 +224,7 @@ def override(request, session):
         actor=act.actor,
         reason=request.POST.get("reason", ""),
         origin=act.origin,
-        now=act.at,
+        at=act.at,
     )
     messages.success(request, "Failed pre-checks overridden; dosing may start.")
     return _back(session)
@@ -250,7 +250,7 @@ def start_dosing(request, session):
         session=session,
         lot_number=p.text("lot_number"),
         origin=act.origin,
-        now=act.at,
+        at=act.at,
         **kwargs,
     )
     messages.success(request, "Dosing started.")
@@ -269,9 +269,9 @@ def administration(request, session):
     administration_record(
         session=session,
         kind=p.text("kind"),
-        at=now,
+        given_at=now,
         origin=act.origin,
-        now=now,
+        at=now,
         rate_ml_per_h=rate,
         dose_mg=dose,
         reason=p.text("reason"),
@@ -285,7 +285,7 @@ def end_dosing(request, session):
     services.session_end_dosing(
         session=session,
         origin=act.origin,
-        now=act.at,
+        at=act.at,
         reason=request.POST.get("reason", ""),
     )
     messages.success(request, "Dosing ended: recovery observation started.")
@@ -315,7 +315,7 @@ def vitals(request, session):
             values=values,
             taken_at=now,
             origin=act.origin,
-            now=now,
+            at=now,
             crisis_symptoms=symptoms,
         )
     except DOMAIN_ERRORS as raised:
@@ -352,7 +352,7 @@ def acknowledge(request, session, alert_id: int):
         actions=request.POST.getlist("actions"),
         note=request.POST.get("note", ""),
         origin=act.origin,
-        now=act.at,
+        at=act.at,
         slowed_to_ml_per_h=slowed_to,
     )
     if request.htmx:
@@ -375,7 +375,7 @@ def observation(request, session):
         answers=answers,
         observed_at=now,
         origin=act.origin,
-        now=now,
+        at=now,
     )
     return _back(session, "observations")
 
@@ -389,7 +389,7 @@ def side_effect(request, session):
         **posted(request, "effect", "severity", "note", "intervention"),
         observed_at=now,
         origin=act.origin,
-        now=now,
+        at=now,
         serious_adverse_event=request.POST.get("serious") == "yes",
     )
     if row.serious_adverse_event:
@@ -411,7 +411,7 @@ def discharge(request, session):
         answers=answers,
         instructions=p.text("instructions"),
         origin=act.origin,
-        now=act.at,
+        at=act.at,
         actor=act.actor,
         override_reason=override_reason,
         ready_to_leave_at=ready,
@@ -424,7 +424,7 @@ def _record(request, session, service, done: str, anchor: str = "", **fields) ->
     """Call ``service`` for the session with the action context, say ``done``, back to the
     screen (refusals are mapped by ``session_action``)."""
     act = action(request)
-    service(session=session, origin=act.origin, now=act.at, **fields)
+    service(session=session, origin=act.origin, at=act.at, **fields)
     messages.success(request, done)
     return _back(session, anchor)
 

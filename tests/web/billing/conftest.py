@@ -94,21 +94,21 @@ def signed_iv_session(appointment, origin, *, infusion_minutes: float = 40, t0=T
         **PRECHECKS_OK,
     )
     assert services.session_prechecks(session=session, entry=entry, origin=origin,
-                                      now=when(-10)) == []
-    services.session_start_dosing(session=session, lot_number="LOT-1", origin=origin, now=when(0))
+                                      at=when(-10)) == []
+    services.session_start_dosing(session=session, lot_number="LOT-1", origin=origin, at=when(0))
     session.refresh_from_db()
     end = when(infusion_minutes)
-    services.administration_record(session=session, kind="stop", at=end, origin=origin,
-                                   now=end, reason="Order given")
-    services.session_end_dosing(session=session, origin=origin, now=end, reason="As ordered")
+    services.administration_record(session=session, kind="stop", given_at=end, origin=origin,
+                                   at=end, reason="Order given")
+    services.session_end_dosing(session=session, origin=origin, at=end, reason="As ordered")
     recovery = end + dt.timedelta(minutes=35)
     services.vitals_record(session=session, values={"systolic_mmhg": 126, "diastolic_mmhg": 80,
                                                     "heart_rate_bpm": 72, "spo2_percent": 98,
                                                     "respiratory_rate_per_min": 14},
-                           taken_at=recovery, origin=origin, now=recovery)
+                           taken_at=recovery, origin=origin, at=recovery)
     services.session_discharge(session=session, answers=DISCHARGE_OK, instructions="No driving",
-                               origin=origin, now=end + dt.timedelta(minutes=40))
-    services.session_sign(session=session, origin=origin, now=end + dt.timedelta(minutes=45))
+                               origin=origin, at=end + dt.timedelta(minutes=40))
+    services.session_sign(session=session, origin=origin, at=end + dt.timedelta(minutes=45))
     session.refresh_from_db()
     return session
 

@@ -129,7 +129,7 @@ def ready_to_dose(appointment, origin):
             **PRECHECKS_OK,
         ),
         origin=origin,
-        now=at(-10),
+        at=at(-10),
     )
     assert failures == []
     session.refresh_from_db()

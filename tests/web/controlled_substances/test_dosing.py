@@ -117,7 +117,7 @@ def test_starting_dosing_without_drawing_up_is_refused_once_the_ledger_is_kept(
     session = iv_session(stocked, make_booking, patient, nurse_origin)
     with pytest.raises(services.NotDrawnUp, match="Draw the dose up"):
         session_services.session_start_dosing(
-            session=session, lot_number="typed", origin=nurse_origin, now=at(0)
+            session=session, lot_number="typed", origin=nurse_origin, at=at(0)
         )
     session.refresh_from_db()
     assert session.state == "prechecks_passed"
@@ -125,11 +125,11 @@ def test_starting_dosing_without_drawing_up_is_refused_once_the_ledger_is_kept(
 
 def end_iv_early(session, origin, minutes=20):
     session_services.administration_record(
-        session=session, kind="stop", at=at(minutes), origin=origin, now=at(minutes),
+        session=session, kind="stop", given_at=at(minutes), origin=origin, at=at(minutes),
         reason="Patient asked to stop",
     )  # fmt: skip
     session_services.session_end_dosing(
-        session=session, origin=origin, now=at(minutes), reason="Patient asked to stop"
+        session=session, origin=origin, at=at(minutes), reason="Patient asked to stop"
     )
     session.refresh_from_db()
 
@@ -214,11 +214,11 @@ def test_esketamine_is_drawn_per_device_and_an_unused_device_goes_back(
     assert session.state == "dosing"
     assert session.administration.get().dose_mg == Decimal("28.00")  # one device at a time
     session_services.administration_record(
-        session=session, kind="dose", dose_mg=Decimal(28), at=at(5), origin=nurse_origin,
-        now=at(5),
+        session=session, kind="dose", dose_mg=Decimal(28), given_at=at(5), origin=nurse_origin,
+        at=at(5),
     )  # fmt: skip
     session_services.session_end_dosing(
-        session=session, origin=nurse_origin, now=at(6), reason="Declined the third device"
+        session=session, origin=nurse_origin, at=at(6), reason="Declined the third device"
     )
     back = services.dose_rest_dispose(
         session=session, kind=EntryKind.RETURN_TO_STOCK, amount=services.Amount(units=1),
@@ -235,12 +235,17 @@ def test_a_session_cannot_give_more_devices_than_were_drawn_up(
     draw_up(stocked, session, nurse_origin, product=stocked.spravato, lot="ESK-1", units=1)
     with pytest.raises(services.NotDrawnUp, match="draw up more"):
         session_services.administration_record(
-            session=session, kind="dose", dose_mg=Decimal(28), at=at(5), origin=nurse_origin,
-            now=at(5),
+            session=session, kind="dose", dose_mg=Decimal(28), given_at=at(5), origin=nurse_origin,
+            at=at(5),
         )  # fmt: skip
     draw_up(stocked, session, nurse_origin, product=stocked.spravato, lot="ESK-1", units=1)
     session_services.administration_record(
-        session=session, kind="dose", dose_mg=Decimal(28), at=at(6), origin=nurse_origin, now=at(6)
+        session=session,
+        kind="dose",
+        dose_mg=Decimal(28),
+        given_at=at(6),
+        origin=nurse_origin,
+        at=at(6),
     )
     assert LedgerEntry.objects.filter(session=session, kind="administration").count() == 2
 

@@ -54,7 +54,7 @@ def test_session_to_ledger_to_count_to_report(
     session_services.session_end_dosing(
         session=session,
         origin=nurse_origin,
-        now=session.dosing_started_at + dt.timedelta(minutes=20),  # 50 mL of 0.35 mg/mL given
+        at=session.dosing_started_at + dt.timedelta(minutes=20),  # 50 mL of 0.35 mg/mL given
         reason="Patient asked to stop",
     )
     page = nurse.get(f"/sessions/{session.pk}/").content.decode()

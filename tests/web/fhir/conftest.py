@@ -71,35 +71,35 @@ def _signed_session(appointment, origin, *, t0: dt.datetime = T0):
                 "spo2_percent": 98},
         **PRECHECKS_OK,
     )
-    services.session_prechecks(session=session, entry=entry, origin=origin, now=at(-10))
-    services.session_start_dosing(session=session, lot_number="LOT-1", origin=origin, now=at(0))
+    services.session_prechecks(session=session, entry=entry, origin=origin, at=at(-10))
+    services.session_start_dosing(session=session, lot_number="LOT-1", origin=origin, at=at(0))
     session.refresh_from_db()
     services.vitals_record(
         session=session,
         values={"systolic_mmhg": 132, "diastolic_mmhg": 84, "heart_rate_bpm": 80,
                 "spo2_percent": 97, "respiratory_rate_per_min": 14, "moaas_level": 5},
-        taken_at=at(10), origin=origin, now=at(10),
+        taken_at=at(10), origin=origin, at=at(10),
     )
     services.observation_record(
         session=session, instrument="cadss6", answers=[1, 0, 1, 0, 0, 0], observed_at=at(20),
-        origin=origin, now=at(20),
+        origin=origin, at=at(20),
     )
     services.side_effect_record(
         session=session, effect="nausea", severity="mild", observed_at=at(25), origin=origin,
-        now=at(25), note="Settled without treatment",
+        at=at(25), note="Settled without treatment",
     )
-    services.administration_record(session=session, kind="stop", at=at(40), origin=origin,
-                                   now=at(40), reason="Order given")
-    services.session_end_dosing(session=session, origin=origin, now=at(40), reason="As ordered")
+    services.administration_record(session=session, kind="stop", given_at=at(40), origin=origin,
+                                   at=at(40), reason="Order given")
+    services.session_end_dosing(session=session, origin=origin, at=at(40), reason="As ordered")
     services.vitals_record(
         session=session,
         values={"systolic_mmhg": 126, "diastolic_mmhg": 80, "heart_rate_bpm": 72,
                 "spo2_percent": 98, "respiratory_rate_per_min": 14},
-        taken_at=at(75), origin=origin, now=at(75),
+        taken_at=at(75), origin=origin, at=at(75),
     )
     services.session_discharge(session=session, answers=DISCHARGE_OK, instructions="No driving",
-                               origin=origin, now=at(80))
-    services.session_sign(session=session, origin=origin, now=at(85))
+                               origin=origin, at=at(80))
+    services.session_sign(session=session, origin=origin, at=at(85))
     session.refresh_from_db()
     return session
 

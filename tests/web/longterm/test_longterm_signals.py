@@ -403,6 +403,6 @@ def test_an_at_home_log_raises_its_signal_when_it_is_logged(
                 sitter_present=True, dose_taken_mg="150", phq9_answers=[0] * 9,
             ),
             origin=RequestOrigin.system("portal"),
-            now=now,
+            at=now,
         )  # fmt: skip
     assert kinds(patient) == ["at_home_dose_above_order"]

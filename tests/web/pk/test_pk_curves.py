@@ -84,12 +84,12 @@ def test_the_course_page_shows_the_planned_curve(worked_order, client_for):
 def test_the_session_curve_follows_what_the_pump_delivered(worked_order, nurse_origin):
     appointment, _ = worked_order
     session = ready_to_dose(appointment, nurse_origin)
-    services.session_start_dosing(session=session, lot_number="K", origin=nurse_origin, now=at(0))
+    services.session_start_dosing(session=session, lot_number="K", origin=nurse_origin, at=at(0))
     administration_record(
-        session=session, kind="pause", at=at(10), origin=nurse_origin, now=at(10), reason="BP"
+        session=session, kind="pause", given_at=at(10), origin=nurse_origin, at=at(10), reason="BP"
     )
     administration_record(
-        session=session, kind="resume", at=at(20), origin=nurse_origin, now=at(20)
+        session=session, kind="resume", given_at=at(20), origin=nurse_origin, at=at(20)
     )
     session.refresh_from_db()
     running = session_prediction(session, now=at(30))
@@ -109,7 +109,7 @@ def test_the_session_page_and_api_show_the_delivered_curve(worked_order, nurse_o
     appointment, _ = worked_order
     session = ready_to_dose(appointment, nurse_origin)
     start = timezone.now() - dt.timedelta(minutes=15)
-    services.session_start_dosing(session=session, lot_number="K", origin=nurse_origin, now=start)
+    services.session_start_dosing(session=session, lot_number="K", origin=nurse_origin, at=start)
     nurse = client_for("nurse")
     html = nurse.get(f"/sessions/{session.pk}/").content.decode()
     assert "Predicted plasma level from what the pump delivered" in html

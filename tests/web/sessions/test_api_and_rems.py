@@ -258,20 +258,20 @@ def test_a_complete_form_can_be_marked_submitted(client_for, esketamine_appointm
         last_liquid_at=t0 - dt.timedelta(hours=1),
         vitals=VITALS,
     )
-    assert services.session_prechecks(session=session, entry=entry, origin=origin, now=t0) == []
+    assert services.session_prechecks(session=session, entry=entry, origin=origin, at=t0) == []
     start = t0 + dt.timedelta(minutes=5)
     services.session_start_dosing(
-        session=session, lot_number="SPR-1", origin=origin, now=start, dose_mg=28
+        session=session, lot_number="SPR-1", origin=origin, at=start, dose_mg=28
     )
     second = start + dt.timedelta(minutes=5)
     administration_record(
-        session=session, kind="dose", dose_mg=28, origin=origin, at=second, now=second
+        session=session, kind="dose", dose_mg=28, origin=origin, given_at=second, at=second
     )
-    services.session_end_dosing(session=session, origin=origin, now=second)
+    services.session_end_dosing(session=session, origin=origin, at=second)
     for minutes in (50, 125):
         at = start + dt.timedelta(minutes=minutes)
         vitals_record(
-            session=session, values={**VITALS, "moaas_level": 5}, taken_at=at, origin=origin, now=at
+            session=session, values={**VITALS, "moaas_level": 5}, taken_at=at, origin=origin, at=at
         )
     end = start + dt.timedelta(minutes=126)
     services.session_discharge(
@@ -279,7 +279,7 @@ def test_a_complete_form_can_be_marked_submitted(client_for, esketamine_appointm
         answers=DISCHARGE_OK,
         instructions="No driving",
         origin=origin,
-        now=end,
+        at=end,
         ready_to_leave_at=start + dt.timedelta(minutes=90),
     )
     classes = (
@@ -292,7 +292,7 @@ def test_a_complete_form_can_be_marked_submitted(client_for, esketamine_appointm
     services.rems_answers_update(
         session=session,
         origin=origin,
-        now=end,
+        at=end,
         answers={f"concomitant_{c}": "no" for c in classes}
         | {"dissociation_occurred": "no", "respiratory_depression_occurred": "no"},
     )

@@ -39,7 +39,7 @@ def worked_session(make_booking, patient, iv_protocol, nurse_origin):
 def test_bag_concentration_worked_case_18_mg_after_20_minutes(worked_session, nurse_origin):
     session = worked_session
     services.session_start_dosing(
-        session=session, lot_number="KET-2291", origin=nurse_origin, now=at(0)
+        session=session, lot_number="KET-2291", origin=nurse_origin, at=at(0)
     )
     session.refresh_from_db()
     assert session.bag_drug_mg == Decimal("36.00") and session.bag_volume_ml == Decimal("100.0")
@@ -65,15 +65,15 @@ def test_bag_concentration_ending_below_the_order_asks_a_reason_and_prompts_wast
     worked_session, nurse_origin
 ):
     session = worked_session
-    services.session_start_dosing(session=session, lot_number="K-1", origin=nurse_origin, now=at(0))
+    services.session_start_dosing(session=session, lot_number="K-1", origin=nurse_origin, at=at(0))
     with pytest.raises(InvalidEntry, match=r"18\.00 mg of the ordered 36 mg") as asked:
-        services.session_end_dosing(session=session, origin=nurse_origin, now=at(20))
+        services.session_end_dosing(session=session, origin=nurse_origin, at=at(20))
     assert asked.value.field == "reason"
     session.refresh_from_db()
     assert session.state == "dosing"  # nothing was recorded by the refused attempt
 
     services.session_end_dosing(
-        session=session, origin=nurse_origin, now=at(20), reason="Dissociation distressing"
+        session=session, origin=nurse_origin, at=at(20), reason="Dissociation distressing"
     )
     session.refresh_from_db()
     summary = administration_summary(session, now=at(30))
@@ -88,8 +88,8 @@ def test_bag_concentration_full_order_needs_no_reason_and_leaves_no_waste(
     worked_session, nurse_origin
 ):
     session = worked_session
-    services.session_start_dosing(session=session, lot_number="K-1", origin=nurse_origin, now=at(0))
-    services.session_end_dosing(session=session, origin=nurse_origin, now=at(40))
+    services.session_start_dosing(session=session, lot_number="K-1", origin=nurse_origin, at=at(0))
+    services.session_end_dosing(session=session, origin=nurse_origin, at=at(40))
     session.refresh_from_db()
     summary = administration_summary(session, now=at(41))
     assert summary.dose_mg == pytest.approx(36.0) and summary.undelivered_mg is None
@@ -125,7 +125,7 @@ def test_bag_concentration_a_different_bag_with_its_own_rate_is_accepted(
         session=session,
         lot_number="K-2",
         origin=nurse_origin,
-        now=at(0),
+        at=at(0),
         bag_volume_ml=Decimal("50"),
         rate_ml_per_h=Decimal("75"),
     )

@@ -32,9 +32,9 @@ def test_administration_dosing_end_and_signature_are_emitted_with_their_facts(
     appointment, nurse_origin, heard
 ):
     session = ready_to_dose(appointment, nurse_origin)
-    services.session_start_dosing(session=session, lot_number="L", origin=nurse_origin, now=at(0))
+    services.session_start_dosing(session=session, lot_number="L", origin=nurse_origin, at=at(0))
     vitals(session, nurse_origin, 10, 130, 80)
-    services.session_end_dosing(session=session, origin=nurse_origin, now=at(14), reason="Asked")
+    services.session_end_dosing(session=session, origin=nurse_origin, at=at(14), reason="Asked")
     assert [name for name, _ in heard] == [
         ADMINISTRATION_RECORDED,  # the pump started
         ADMINISTRATION_RECORDED,  # stopped at the end of dosing
@@ -47,21 +47,21 @@ def test_administration_dosing_end_and_signature_are_emitted_with_their_facts(
     assert ended["undelivered_mg"] == pytest.approx(35 - 12.25)
     vitals(session, nurse_origin, 45, 128, 80)
     services.session_discharge(
-        session=session, answers=DISCHARGE_OK, instructions="x", origin=nurse_origin, now=at(50)
+        session=session, answers=DISCHARGE_OK, instructions="x", origin=nurse_origin, at=at(50)
     )
-    services.session_sign(session=session, origin=nurse_origin, now=at(55))
+    services.session_sign(session=session, origin=nurse_origin, at=at(55))
     name, payload = heard[-1]
     assert name == SESSION_SIGNED and payload["session"].state == "signed"
 
 
 def test_a_failing_subscriber_rolls_the_signature_back(appointment, nurse_origin):
     session = ready_to_dose(appointment, nurse_origin)
-    services.session_start_dosing(session=session, lot_number="L", origin=nurse_origin, now=at(0))
+    services.session_start_dosing(session=session, lot_number="L", origin=nurse_origin, at=at(0))
     vitals(session, nurse_origin, 10, 130, 80)
-    services.session_end_dosing(session=session, origin=nurse_origin, now=at(14), reason="Asked")
+    services.session_end_dosing(session=session, origin=nurse_origin, at=at(14), reason="Asked")
     vitals(session, nurse_origin, 45, 128, 80)
     services.session_discharge(
-        session=session, answers=DISCHARGE_OK, instructions="x", origin=nurse_origin, now=at(50)
+        session=session, answers=DISCHARGE_OK, instructions="x", origin=nurse_origin, at=at(50)
     )
 
     def refuse(**_):
@@ -70,7 +70,7 @@ def test_a_failing_subscriber_rolls_the_signature_back(appointment, nurse_origin
     events.subscribe(SESSION_SIGNED, refuse)
     try:
         with pytest.raises(RuntimeError):
-            services.session_sign(session=session, origin=nurse_origin, now=at(55))
+            services.session_sign(session=session, origin=nurse_origin, at=at(55))
     finally:
         events.unsubscribe(SESSION_SIGNED, refuse)
     session.refresh_from_db()

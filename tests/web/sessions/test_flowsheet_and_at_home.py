@@ -40,8 +40,8 @@ def dosing(appointment, nurse_origin):
             "spo2_percent": 98,
         },
     )
-    services.session_prechecks(session=session, entry=entry, origin=nurse_origin, now=at(-10))
-    services.session_start_dosing(session=session, lot_number="L", origin=nurse_origin, now=at(0))
+    services.session_prechecks(session=session, entry=entry, origin=nurse_origin, at=at(-10))
+    services.session_start_dosing(session=session, lot_number="L", origin=nurse_origin, at=at(0))
     session.refresh_from_db()
     return session
 
@@ -55,7 +55,7 @@ def reading(session, origin, minute, **values):
         "respiratory_rate_per_min": 14,
     }
     return services.vitals_record(
-        session=session, values=base | values, taken_at=at(minute), origin=origin, now=at(minute)
+        session=session, values=base | values, taken_at=at(minute), origin=origin, at=at(minute)
     )
 
 
@@ -66,7 +66,7 @@ def test_readings_are_due_at_the_protocol_interval_and_flagged_when_overdue(dosi
     assert reading_schedule(dosing, protocol, now=at(11)).overdue
     reading(dosing, nurse_origin, 11)
     assert reading_schedule(dosing, protocol, now=at(12)).next_due == at(21)
-    services.session_end_dosing(session=dosing, origin=nurse_origin, now=at(40))
+    services.session_end_dosing(session=dosing, origin=nurse_origin, at=at(40))
     dosing.refresh_from_db()
     after = reading_schedule(dosing, protocol, now=at(41))
     assert after.next_due == at(55)  # every 15 min after [S94]
@@ -141,7 +141,7 @@ def log(patient, **overrides):
         patient=patient,
         entry=services.AtHomeEntry(**entry),
         origin=RequestOrigin.system("portal"),
-        now=at(100),
+        at=at(100),
     )
 
 

@@ -43,7 +43,7 @@ def prechecks(**overrides):
 def ready_to_dose(appointment, origin):
     session = checked_in(appointment, origin)
     failures = services.session_prechecks(
-        session=session, entry=prechecks(), origin=origin, now=at(-10)
+        session=session, entry=prechecks(), origin=origin, at=at(-10)
     )
     assert failures == []
     session.refresh_from_db()
@@ -63,7 +63,7 @@ def vitals(session, origin, minute, sys_, dia, hr=80, spo2=97):
         },
         taken_at=at(minute),
         origin=origin,
-        now=at(minute),
+        at=at(minute),
     )
 
 
@@ -72,15 +72,15 @@ def test_a_full_iv_session_from_check_in_to_co_signature(
 ):
     session = ready_to_dose(appointment, nurse_origin)
     services.session_start_dosing(
-        session=session, lot_number="LOT-1", origin=nurse_origin, now=at(0)
+        session=session, lot_number="LOT-1", origin=nurse_origin, at=at(0)
     )
     session.refresh_from_db()
     assert session.state == "dosing" and session.order.is_actionable
     vitals(session, nurse_origin, 10, 134, 84)
     with pytest.raises(InvalidEntry, match="reason for ending below the order"):
-        services.session_end_dosing(session=session, origin=nurse_origin, now=at(14))
+        services.session_end_dosing(session=session, origin=nurse_origin, at=at(14))
     services.session_end_dosing(
-        session=session, origin=nurse_origin, now=at(14), reason="Nausea; patient asked to stop"
+        session=session, origin=nurse_origin, at=at(14), reason="Nausea; patient asked to stop"
     )
     session.refresh_from_db()
     summary = administration_summary(session, now=at(50))
@@ -94,10 +94,10 @@ def test_a_full_iv_session_from_check_in_to_co_signature(
         answers=DISCHARGE_OK,
         instructions="No driving",
         origin=nurse_origin,
-        now=at(50),
+        at=at(50),
     )
-    services.session_sign(session=session, origin=nurse_origin, now=at(55))
-    services.session_cosign(session=session, origin=prescriber_origin, now=at(60))
+    services.session_sign(session=session, origin=nurse_origin, at=at(55))
+    services.session_cosign(session=session, origin=prescriber_origin, at=at(60))
     session.refresh_from_db()
     assert session.state == "cosigned"
     steps = list(SessionEvent.objects.filter(session=session).values_list("event", flat=True))
@@ -129,23 +129,23 @@ def test_failed_prechecks_block_dosing_until_a_prescriber_overrides(
             }
         ),
         origin=nurse_origin,
-        now=at(-10),
+        at=at(-10),
     )
     assert [f["id"] for f in failures] == ["vitals:bp_above_predose_caution"]
     with pytest.raises(SessionRefused):
         services.session_start_dosing(
-            session=session, lot_number="L", origin=nurse_origin, now=at(0)
+            session=session, lot_number="L", origin=nurse_origin, at=at(0)
         )
     with pytest.raises(SessionRefused, match="Only a prescriber"):
         services.session_override(
-            session=session, actor=nurse_actor, reason="fine", origin=nurse_origin, now=at(-5)
+            session=session, actor=nurse_actor, reason="fine", origin=nurse_origin, at=at(-5)
         )
     services.session_override(
         session=session,
         actor=prescriber_actor,
         reason="Long-standing 150/90",
         origin=prescriber_origin,
-        now=at(-5),
+        at=at(-5),
     )
     session.refresh_from_db()
     assert session.state == "prechecks_passed"
@@ -160,7 +160,7 @@ def test_identity_cannot_be_overridden(
         session=session,
         entry=prechecks(identity_confirmed="unknown"),
         origin=nurse_origin,
-        now=at(-10),
+        at=at(-10),
     )
     with pytest.raises(SessionRefused, match="cannot be overridden"):
         services.session_override(
@@ -168,7 +168,7 @@ def test_identity_cannot_be_overridden(
             actor=prescriber_actor,
             reason="ok",
             origin=prescriber_origin,
-            now=at(-5),
+            at=at(-5),
         )
 
 
@@ -178,7 +178,7 @@ def test_no_signed_order_and_no_consent_block_the_gate(
     appointment = make_booking(patient, signed=False, consent=False)
     session = checked_in(appointment, nurse_origin)
     failures = services.session_prechecks(
-        session=session, entry=prechecks(), origin=nurse_origin, now=at(-10)
+        session=session, entry=prechecks(), origin=nurse_origin, at=at(-10)
     )
     assert {f["id"] for f in failures} == {"order", "consent"}
     assert not any(f["overridable"] for f in failures)
@@ -187,7 +187,7 @@ def test_no_signed_order_and_no_consent_block_the_gate(
 def test_unconfigured_protocol_blocks_dosing(make_booking, patient, nurse_origin):
     session = checked_in(make_booking(patient), nurse_origin)
     failures = services.session_prechecks(
-        session=session, entry=prechecks(), origin=nurse_origin, now=at(-10)
+        session=session, entry=prechecks(), origin=nurse_origin, at=at(-10)
     )
     ids = {f["id"] for f in failures}
     assert {"fasting_food", "fasting_liquid"} <= ids
@@ -198,7 +198,7 @@ def test_a_hypertensive_reading_opens_an_alert_that_resolves_after_acknowledgeme
     appointment, nurse_origin
 ):
     session = ready_to_dose(appointment, nurse_origin)
-    services.session_start_dosing(session=session, lot_number="L", origin=nurse_origin, now=at(0))
+    services.session_start_dosing(session=session, lot_number="L", origin=nurse_origin, at=at(0))
     _, opened, _ = vitals(session, nurse_origin, 10, 186, 104)
     (alert,) = opened
     assert alert.kind == Alert.Kind.VITALS and alert.level == "critical"
@@ -217,7 +217,7 @@ def test_a_hypertensive_reading_opens_an_alert_that_resolves_after_acknowledgeme
         actions=["slowed", "prescriber_called"],
         note="",
         origin=nurse_origin,
-        now=at(21),
+        at=at(21),
     )
     assert done.status == Alert.Status.RESOLVED
     assert "Slowed the infusion" in done.action_note
@@ -225,7 +225,7 @@ def test_a_hypertensive_reading_opens_an_alert_that_resolves_after_acknowledgeme
 
 def test_an_acknowledged_alert_resolves_with_the_next_normal_reading(appointment, nurse_origin):
     session = ready_to_dose(appointment, nurse_origin)
-    services.session_start_dosing(session=session, lot_number="L", origin=nurse_origin, now=at(0))
+    services.session_start_dosing(session=session, lot_number="L", origin=nurse_origin, at=at(0))
     (alert,) = vitals(session, nurse_origin, 10, 130, 85, hr=118)[1]
     services.vitals_alert_acknowledge(
         session=session,
@@ -233,7 +233,7 @@ def test_an_acknowledged_alert_resolves_with_the_next_normal_reading(appointment
         actions=["rechecked"],
         note="",
         origin=nurse_origin,
-        now=at(11),
+        at=at(11),
     )
     alert.refresh_from_db()
     assert alert.status == Alert.Status.ACKNOWLEDGED
@@ -244,15 +244,15 @@ def test_an_acknowledged_alert_resolves_with_the_next_normal_reading(appointment
 
 def test_open_alerts_block_discharge(appointment, nurse_origin):
     session = ready_to_dose(appointment, nurse_origin)
-    services.session_start_dosing(session=session, lot_number="L", origin=nurse_origin, now=at(0))
+    services.session_start_dosing(session=session, lot_number="L", origin=nurse_origin, at=at(0))
     vitals(session, nurse_origin, 10, 130, 85, spo2=88)
     services.session_end_dosing(
-        session=session, origin=nurse_origin, now=at(14), reason="Stopped early"
+        session=session, origin=nurse_origin, at=at(14), reason="Stopped early"
     )
     vitals(session, nurse_origin, 50, 130, 80)
     with pytest.raises(SessionRefused, match="Acknowledge"):
         services.session_discharge(
-            session=session, answers=DISCHARGE_OK, instructions="x", origin=nurse_origin, now=at(55)
+            session=session, answers=DISCHARGE_OK, instructions="x", origin=nurse_origin, at=at(55)
         )
 
 
@@ -260,14 +260,14 @@ def test_discharge_before_the_minimum_observation_needs_a_prescriber(
     appointment, nurse_origin, prescriber_origin, prescriber_actor
 ):
     session = ready_to_dose(appointment, nurse_origin)
-    services.session_start_dosing(session=session, lot_number="L", origin=nurse_origin, now=at(0))
+    services.session_start_dosing(session=session, lot_number="L", origin=nurse_origin, at=at(0))
     services.session_end_dosing(
-        session=session, origin=nurse_origin, now=at(14), reason="Stopped early"
+        session=session, origin=nurse_origin, at=at(14), reason="Stopped early"
     )
     vitals(session, nurse_origin, 20, 130, 80)
     with pytest.raises(SessionRefused, match="observed since end of dosing") as refused:
         services.session_discharge(
-            session=session, answers=DISCHARGE_OK, instructions="x", origin=nurse_origin, now=at(25)
+            session=session, answers=DISCHARGE_OK, instructions="x", origin=nurse_origin, at=at(25)
         )
     unmet = [c["id"] for c in refused.value.details["criteria"] if not c["met"]]
     assert unmet == ["minimum_observation_elapsed"]
@@ -277,7 +277,7 @@ def test_discharge_before_the_minimum_observation_needs_a_prescriber(
             answers=DISCHARGE_OK,
             instructions="x",
             origin=prescriber_origin,
-            now=at(25),
+            at=at(25),
             actor=prescriber_actor,
         )
     services.session_discharge(
@@ -285,7 +285,7 @@ def test_discharge_before_the_minimum_observation_needs_a_prescriber(
         answers=DISCHARGE_OK,
         instructions="x",
         origin=prescriber_origin,
-        now=at(25),
+        at=at(25),
         actor=prescriber_actor,
         override_reason="Transport waiting; stable",
     )
@@ -296,29 +296,31 @@ def test_discharge_before_the_minimum_observation_needs_a_prescriber(
 
 def test_the_pump_can_never_record_more_than_the_signed_order(appointment, nurse_origin):
     session = ready_to_dose(appointment, nurse_origin)
-    services.session_start_dosing(session=session, lot_number="L", origin=nurse_origin, now=at(0))
+    services.session_start_dosing(session=session, lot_number="L", origin=nurse_origin, at=at(0))
     # 150 mL/h x 0.35 mg/mL = 52.5 mg/h: the 35 mg order is reached at 40 min.
     with pytest.raises(SessionRefused, match="above the signed order") as refused:
         administration_record(
-            session=session, kind="stop", at=at(41), origin=nurse_origin, now=at(41)
+            session=session, kind="stop", given_at=at(41), origin=nurse_origin, at=at(41)
         )
     assert refused.value.details["ordered_dose_reached_at"].startswith("2025-03-03T15:40")
     administration_record(
-        session=session, kind="pause", at=at(20), origin=nurse_origin, now=at(20), reason="BP"
+        session=session, kind="pause", given_at=at(20), origin=nurse_origin, at=at(20), reason="BP"
     )
     with pytest.raises(SessionRefused, match="rate change needs a documented reason"):
         administration_record(
             session=session,
             kind="rate_change",
-            at=at(25),
+            given_at=at(25),
             rate_ml_per_h=Decimal("90"),
             origin=nurse_origin,
-            now=at(25),
+            at=at(25),
         )
     administration_record(
-        session=session, kind="resume", at=at(25), origin=nurse_origin, now=at(25)
+        session=session, kind="resume", given_at=at(25), origin=nurse_origin, at=at(25)
     )
-    administration_record(session=session, kind="stop", at=at(44), origin=nurse_origin, now=at(44))
+    administration_record(
+        session=session, kind="stop", given_at=at(44), origin=nurse_origin, at=at(44)
+    )
     session.refresh_from_db()
     summary = administration_summary(session, now=at(50))
     assert summary.dose_mg == pytest.approx(52.5 * 39 / 60)
@@ -327,13 +329,13 @@ def test_the_pump_can_never_record_more_than_the_signed_order(appointment, nurse
 
 def test_a_signed_session_is_immutable(appointment, nurse_origin, prescriber_origin):
     session = ready_to_dose(appointment, nurse_origin)
-    services.session_start_dosing(session=session, lot_number="L", origin=nurse_origin, now=at(0))
-    services.session_end_dosing(session=session, origin=nurse_origin, now=at(40))
+    services.session_start_dosing(session=session, lot_number="L", origin=nurse_origin, at=at(0))
+    services.session_end_dosing(session=session, origin=nurse_origin, at=at(40))
     vitals(session, nurse_origin, 75, 130, 80)
     services.session_discharge(
-        session=session, answers=DISCHARGE_OK, instructions="x", origin=nurse_origin, now=at(80)
+        session=session, answers=DISCHARGE_OK, instructions="x", origin=nurse_origin, at=at(80)
     )
-    services.session_sign(session=session, origin=nurse_origin, now=at(85))
+    services.session_sign(session=session, origin=nurse_origin, at=at(85))
     session.refresh_from_db()
     session.lot_number = "CHANGED"
     with pytest.raises(SessionLocked):
@@ -352,14 +354,14 @@ def test_a_signed_session_is_immutable(appointment, nurse_origin, prescriber_ori
             severity="mild",
             observed_at=at(86),
             origin=nurse_origin,
-            now=at(86),
+            at=at(86),
         )
     with pytest.raises(SessionRefused, match="other than the signer"):
-        services.session_cosign(session=session, origin=nurse_origin, now=at(88))
+        services.session_cosign(session=session, origin=nurse_origin, at=at(88))
     note = services.session_addendum(
-        session=session, text="Lot was LOT-2", reason="Typo", origin=nurse_origin, now=at(90)
+        session=session, text="Lot was LOT-2", reason="Typo", origin=nurse_origin, at=at(90)
     )
-    services.session_cosign(session=session, origin=prescriber_origin, now=at(95))
+    services.session_cosign(session=session, origin=prescriber_origin, at=at(95))
     session.refresh_from_db()
     assert session.state == "cosigned" and session.lot_number == "L"
     with pytest.raises(SessionLocked):
@@ -369,19 +371,17 @@ def test_a_signed_session_is_immutable(appointment, nurse_origin, prescriber_ori
 def test_cancel_and_abort_need_a_reason(appointment, nurse_origin):
     session = checked_in(appointment, nurse_origin)
     with pytest.raises(SessionRefused, match="reason"):
-        services.session_cancel(session=session, reason=" ", origin=nurse_origin, now=at(0))
-    services.session_cancel(
-        session=session, reason="Patient unwell", origin=nurse_origin, now=at(0)
-    )
+        services.session_cancel(session=session, reason=" ", origin=nurse_origin, at=at(0))
+    services.session_cancel(session=session, reason="Patient unwell", origin=nurse_origin, at=at(0))
     session.refresh_from_db()
     assert session.state == "cancelled" and session.ended_reason == "Patient unwell"
 
 
 def test_abort_stops_a_running_pump(appointment, nurse_origin):
     session = ready_to_dose(appointment, nurse_origin)
-    services.session_start_dosing(session=session, lot_number="L", origin=nurse_origin, now=at(0))
+    services.session_start_dosing(session=session, lot_number="L", origin=nurse_origin, at=at(0))
     services.session_abort(
-        session=session, reason="Chest pain: to ED", origin=nurse_origin, now=at(12)
+        session=session, reason="Chest pain: to ED", origin=nurse_origin, at=at(12)
     )
     session.refresh_from_db()
     assert session.state == "aborted"
@@ -396,7 +396,7 @@ def test_a_serious_adverse_event_is_flagged_for_reporting(appointment, nurse_ori
         severity="severe",
         observed_at=at(-5),
         origin=nurse_origin,
-        now=at(-5),
+        at=at(-5),
         serious_adverse_event=True,
         intervention="ondansetron 4 mg",
     )
@@ -412,7 +412,7 @@ def test_cadss6_is_scored_by_the_instrument(appointment, nurse_origin):
         answers=[1, 2, 0, 0, 3, 1],
         observed_at=at(-15),
         origin=nurse_origin,
-        now=at(-15),
+        at=at(-15),
     )
     assert row.total == 7
     with pytest.raises(InvalidEntry):
@@ -422,7 +422,7 @@ def test_cadss6_is_scored_by_the_instrument(appointment, nurse_origin):
             answers=[5] * 6,
             observed_at=at(-15),
             origin=nurse_origin,
-            now=at(-15),
+            at=at(-15),
         )
 
 
@@ -470,5 +470,5 @@ def test_a_phq9_and_cssrs_completed_today_count_without_the_nurse_attesting(
     entry.last_food_at = now - dt.timedelta(hours=6)
     entry.last_liquid_at = now - dt.timedelta(hours=2)
     assert (
-        services.session_prechecks(session=session, entry=entry, origin=nurse_origin, now=now) == []
+        services.session_prechecks(session=session, entry=entry, origin=nurse_origin, at=now) == []
     )
