@@ -16,15 +16,15 @@ def ledger_entry_recorded(*, entry, origin, at, **_) -> None:
     if entry.kind == "dispense":
         services.dispensing_checked(entry=entry, origin=origin, at=at)
     if entry.kind in ("dispense", "correction"):
-        services.signals_sync_after_commit(entry.patient_id, "long-term safety (ledger)")
+        services.signals_sync_after_commit(entry.patient_id, "long-term safety (ledger)", at=at)
 
 
-def session_signed(*, session, **_) -> None:
-    services.signals_sync_after_commit(session.patient_id, "long-term safety (session)")
+def session_signed(*, session, at, **_) -> None:
+    services.signals_sync_after_commit(session.patient_id, "long-term safety (session)", at=at)
 
 
-def at_home_logged(*, at_home, **_) -> None:
-    services.signals_sync_after_commit(at_home.patient_id, "long-term safety (at-home log)")
+def at_home_logged(*, at_home, at, **_) -> None:
+    services.signals_sync_after_commit(at_home.patient_id, "long-term safety (at-home log)", at=at)
 
 
 def connect() -> None:

@@ -75,16 +75,15 @@ def signals_sync(*, patient: Patient, origin: RequestOrigin, at: dt.datetime) ->
     return raised
 
 
-def signals_sync_after_commit(patient_id: int, label: str) -> None:
-    """Sync once the caller's transaction has committed; a failure here is logged and never
-    undoes the session or ledger entry that triggered it (the next read syncs again)."""
+def signals_sync_after_commit(patient_id: int, label: str, *, at: dt.datetime) -> None:
+    """Sync, as of ``at`` (the triggering event's time), once the caller's transaction has
+    committed; a failure here is logged and never undoes the session or ledger entry that
+    triggered it (the next read syncs again)."""
 
     def run() -> None:
-        from django.utils import timezone
-
         try:
             patient = Patient.objects.select_related("clinic").get(pk=patient_id)
-            signals_sync(patient=patient, origin=RequestOrigin.system(label), at=timezone.now())
+            signals_sync(patient=patient, origin=RequestOrigin.system(label), at=at)
         except Exception:
             logger.exception("Long-term safety signals could not be synced for %s", patient_id)
 
