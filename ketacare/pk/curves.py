@@ -138,7 +138,12 @@ def session_prediction(session, *, now: dt.datetime) -> Prediction | None:
     if record.status in ("running", "paused"):
         horizon = now_min  # what happens next depends on the pump: drawn up to now only
     else:
-        horizon = max(now_min, planned_end) + HORIZON_AFTER_INFUSION_MIN
+        # A stopped pump: the fall after the last delivery, however long ago that was (a
+        # session opened days later keeps its few hours, not one point per minute since).
+        delivered_end = max(start + minutes for start, minutes, _ in infusions)
+        horizon = max(delivered_end, planned_end) + HORIZON_AFTER_INFUSION_MIN
+        if now_min > horizon:
+            now_min = None  # "now" lies beyond the chart: no marker
     try:
         curves = _curves(planned.weight_kg, infusions, horizon)
     except ClinicalRuleError as refused:

@@ -105,6 +105,19 @@ def test_the_session_curve_follows_what_the_pump_delivered(worked_order, nurse_o
     assert delivered_30 < planned_30
 
 
+def test_a_finished_session_keeps_its_hours_however_late_it_is_opened(worked_order, nurse_origin):
+    appointment, _ = worked_order
+    session = ready_to_dose(appointment, nurse_origin)
+    services.session_start_dosing(session=session, lot_number="K", origin=nurse_origin, at=at(0))
+    services.session_end_dosing(session=session, origin=nurse_origin, at=at(40))
+    session.refresh_from_db()
+    for opened_at in (at(60), at(60 * 24 * 3), at(60 * 24 * 90)):
+        prediction = session_prediction(session, now=opened_at)
+        assert prediction.curves[0].times_min[-1] == 40 + 180  # the fall, not days of minutes
+    assert session_prediction(session, now=at(60)).now_min == 60
+    assert session_prediction(session, now=at(60 * 24 * 3)).now_min is None  # beyond the chart
+
+
 def test_the_session_page_and_api_show_the_delivered_curve(worked_order, nurse_origin, client_for):
     appointment, _ = worked_order
     session = ready_to_dose(appointment, nurse_origin)
