@@ -32,9 +32,9 @@ def long_term_safety(request, patient_id: int):
     signals with their reviews, and what is due."""
     act = action(request, Capability.LONGTERM_VIEW)
     patient = patient_get(act.access, patient_id)
-    services.signals_sync(patient=patient, **act.stamp)
+    view = services.overview_synced(patient=patient, **act.stamp)
     audit_read(act, object_type="longterm", patient=patient, summary="Long-term safety read (API)")
-    return overview_data(selectors.overview(patient, at=act.at))
+    return overview_data(view)
 
 
 @router.post(f"{BASE}/urinary-checks", response={201: CreatedOut, **ERRORS})

@@ -19,8 +19,7 @@ def chart_panel(request, patient) -> str | None:
     if not request.access.can(Capability.LONGTERM_VIEW):
         return None
     act = action(request, Capability.LONGTERM_VIEW)
-    services.signals_sync(patient=patient, **act.stamp)
-    view = selectors.overview(patient, at=act.at, with_benefit=False)
+    view = services.overview_synced(patient=patient, with_benefit=False, **act.stamp)
     audit_read(
         act, object_type="longterm", patient=patient, summary="Long-term safety panel read (chart)"
     )

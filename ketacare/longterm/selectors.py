@@ -48,7 +48,30 @@ def _float(value: Decimal | None) -> float | None:
 # --- the history as the core's facts ------------------------------------------------------------
 
 
-def doses_for(patient: Patient, *, at: dt.datetime) -> tuple[list[core.Dose], list[str]]:
+@dataclass(frozen=True)
+class History:
+    """What the exposure and misuse rules and the overview read of one patient's record, read
+    once per request: the chart panel, the page and the API sync the signals and then show the
+    overview from the same history."""
+
+    doses: list[core.Dose]
+    unreadable_sessions: list[str]
+    at_home: list[tuple[AtHomeSession, Order | None]]
+    intake_answers: list[tuple[str, dt.datetime, dict]]
+
+
+def history_of(patient: Patient, *, at: dt.datetime) -> History:
+    at_home = _at_home(patient)
+    doses, unreadable = doses_for(patient, at=at, at_home=at_home)
+    return History(doses, unreadable, at_home, _intake_answers(patient))
+
+
+def doses_for(
+    patient: Patient,
+    *,
+    at: dt.datetime,
+    at_home: list[tuple[AtHomeSession, Order | None]] | None = None,
+) -> tuple[list[core.Dose], list[str]]:
     """Each session's total given (``administration_summary``: the pump's delivery at the bag's
     concentration plus discrete doses) and each at-home dose logged; the second list names the
     sessions whose total could not be read (e.g. an infusion without its bag recorded)."""
@@ -78,7 +101,7 @@ def doses_for(patient: Patient, *, at: dt.datetime) -> tuple[list[core.Dose], li
                 _float(session.order.dosing_weight_kg) if session.order_id else None,
             )
         )
-    for log, order in _at_home(patient):
+    for log, order in _at_home(patient) if at_home is None else at_home:
         doses.append(
             core.Dose(
                 f"at_home:{log.pk}",
@@ -103,7 +126,7 @@ def _at_home(patient: Patient) -> list[tuple[AtHomeSession, Order | None]]:
     return [(log, orders.get(log.course_id)) for log in logs]
 
 
-def at_home_logs(patient: Patient) -> list[core.AtHomeLog]:
+def at_home_logs(at_home: list[tuple[AtHomeSession, Order | None]]) -> list[core.AtHomeLog]:
     return [
         core.AtHomeLog(
             f"at_home:{log.pk}",
@@ -111,7 +134,7 @@ def at_home_logs(patient: Patient) -> list[core.AtHomeLog]:
             float(log.dose_taken_mg),
             _float(order.dose_mg) if order else None,
         )
-        for log, order in _at_home(patient)
+        for log, order in at_home
     ]
 
 
@@ -149,18 +172,13 @@ def _intake_answers(patient: Patient) -> list[tuple[str, dt.datetime, dict]]:
     ]
 
 
-def _intake_use(patient: Patient) -> list[tuple[str, dt.datetime]]:
-    return [
-        (ref, at)
-        for ref, at, answers in _intake_answers(patient)
-        if answers.get("substance_use_active") == "yes"
-    ]
+def _intake_use(answers: list[tuple[str, dt.datetime, dict]]) -> list[tuple[str, dt.datetime]]:
+    return [(ref, at) for ref, at, given in answers if given.get("substance_use_active") == "yes"]
 
 
-def substance_use_history(patient: Patient) -> bool:
+def substance_use_history(answers: list[tuple[str, dt.datetime, dict]]) -> bool:
     """The latest signed intake reports a past substance use disorder: the label asks for
     greater caution [S14][S56]."""
-    answers = _intake_answers(patient)
     return bool(answers) and answers[-1][2].get("substance_use_history") == "yes"
 
 
@@ -168,13 +186,15 @@ def mg_limits(protocol: ClinicProtocol) -> dict[tuple[str, int], float | None]:
     return {pair: setting(protocol, default) for pair, default in keys.EXPOSURE_LIMITS.items()}
 
 
-def derived_findings(patient: Patient, *, at: dt.datetime) -> list[core.Finding]:
+def derived_findings(
+    patient: Patient, *, at: dt.datetime, history: History | None = None
+) -> list[core.Finding]:
     """The exposure and misuse findings the history holds now (raised as signals by
     ``services.signals_sync``; urinary, cognition and liver signals come from their records)."""
     protocol = clinic_protocol(patient.clinic)
-    doses, _ = doses_for(patient, at=at)
-    doses = [d for d in doses if d.at <= at]
-    dispensed, logs = dispensed_to(patient), at_home_logs(patient)
+    history = history or history_of(patient, at=at)
+    doses = [d for d in history.doses if d.at <= at]
+    dispensed, logs = dispensed_to(patient), at_home_logs(history.at_home)
     return [
         *core.exposure_findings(
             doses,
@@ -186,7 +206,7 @@ def derived_findings(patient: Patient, *, at: dt.datetime) -> list[core.Finding]
         *core.doses_above_order(logs),
         *core.logged_beyond_dispensed(dispensed, logs),
         *core.substance_use_reports(_substance_use(patient)),
-        *core.intake_substance_use(_intake_use(patient)),
+        *core.intake_substance_use(_intake_use(history.intake_answers)),
         *core.ledger_corrections(_corrections(patient)),
     ]
 
@@ -351,12 +371,18 @@ def due_items(
     visit_started_at: dt.datetime | None = None,
     urinary: list[UrinaryCheck] | None = None,
     screens: list[CognitiveScreen] | None = None,
+    liver: list[LiverResult] | None = None,
+    reviews: list[ContinuationReview] | None = None,
 ) -> list[core.Due]:
-    """What is due for the patient now (``visit_started_at``: the visit in progress, if any)."""
+    """What is due for the patient now (``visit_started_at``: the visit in progress, if any).
+    The records already read (newest first) are passed in; the others are read here."""
     urinary = list(UrinaryCheck.objects.filter(patient=patient)[:1]) if urinary is None else urinary
     screens = list(CognitiveScreen.objects.filter(patient=patient)) if screens is None else screens
-    last_liver = LiverResult.objects.filter(patient=patient).first()
-    last_review = ContinuationReview.objects.filter(patient=patient).first()
+    liver = list(LiverResult.objects.filter(patient=patient)[:1]) if liver is None else liver
+    if reviews is None:
+        reviews = list(ContinuationReview.objects.filter(patient=patient)[:1])
+    last_liver = liver[0] if liver else None
+    last_review = reviews[0] if reviews else None
     zone = patient.clinic.zone
     return [
         core.urinary_due(
@@ -395,9 +421,16 @@ def first_dose_at(patient: Patient, *, at: dt.datetime) -> dt.datetime | None:
     return min((d.at for d in doses if d.at <= at), default=None)
 
 
-def overview(patient: Patient, *, at: dt.datetime, with_benefit: bool = True) -> Overview:
+def overview(
+    patient: Patient,
+    *,
+    at: dt.datetime,
+    with_benefit: bool = True,
+    history: History | None = None,
+) -> Overview:
     protocol = clinic_protocol(patient.clinic)
-    doses, unreadable = doses_for(patient, at=at)
+    history = history or history_of(patient, at=at)
+    doses, unreadable = history.doses, history.unreadable_sessions
     exposure = core.cumulative_exposure(doses, at=at)
     limits = core.limit_views(
         exposure,
@@ -408,6 +441,8 @@ def overview(patient: Patient, *, at: dt.datetime, with_benefit: bool = True) ->
     )
     urinary = list(UrinaryCheck.objects.filter(patient=patient).select_related("recorded_by"))
     cognition = cognition_view(patient, protocol)
+    liver = list(LiverResult.objects.filter(patient=patient))
+    reviews = list(ContinuationReview.objects.filter(patient=patient).prefetch_related("addenda"))
     return Overview(
         patient=patient,
         at=at,
@@ -421,16 +456,16 @@ def overview(patient: Patient, *, at: dt.datetime, with_benefit: bool = True) ->
             first_dose_at=exposure.first_dose_at,
             urinary=urinary,
             screens=cognition.screens,
+            liver=liver,
+            reviews=reviews,
         ),
         signals=list(patient_signals(patient)),
         urinary=urinary,
         checklist=checklist_of(protocol),
         cognition=cognition,
-        liver=list(LiverResult.objects.filter(patient=patient)),
-        continuation=list(
-            ContinuationReview.objects.filter(patient=patient).prefetch_related("addenda")
-        ),
+        liver=liver,
+        continuation=reviews,
         dispensing_limit=dispensing_limit_for(patient),
         benefit=benefit_of(patient) if with_benefit else [],
-        substance_use_history=substance_use_history(patient),
+        substance_use_history=substance_use_history(history.intake_answers),
     )

@@ -49,8 +49,7 @@ def _when(raw: str, field: str, zone) -> dt.datetime:
 def patient_page(request, patient_id: int):
     act = action(request, Capability.LONGTERM_VIEW)
     patient = patient_get(act.access, patient_id)
-    services.signals_sync(patient=patient, **act.stamp)
-    view = selectors.overview(patient, at=act.at)
+    view = services.overview_synced(patient=patient, **act.stamp)
     audit_read(act, object_type="longterm", patient=patient, summary="Long-term safety page read")
     return render(
         request,

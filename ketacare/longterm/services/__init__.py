@@ -20,6 +20,7 @@ from ketacare.longterm.services.records import (
 )
 from ketacare.longterm.services.signals import (
     addendum_add,
+    overview_synced,
     signal_raise,
     signal_review,
     signals_scan,
@@ -34,6 +35,7 @@ __all__ = [
     "dispensing_checked",
     "dispensing_limit_set",
     "liver_result_record",
+    "overview_synced",
     "signal_raise",
     "signal_review",
     "signals_scan",

@@ -65,14 +65,34 @@ def signal_raise(
 
 
 @transaction.atomic
-def signals_sync(*, patient: Patient, origin: RequestOrigin, at: dt.datetime) -> list[Signal]:
-    """Raise the exposure and misuse signals the history holds and were not raised yet."""
+def signals_sync(
+    *,
+    patient: Patient,
+    origin: RequestOrigin,
+    at: dt.datetime,
+    history: selectors.History | None = None,
+) -> list[Signal]:
+    """Raise the exposure and misuse signals the history holds and were not raised yet (the
+    signals already raised are read in one query; only new findings are tried)."""
+    raised_before = set(Signal.objects.filter(patient=patient).values_list("kind", "key"))
     raised = []
-    for finding in selectors.derived_findings(patient, at=at):
+    for finding in selectors.derived_findings(patient, at=at, history=history):
+        if (finding.kind, finding.key[:120]) in raised_before:
+            continue
         signal = signal_raise(patient=patient, finding=finding, origin=origin, at=at)
         if signal is not None:
             raised.append(signal)
     return raised
+
+
+def overview_synced(
+    *, patient: Patient, origin: RequestOrigin, at: dt.datetime, with_benefit: bool = True
+) -> selectors.Overview:
+    """Raise what the patient's history holds, then the overview of that same history (read
+    once): what the chart panel, the page and the API show."""
+    history = selectors.history_of(patient, at=at)
+    signals_sync(patient=patient, origin=origin, at=at, history=history)
+    return selectors.overview(patient, at=at, with_benefit=with_benefit, history=history)
 
 
 def signals_sync_after_commit(patient_id: int, label: str, *, at: dt.datetime) -> None:
