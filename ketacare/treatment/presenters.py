@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from ketacare.clinic_settings.selectors import StoredValue
 from ketacare.clinical.regimens import CoursePhaseState, Phase, allowed_phases
 from ketacare.treatment.clinical_records import rule_rows
 from ketacare.treatment.models import (
@@ -13,7 +15,13 @@ from ketacare.treatment.models import (
     ScreeningResult,
     TreatmentCourse,
 )
-from ketacare.treatment.protocol import CATALOGUE, SPECS, ClinicProtocol, display_value
+from ketacare.treatment.protocol import (
+    CATALOGUE,
+    SPECS,
+    ClinicProtocol,
+    display_value,
+    registry_key,
+)
 from ketacare.treatment.screening import needs_text
 
 _SETTING_LABELS = {spec.key: spec.label for spec in CATALOGUE}
@@ -179,10 +187,25 @@ def protocol_rows(protocol: ClinicProtocol) -> list[dict[str, Any]]:
     return rows
 
 
+def protocol_page_rows(
+    protocol: ClinicProtocol, stored: Mapping[str, StoredValue]
+) -> list[dict[str, Any]]:
+    """``protocol_rows`` with what the read-only protocol page adds: who set a clinic value and
+    when, whether an unverified default is still unconfirmed, and the value's key on the one
+    protocol settings page, where it is changed."""
+    rows = protocol_rows(protocol)
+    for row in rows:
+        row["updated"] = stored.get(row["key"])
+        row["confirmed"] = row["verified"] or row["overridden"]
+        row["settings_key"] = registry_key(row["key"])
+    return rows
+
+
 def rules_rows(protocol: ClinicProtocol) -> list[dict[str, Any]]:
     rows = rule_rows(protocol.eligibility)
     for row in rows:
         key = f"eligibility.severity.{row['rule_id']}"
         row["severity_key"] = key if key in SPECS else None
+        row["settings_key"] = registry_key(key) if key in SPECS else None
         row["severity_choices"] = list(SPECS[key].choices) if key in SPECS else []
     return rows

@@ -29,7 +29,6 @@ urlpatterns = [
     ),
     path("schedule/", booking.schedule, name="schedule"),
     path("protocol/", protocol.protocol_page, name="protocol"),
-    path("protocol/set/", protocol.protocol_set, name="protocol_set"),
     path("consents/", consent.consent_documents, name="consents"),
     path("consents/publish/", consent.consent_publish, name="consent_publish"),
     path("consents/<int:document_id>/", consent.consent_document, name="consent_document"),

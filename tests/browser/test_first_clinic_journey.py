@@ -69,13 +69,18 @@ def test_setup_invite_register_activate_intake_and_consent(new_page, monkeypatch
     # The administrator sets the one protocol value screening needs, then invites two people.
     admin = new_page()
     sign_in(admin, "ada@example.org", ADMIN_PASSWORD)
+    # The treatment protocol page shows the value unset and leads to the one settings page.
     admin.goto("/treatment/protocol/")
-    row = admin.locator('[id="trd.required_adequate_trials"]')
+    admin.locator('[id="trd.required_adequate_trials"]').get_by_role(
+        "link", name="Change on the settings page"
+    ).click()
+    row = admin.locator('[id="treatment.trd.required_adequate_trials"]')
     row.get_by_label(
         "Adequate failed antidepressant trials (current episode) that define TRD"
     ).fill("2")
-    row.get_by_role("button", name="Save").click()
-    admin.locator('[id="trd.required_adequate_trials"]').get_by_text(
+    admin.get_by_role("button", name="Save treatment protocol: eligibility", exact=True).click()
+    admin.locator(".messages").get_by_text("Protocol settings saved.").wait_for()
+    admin.locator('[id="treatment.trd.required_adequate_trials"]').get_by_text(
         "clinic", exact=True
     ).wait_for()
     prescriber_link = _invite(

@@ -10,6 +10,7 @@ from django.apps import apps
 from django.db.models import QuerySet
 from django.http import Http404
 
+from ketacare.clinic_settings.selectors import StoredValue
 from ketacare.clinic_settings.selectors import clinic_protocol as settings_of
 from ketacare.clinical.common import Route
 from ketacare.clinical.dosing import BodyMeasurements
@@ -31,9 +32,9 @@ from ketacare.treatment.models import (
     overlapping,
 )
 from ketacare.treatment.protocol import (
+    PREFIX,
     ClinicProtocol,
     build_protocol,
-    overrides_from_stored,
 )
 from ketacare.treatment.selectors.consent import (
     consent_is_current,
@@ -44,8 +45,17 @@ ACTIVE_APPOINTMENT = (Appointment.Status.BOOKED, Appointment.Status.COMPLETED)
 
 def protocol_overrides(clinic: Clinic) -> dict[str, object]:
     """The clinic's own treatment protocol values (stored with every other protocol setting)."""
+    return {key: row.value for key, row in protocol_stored(clinic).items()}
+
+
+def protocol_stored(clinic: Clinic) -> dict[str, StoredValue]:
+    """The clinic's own treatment protocol values with who set each and when (protocol keys)."""
     stored = settings_of(clinic).stored  # the one read of the clinic's settings per request
-    return overrides_from_stored({key: row.value for key, row in stored.items()})
+    return {
+        key.removeprefix(f"{PREFIX}."): row
+        for key, row in stored.items()
+        if key.startswith(f"{PREFIX}.")
+    }
 
 
 def clinic_protocol(clinic: Clinic) -> ClinicProtocol:

@@ -1,27 +1,28 @@
-"""The clinic's treatment protocol page: every value with its source, one form per value."""
+"""The clinic's treatment protocol in force, read-only: every screening rule and every value with
+its source, whether the clinic set it (who, when) and whether an unverified default is still
+unconfirmed. Values are changed on the clinic's one protocol settings page (``clinic_settings``);
+each row links to its place there."""
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.shortcuts import render
 
 from ketacare.core.access import require_capability
-from ketacare.core.actions import action
-from ketacare.core.errors import DomainError
 from ketacare.core.roles import Capability
-from ketacare.treatment import presenters, selectors, services
+from ketacare.treatment import presenters, selectors
+
+RULE_SEVERITY_SECTION = "Eligibility rule severity"  # shown with its rules, not as values
 
 
 @require_capability(Capability.PROTOCOL_VIEW)
 def protocol_page(request: HttpRequest) -> HttpResponse:
-    protocol = selectors.clinic_protocol(request.access.clinic)
-    rows = presenters.protocol_rows(protocol)
+    clinic = request.access.clinic
+    protocol = selectors.clinic_protocol(clinic)
+    rows = presenters.protocol_page_rows(protocol, selectors.protocol_stored(clinic))
     sections: dict[str, list] = {}
     for row in rows:
-        if row["section"] != "Eligibility rule severity":
+        if row["section"] != RULE_SEVERITY_SECTION:
             sections.setdefault(row["section"], []).append(row)
     return render(
         request,
@@ -30,31 +31,5 @@ def protocol_page(request: HttpRequest) -> HttpResponse:
             "sections": sections,
             "unset": [row for row in rows if row["unset"]],
             "rules": presenters.rules_rows(protocol),
-            "overrides": protocol.overrides,
         },
     )
-
-
-@require_POST
-@require_capability(Capability.PROTOCOL_EDIT)
-def protocol_set(request: HttpRequest) -> HttpResponse:
-    act = action(request)
-    key = request.POST.get("key", "")
-    try:
-        if request.POST.get("action") == "reset":
-            services.protocol_setting_reset(
-                clinic=request.access.clinic, key=key, origin=act.origin, at=act.at
-            )
-            messages.success(request, f"{key} returned to its default.")
-        else:
-            services.protocol_setting_set(
-                clinic=request.access.clinic,
-                key=key,
-                value=request.POST.get("value", ""),
-                origin=act.origin,
-                at=act.at,
-            )
-            messages.success(request, f"{key} saved.")
-    except DomainError as refused:
-        messages.error(request, f"Not saved: {refused}")
-    return redirect(f"{reverse('treatment:protocol')}#{key}")

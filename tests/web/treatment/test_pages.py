@@ -100,12 +100,15 @@ def test_aftercare_page_saves_the_plan(client_for, eligible_course):
     assert plan.sleep == "Regular bedtime" and plan.updated_by is not None
 
 
-def test_protocol_page_for_the_director_has_forms_and_the_unset_list(client_for, clinic):
+def test_protocol_page_for_the_director_links_to_the_settings_page_and_lists_unset(
+    client_for, clinic
+):
     page = client_for("medical_director").get("/treatment/protocol/").content.decode()
     assert "To be set by the clinic" in page
     assert 'id="trd.required_adequate_trials"' in page
-    assert 'name="value"' in page
-    assert "eligibility.severity.bp.uncontrolled_hypertension" in page
+    assert 'name="value' not in page  # values are changed on the one settings page
+    assert "/clinic/protocol/#treatment.trd.required_adequate_trials" in page
+    assert "/clinic/protocol/#treatment.eligibility.severity.bp.uncontrolled_hypertension" in page
     assert "eligibility.severity.esk.aneurysm" not in page  # label: never lowered
 
 

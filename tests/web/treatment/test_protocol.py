@@ -103,20 +103,26 @@ def test_lowering_a_relative_contraindication_changes_the_screening(
     assert result["outcome"] == "eligible_with_cautions"
 
 
-def test_protocol_page_form_saves_and_reports_refusals(client_for):
+def test_the_protocol_page_is_read_only_and_the_settings_page_edits_its_values(client_for):
+    """One page edits the protocol: the treatment protocol page shows who set a value and when and
+    links each value to its row on the protocol settings page, whose form saves and refuses."""
     director = client_for("medical_director")
-    response = director.post(
-        "/treatment/protocol/set/",
-        {"key": "dosing.im.max_mg_per_kg", "value": "1"},
-        follow=True,
+    key = "treatment.dosing.im.max_mg_per_kg"
+    response = director.post("/clinic/protocol/", {"key": key, f"value:{key}": "1"}, follow=True)
+    assert b"Protocol settings saved." in response.content
+    settings_page = response.content.decode()
+    assert "set by" in settings_page and "fixed by its source" in settings_page
+    too_long = "treatment.dosing.iv.infusion_minutes"
+    response = director.post("/clinic/protocol/", {"key": too_long, f"value:{too_long}": "120"})
+    assert response.status_code == 422
+    assert (
+        b"Nothing was saved" in response.content and b"above the safe maximum" in response.content
     )
-    assert b"dosing.im.max_mg_per_kg saved" in response.content
-    response = director.post(
-        "/treatment/protocol/set/",
-        {"key": "dosing.iv.infusion_minutes", "value": "120"},
-        follow=True,
-    )
-    assert b"Not saved" in response.content and b"above the safe maximum" in response.content
+    page = director.get("/treatment/protocol/").content.decode()
+    assert "<form" not in page.split("<main", 1)[-1].split("</main>", 1)[0]
+    assert f'href="/clinic/protocol/#{key}"' in page
+    assert "set by" in page and "not confirmed" in page
+    assert director.post("/treatment/protocol/set/", {"key": key}).status_code == 404
 
 
 def test_the_one_settings_page_and_api_edit_the_treatment_protocol_with_the_same_checks(

@@ -51,13 +51,6 @@ PAGES = [
     ),
     ("schedule", "get", "/treatment/schedule/", Capability.APPOINTMENT_BOOK, None),
     ("protocol", "get", "/treatment/protocol/", Capability.PROTOCOL_VIEW, None),
-    (
-        "protocol change",
-        "post",
-        "/treatment/protocol/set/",
-        Capability.PROTOCOL_EDIT,
-        {"key": "bp.pre_treatment_systolic_max_mmhg", "value": "150"},
-    ),
     ("consent forms", "get", "/treatment/consents/", Capability.CONSENT_MANAGE, None),
     (
         "publish consent",
