@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from ninja import Router
+from collections.abc import Callable
+
+from django.db.models import Model
+from ninja import Router, Schema, Status
 
 from ketacare.core.actions import action, audit_read
 from ketacare.core.errors import NotFound
@@ -37,28 +40,27 @@ def long_term_safety(request, patient_id: int):
     return overview_data(view)
 
 
-@router.post(f"{BASE}/urinary-checks", response={201: CreatedOut, **ERRORS})
-def urinary_check(request, patient_id: int, body: UrinaryCheckIn):
+def _record(request, patient_id: int, body: Schema, record: Callable[..., Model]) -> Status:
+    """Record one of the patient's observations (a urinary check, cognitive screen or liver
+    result) with its service ``record``; answers the new record's id."""
     act = action(request, Capability.LONGTERM_RECORD)
     patient = patient_get(act.access, patient_id)
-    check = services.urinary_check_record(patient=patient, **body.model_dump(), **act.stamp)
-    return created(check)
+    return created(record(patient=patient, **body.model_dump(), **act.stamp))
+
+
+@router.post(f"{BASE}/urinary-checks", response={201: CreatedOut, **ERRORS})
+def urinary_check(request, patient_id: int, body: UrinaryCheckIn):
+    return _record(request, patient_id, body, services.urinary_check_record)
 
 
 @router.post(f"{BASE}/cognitive-screens", response={201: CreatedOut, **ERRORS})
 def cognitive_screen(request, patient_id: int, body: CognitiveScreenIn):
-    act = action(request, Capability.LONGTERM_RECORD)
-    patient = patient_get(act.access, patient_id)
-    screen = services.cognitive_screen_record(patient=patient, **body.model_dump(), **act.stamp)
-    return created(screen)
+    return _record(request, patient_id, body, services.cognitive_screen_record)
 
 
 @router.post(f"{BASE}/liver-results", response={201: CreatedOut, **ERRORS})
 def liver_result(request, patient_id: int, body: LiverResultIn):
-    act = action(request, Capability.LONGTERM_RECORD)
-    patient = patient_get(act.access, patient_id)
-    result = services.liver_result_record(patient=patient, **body.model_dump(), **act.stamp)
-    return created(result)
+    return _record(request, patient_id, body, services.liver_result_record)
 
 
 @router.post(f"{BASE}/signals/{{signal_id}}/review", response={201: CreatedOut, **ERRORS})

@@ -17,7 +17,7 @@ from ketacare.clinical.common import Route
 from ketacare.clinical.longterm import settings as keys
 from ketacare.controlled_substances.models import LedgerEntry
 from ketacare.core.access import Access
-from ketacare.core.errors import NotFound
+from ketacare.core.lookups import one_or_not_found
 from ketacare.longterm.models import (
     CognitiveScreen,
     ContinuationReview,
@@ -233,31 +233,35 @@ def open_signals(access: Access) -> QuerySet[Signal]:
     )
 
 
+def _clinic_in_use(access: Access) -> int | None:
+    return access.clinic.pk if access.clinic else None
+
+
 def signal_get(access: Access, signal_id: int) -> Signal:
-    try:
-        return Signal.objects.select_related("patient", "patient__clinic").get(
-            pk=signal_id, clinic_id=access.clinic.pk if access.clinic else None
-        )
-    except Signal.DoesNotExist as missing:
-        raise NotFound("No such signal at this clinic.") from missing
+    return one_or_not_found(
+        Signal.objects.select_related("patient", "patient__clinic"),
+        "No such signal at this clinic.",
+        pk=signal_id,
+        clinic_id=_clinic_in_use(access),
+    )
 
 
 def signal_review_get(access: Access, review_id: int) -> SignalReview:
-    try:
-        return SignalReview.objects.select_related("signal").get(
-            pk=review_id, signal__clinic_id=access.clinic.pk if access.clinic else None
-        )
-    except SignalReview.DoesNotExist as missing:
-        raise NotFound("No such review at this clinic.") from missing
+    return one_or_not_found(
+        SignalReview.objects.select_related("signal"),
+        "No such review at this clinic.",
+        pk=review_id,
+        signal__clinic_id=_clinic_in_use(access),
+    )
 
 
 def continuation_get(access: Access, review_id: int) -> ContinuationReview:
-    try:
-        return ContinuationReview.objects.get(
-            pk=review_id, clinic_id=access.clinic.pk if access.clinic else None
-        )
-    except ContinuationReview.DoesNotExist as missing:
-        raise NotFound("No such continuation review at this clinic.") from missing
+    return one_or_not_found(
+        ContinuationReview.objects.all(),
+        "No such continuation review at this clinic.",
+        pk=review_id,
+        clinic_id=_clinic_in_use(access),
+    )
 
 
 def dispensing_limit_for(patient: Patient) -> DispensingLimit | None:

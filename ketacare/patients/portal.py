@@ -13,7 +13,6 @@ import re
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
@@ -21,6 +20,7 @@ from ketacare.audit.services import RequestOrigin, audit_record
 from ketacare.core.errors import Invalid, Refused
 from ketacare.core.links import find_usable_link, new_link_token, public_url, use_link
 from ketacare.core.models import User
+from ketacare.patients.mail import email_patient
 from ketacare.patients.models import Patient, PortalInvitation
 
 ACTIVATION_USED = (
@@ -73,27 +73,20 @@ def portal_invite(
     url = public_url(f"/portal/activate/{token}/")
     clinic = patient.clinic
     expires = timezone.localtime(invitation.expires_at, clinic.zone)
-    send_mail(
+    email_patient(
+        patient=patient,
         subject=f"{clinic.name}: your patient portal",
-        message=(
-            f"Hello {patient.preferred_name or patient.first_name},\n\n"
+        text=(
             f"{clinic.name} invites you to its patient portal, where you complete your health "
             "questionnaire, sign consent forms and answer questionnaires before your visits.\n"
             f"Activate your account here:\n{url}\n\n"
             f"The link works once and expires on {expires:%A %d %B %Y at %H:%M %Z}. You will "
             "confirm your date of birth and choose a password.\n"
-            f"If you did not expect this message, call {clinic.phone or 'the clinic'}.\n"
         ),
-        from_email=None,
-        recipient_list=[patient.email],
-    )
-    audit_record(
-        origin=origin,
-        action="send",
         object_type="portal_invitation",
         object_id=invitation.pk,
-        patient=patient,
         summary=f"Portal invitation e-mailed to {patient.email}",
+        origin=origin,
         at=at,
     )
     return invitation, url

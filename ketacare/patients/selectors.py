@@ -12,7 +12,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from ketacare.audit.models import AuditEntry
 from ketacare.clinical.common import ClinicalRuleError
 from ketacare.core.access import Access
-from ketacare.core.errors import NotFound
+from ketacare.core.lookups import one_or_not_found
 from ketacare.patients.models import IntakeVersion, Patient, PortalInvitation
 
 MRN_PATTERN = re.compile(r"^[A-Za-z]{1,8}\d{3,}$")
@@ -66,10 +66,11 @@ def patient_search(access: Access, query: str) -> QuerySet[Patient]:
 
 
 def patient_get(access: Access, patient_id: int) -> Patient:
-    try:
-        return patients_in_scope(access).select_related("clinic").get(pk=patient_id)
-    except Patient.DoesNotExist as missing:
-        raise NotFound("No such patient at this clinic.") from missing
+    return one_or_not_found(
+        patients_in_scope(access).select_related("clinic"),
+        "No such patient at this clinic.",
+        pk=patient_id,
+    )
 
 
 def intake_current(patient: Patient) -> IntakeVersion | None:
@@ -82,10 +83,11 @@ def intake_versions(patient: Patient) -> QuerySet[IntakeVersion]:
 
 
 def intake_version_get(patient: Patient, number: int) -> IntakeVersion:
-    try:
-        return patient.intake_versions.select_related("patient").get(number=number)
-    except IntakeVersion.DoesNotExist as missing:
-        raise NotFound(f"No intake version {number} for this patient.") from missing
+    return one_or_not_found(
+        patient.intake_versions.select_related("patient"),
+        f"No intake version {number} for this patient.",
+        number=number,
+    )
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Max
 
@@ -15,6 +14,7 @@ from ketacare.core.links import find_usable_link, new_link_token, public_url, us
 from ketacare.core.models import Clinic
 from ketacare.patients import selectors
 from ketacare.patients.intake import STAFF_ONLY_LISTS, IntakeData
+from ketacare.patients.mail import email_patient
 from ketacare.patients.models import IntakeLink, IntakeVersion, Patient
 from ketacare.patients.schemas import PatientIn
 
@@ -233,24 +233,17 @@ def intake_link_send(
     )
     url = _intake_url(token)
     clinic = patient.clinic
-    send_mail(
+    email_patient(
+        patient=patient,
         subject=f"{clinic.name}: your health questionnaire",
-        message=(
-            f"Hello {patient.preferred_name or patient.first_name},\n\n"
+        text=(
             f"Please complete your health questionnaire before your first visit:\n{url}\n\n"
             f"The link works once and expires in {settings.INTAKE_LINK_TTL_HOURS} hours.\n"
-            f"If you did not expect this message, call {clinic.phone or 'the clinic'}.\n"
         ),
-        from_email=None,
-        recipient_list=[patient.email],
-    )
-    audit_record(
-        origin=origin,
-        action="send",
         object_type="intake_link",
         object_id=link.pk,
-        patient=patient,
         summary=f"Intake link e-mailed to {patient.email}",
+        origin=origin,
         at=at,
     )
     return link, url

@@ -61,6 +61,17 @@ def _audit_view(act: Action, *, patient_id: int, clinic_id: int, what: str, obje
     )
 
 
+def _audit_record_view(act: Action, record, what: str, *, clinic_id: int | None = None) -> None:
+    """Audit an API read of one of a patient's records (a screening, course, order...)."""
+    _audit_view(
+        act,
+        patient_id=record.patient_id,
+        clinic_id=clinic_id or record.clinic_id,
+        what=what,
+        object_id=record.pk,
+    )
+
+
 # --- protocol ---------------------------------------------------------------------------------
 
 
@@ -127,13 +138,7 @@ def list_screenings(request, patient_id: int):
 def get_screening(request, screening_id: int):
     act = action(request, Capability.CHART_VIEW)
     result = selectors.screening_get(act.access, screening_id)
-    _audit_view(
-        act,
-        patient_id=result.patient_id,
-        clinic_id=result.clinic_id,
-        what="screening",
-        object_id=result.pk,
-    )
+    _audit_record_view(act, result, "screening")
     return presenters.screening_dict(result)
 
 
@@ -174,13 +179,7 @@ def list_courses(request, patient_id: int):
 def get_course(request, course_id: int):
     act = action(request, Capability.CHART_VIEW)
     course = selectors.course_get(act.access, course_id)
-    _audit_view(
-        act,
-        patient_id=course.patient_id,
-        clinic_id=course.clinic_id,
-        what="course",
-        object_id=course.pk,
-    )
+    _audit_record_view(act, course, "course")
     return _course_out(course)
 
 
@@ -211,13 +210,7 @@ def preview_dose(request, course_id: int, payload: DoseIn):
         titration_reason=payload.titration_reason,
         at=act.at,
     )
-    _audit_view(
-        act,
-        patient_id=course.patient_id,
-        clinic_id=course.clinic_id,
-        what="dose_calculation",
-        object_id=course.pk,
-    )
+    _audit_record_view(act, course, "dose_calculation")
     return {**outcome.__dict__, "warnings": list(outcome.warnings)}
 
 
@@ -251,13 +244,7 @@ def get_order(request, order_id: int):
     order = selectors.order_get(act.access, order_id)
     if order.status == order.Status.DRAFT and not act.access.is_prescriber:
         raise NotFound("Drafts are visible to prescribers only.")
-    _audit_view(
-        act,
-        patient_id=order.patient_id,
-        clinic_id=order.course.clinic_id,
-        what="order",
-        object_id=order.pk,
-    )
+    _audit_record_view(act, order, "order", clinic_id=order.course.clinic_id)
     return presenters.order_dict(order)
 
 

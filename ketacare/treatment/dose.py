@@ -51,12 +51,13 @@ class DoseOutcome:
     dosing_weight_basis: str
     concentration_mg_per_ml: float | None
     drug_volume_ml: float | None
-    bag_volume_ml: float | None
-    infusion_minutes: int | None
-    rate_ml_per_h: float | None
     summary: str
     warnings: tuple[str, ...]
     calculation: dict[str, Any]
+    # an infusion's only (IV): the bag, its duration and the pump rate
+    bag_volume_ml: float | None = None
+    infusion_minutes: int | None = None
+    rate_ml_per_h: float | None = None
 
 
 def _need(value: Any, what: str) -> Any:
@@ -215,9 +216,6 @@ def _im(
         dosing_weight_basis=basis,
         concentration_mg_per_ml=result.concentration_mg_per_ml,
         drug_volume_ml=result.volume_ml,
-        bag_volume_ml=None,
-        infusion_minutes=None,
-        rate_ml_per_h=None,
         summary=summary,
         warnings=result.warnings,
         calculation={"kind": "im", "result": plain(result)},
@@ -261,9 +259,6 @@ def _transmucosal(
         dosing_weight_basis="actual" if body is not None else "",
         concentration_mg_per_ml=result.concentration_mg_per_ml,
         drug_volume_ml=result.volume_ml,
-        bag_volume_ml=None,
-        infusion_minutes=None,
-        rate_ml_per_h=None,
         summary=summary,
         warnings=result.warnings,
         calculation={"kind": "transmucosal", "result": plain(result)},
@@ -306,9 +301,6 @@ def _esketamine(
         dosing_weight_basis="",
         concentration_mg_per_ml=None,
         drug_volume_ml=result.volume_ml,
-        bag_volume_ml=None,
-        infusion_minutes=None,
-        rate_ml_per_h=None,
         summary=summary,
         warnings=result.warnings,
         calculation={"kind": "esketamine", "result": plain(result)},

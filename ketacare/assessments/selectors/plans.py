@@ -10,7 +10,7 @@ from ketacare.assessments.models import (
     ScheduleRule,
 )
 from ketacare.assessments.selectors.settings import settings_for
-from ketacare.core.errors import NotFound
+from ketacare.core.lookups import one_or_not_found
 from ketacare.patients.models import Patient
 
 
@@ -22,10 +22,12 @@ def rules_for(clinic, *, active_only: bool = True) -> QuerySet[ScheduleRule]:
 
 def rule_get(clinic, rule_id: int) -> ScheduleRule:
     """One schedule rule of the clinic (active or retired)."""
-    try:
-        return ScheduleRule.objects.get(pk=rule_id, clinic=clinic)
-    except ScheduleRule.DoesNotExist as missing:
-        raise NotFound("No such schedule rule at this clinic.") from missing
+    return one_or_not_found(
+        ScheduleRule.objects.all(),
+        "No such schedule rule at this clinic.",
+        pk=rule_id,
+        clinic=clinic,
+    )
 
 
 def rule_spec(rule: ScheduleRule) -> schedule.RuleSpec:

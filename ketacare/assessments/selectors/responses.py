@@ -16,6 +16,7 @@ from ketacare.clinical.outcomes import (
     DatedScore,
 )
 from ketacare.core.errors import NotFound
+from ketacare.core.lookups import one_or_not_found
 from ketacare.patients.models import Patient
 
 
@@ -30,23 +31,23 @@ def responses_current(patient: Patient, instrument: str | None = None):
 
 
 def response_get(patient: Patient, response_id: int) -> AssessmentResponse:
-    try:
-        return AssessmentResponse.objects.select_related("patient", "entered_by").get(
-            pk=response_id, patient=patient
-        )
-    except AssessmentResponse.DoesNotExist as missing:
-        raise NotFound("No such questionnaire response for this patient.") from missing
+    return one_or_not_found(
+        AssessmentResponse.objects.select_related("patient", "entered_by"),
+        "No such questionnaire response for this patient.",
+        pk=response_id,
+        patient=patient,
+    )
 
 
 def response_in_clinic(access, response_id: int) -> AssessmentResponse:
     if access.clinic is None:
         raise NotFound("No clinic in use.")
-    try:
-        return AssessmentResponse.objects.select_related(
-            "patient", "patient__clinic", "entered_by"
-        ).get(pk=response_id, patient__clinic_id=access.clinic.pk)
-    except AssessmentResponse.DoesNotExist as missing:
-        raise NotFound("No such questionnaire response at this clinic.") from missing
+    return one_or_not_found(
+        AssessmentResponse.objects.select_related("patient", "patient__clinic", "entered_by"),
+        "No such questionnaire response at this clinic.",
+        pk=response_id,
+        patient__clinic_id=access.clinic.pk,
+    )
 
 
 def response_versions(response: AssessmentResponse) -> list[AssessmentResponse]:

@@ -6,7 +6,6 @@ import datetime as dt
 import logging
 
 from django.conf import settings as django_settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Max
 
@@ -27,11 +26,12 @@ from ketacare.assessments.services.common import (
 )
 from ketacare.assessments.services.responses import response_submit
 from ketacare.assessments.treatments import treatment_times_for
-from ketacare.audit.services import RequestOrigin, audit_record
+from ketacare.audit.services import RequestOrigin
 from ketacare.clinical.instruments import (
     INSTRUMENTS,
 )
 from ketacare.core.links import find_usable_link, new_link_token, use_link
+from ketacare.patients.mail import email_patient
 from ketacare.patients.models import Patient
 
 logger = logging.getLogger(__name__)
@@ -84,15 +84,13 @@ def _link_message(patient: Patient, instrument: str, url: str, ttl_hours: int, *
     subject = f"{clinic.name}: your {name} questionnaire"
     if reminder:
         subject = f"Reminder {reminder} of {MAX_REMINDERS} — {subject}"
-    body = (
-        f"Hello {patient.preferred_name or patient.first_name},\n\n"
+    text = (
         f"Your care team asks you to answer a short questionnaire ({name}):\n{url}\n\n"
         f"The link works once and expires in {ttl_hours} hours. You can also answer it when you "
         "sign in to your patient portal.\n\n"
         "If you are thinking about suicide or are in crisis, call or text 988 now, or call 911.\n"
-        f"If you did not expect this message, call {clinic.phone or 'the clinic'}.\n"
     )
-    return subject, body
+    return subject, text
 
 
 @transaction.atomic
@@ -102,15 +100,15 @@ def questionnaire_link_send(
     """E-mail the patient a one-time link to one questionnaire; returns the link and its URL."""
     link, url = _new_link(patient=patient, instrument=instrument, origin=origin, at=at)
     ttl = selectors.settings_for(patient.clinic).link_ttl_hours
-    subject, body = _link_message(patient, instrument, url, ttl, reminder=0)
-    send_mail(subject=subject, message=body, from_email=None, recipient_list=[patient.email])
-    audit_record(
-        origin=origin,
-        action="send",
+    subject, text = _link_message(patient, instrument, url, ttl, reminder=0)
+    email_patient(
+        patient=patient,
+        subject=subject,
+        text=text,
         object_type="questionnaire_link",
         object_id=link.pk,
-        patient=patient,
         summary=f"{_name(instrument)} link e-mailed to {patient.email}",
+        origin=origin,
         at=at,
     )
     return link, url
@@ -212,7 +210,7 @@ def _remind(patient: Patient, item, *, now: dt.datetime, interval: dt.timedelta)
             patient=patient, instrument=item.instrument, origin=origin, at=now, due_key=item.key
         )
         ttl = selectors.settings_for(patient.clinic).link_ttl_hours
-        subject, body = _link_message(patient, item.instrument, url, ttl, reminder=number)
+        subject, text = _link_message(patient, item.instrument, url, ttl, reminder=number)
         Reminder.objects.create(
             patient=patient,
             due_key=item.key,
@@ -222,15 +220,15 @@ def _remind(patient: Patient, item, *, now: dt.datetime, interval: dt.timedelta)
             sent_to=patient.email,
             link=link,
         )
-        send_mail(subject=subject, message=body, from_email=None, recipient_list=[patient.email])
-        audit_record(
-            origin=origin,
-            action="send",
+        email_patient(
+            patient=patient,
+            subject=subject,
+            text=text,
             object_type="assessment_reminder",
             object_id=link.pk,
-            patient=patient,
             summary=f"Reminder {number} of {MAX_REMINDERS}: {_name(item.instrument)} e-mailed",
-            changes={"due_key": item.key},
+            origin=origin,
             at=now,
+            changes={"due_key": item.key},
         )
     return 1

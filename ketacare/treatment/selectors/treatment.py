@@ -16,6 +16,7 @@ from ketacare.clinical.common import Route
 from ketacare.clinical.dosing import BodyMeasurements
 from ketacare.clinical.monitoring import MonitoringProtocol
 from ketacare.core.access import Access
+from ketacare.core.lookups import one_or_not_found
 from ketacare.core.models import Chair, Clinic, StaffMembership, User
 from ketacare.core.roles import Role
 from ketacare.patients.models import IntakeVersion, Patient
@@ -80,39 +81,39 @@ def _clinic_id(access: Access) -> int:
 
 
 def course_get(access: Access, course_id: int) -> TreatmentCourse:
-    try:
-        return TreatmentCourse.objects.select_related("patient", "clinic", "screening").get(
-            pk=course_id, clinic_id=_clinic_id(access)
-        )
-    except TreatmentCourse.DoesNotExist as missing:
-        raise Http404("No such course at this clinic.") from missing
+    return one_or_not_found(
+        TreatmentCourse.objects.select_related("patient", "clinic", "screening"),
+        "No such course at this clinic.",
+        pk=course_id,
+        clinic_id=_clinic_id(access),
+    )
 
 
 def order_get(access: Access, order_id: int) -> Order:
-    try:
-        return Order.objects.select_related("course", "patient").get(
-            pk=order_id, course__clinic_id=_clinic_id(access)
-        )
-    except Order.DoesNotExist as missing:
-        raise Http404("No such order at this clinic.") from missing
+    return one_or_not_found(
+        Order.objects.select_related("course", "patient"),
+        "No such order at this clinic.",
+        pk=order_id,
+        course__clinic_id=_clinic_id(access),
+    )
 
 
 def screening_get(access: Access, screening_id: int) -> ScreeningResult:
-    try:
-        return ScreeningResult.objects.select_related("patient", "screened_by").get(
-            pk=screening_id, clinic_id=_clinic_id(access)
-        )
-    except ScreeningResult.DoesNotExist as missing:
-        raise Http404("No such screening at this clinic.") from missing
+    return one_or_not_found(
+        ScreeningResult.objects.select_related("patient", "screened_by"),
+        "No such screening at this clinic.",
+        pk=screening_id,
+        clinic_id=_clinic_id(access),
+    )
 
 
 def appointment_get(access: Access, appointment_id: int) -> Appointment:
-    try:
-        return Appointment.objects.select_related("patient", "course", "chair", "nurse").get(
-            pk=appointment_id, clinic_id=_clinic_id(access)
-        )
-    except Appointment.DoesNotExist as missing:
-        raise Http404("No such appointment at this clinic.") from missing
+    return one_or_not_found(
+        Appointment.objects.select_related("patient", "course", "chair", "nurse"),
+        "No such appointment at this clinic.",
+        pk=appointment_id,
+        clinic_id=_clinic_id(access),
+    )
 
 
 def screenings_for(patient: Patient) -> QuerySet[ScreeningResult]:
