@@ -36,11 +36,27 @@ OUTCOME_LABELS: dict[str, str] = {
 }
 
 
+class RouteAndIndicationLabels:
+    """The labels people read for a record's ``route`` and ``indication`` (a screening, a
+    course)."""
+
+    route: str
+    indication: str
+
+    @property
+    def route_label(self) -> str:
+        return ROUTE_LABELS[Route(self.route)]
+
+    @property
+    def indication_label(self) -> str:
+        return INDICATION_LABELS.get(self.indication, self.indication)
+
+
 class OrderImmutable(ValueError):
     """A signed order was about to change: a change is a new order that supersedes it."""
 
 
-class ScreeningResult(models.Model):
+class ScreeningResult(RouteAndIndicationLabels, models.Model):
     """One eligibility screening exactly as decided: who ran it, when, on which intake version,
     for which route and indication, and the full decision (every finding with its source)."""
 
@@ -72,16 +88,8 @@ class ScreeningResult(models.Model):
     def outcome_label(self) -> str:
         return OUTCOME_LABELS.get(self.outcome, self.outcome)
 
-    @property
-    def route_label(self) -> str:
-        return ROUTE_LABELS[Route(self.route)]
 
-    @property
-    def indication_label(self) -> str:
-        return INDICATION_LABELS.get(self.indication, self.indication)
-
-
-class TreatmentCourse(models.Model):
+class TreatmentCourse(RouteAndIndicationLabels, models.Model):
     """One course for one patient: induction → evaluation → maintenance → booster → completed."""
 
     class Phase(models.TextChoices):
@@ -124,15 +132,7 @@ class TreatmentCourse(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{ROUTE_LABELS[Route(self.route)]} course for {self.patient}"
-
-    @property
-    def route_label(self) -> str:
-        return ROUTE_LABELS[Route(self.route)]
-
-    @property
-    def indication_label(self) -> str:
-        return INDICATION_LABELS.get(self.indication, self.indication)
+        return f"{self.route_label} course for {self.patient}"
 
     @property
     def is_active(self) -> bool:
