@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import timezone
 
 from ketacare.audit.anchors import anchor_rollback
+from ketacare.audit.batch import hold
 from ketacare.audit.chain import append
 from ketacare.audit.models import AuditChainHead, AuditEntry
 from ketacare.audit.verify import ChainBreak, verify_trail
@@ -112,7 +113,9 @@ def audit_record(
     record: Any = None,
     patient: Any = None,
 ) -> AuditEntry:
-    """Append one entry to the chain, inside the caller's transaction when there is one.
+    """Append one entry to the chain, inside the caller's transaction when there is one; a read
+    (``action="view"``) during a request is appended with the request's other reads, before the
+    answer leaves (``ketacare.audit.batch``).
 
     ``record=`` is what the entry is about when it belongs to one patient at one clinic: its id,
     clinic and patient (``object_id=record.pk``, ``record.clinic_id``, ``record.patient_id``).
@@ -124,22 +127,23 @@ def audit_record(
     # Hash exactly what the database will give back: UTC time, JSON-normalised changes.
     moment = (at or timezone.now()).astimezone(dt.UTC)
     stored_changes = json.loads(json.dumps(redact(changes or {}), default=str))
-    return append(
-        AuditEntry(
-            at=moment,
-            actor=origin.actor,
-            actor_label=origin.actor_label[:200],
-            ip_address=origin.ip_address,
-            user_agent=origin.user_agent,
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id or ""),
-            clinic_id=clinic_id,
-            patient_id=patient_id,
-            summary=summary[:300],
-            changes=stored_changes,
-        )
+    entry = AuditEntry(
+        at=moment,
+        actor=origin.actor,
+        actor_label=origin.actor_label[:200],
+        ip_address=origin.ip_address,
+        user_agent=origin.user_agent,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id or ""),
+        clinic_id=clinic_id,
+        patient_id=patient_id,
+        summary=summary[:300],
+        changes=stored_changes,
     )
+    if action == "view" and hold(entry):
+        return entry  # appended with the request's other reads before the answer leaves
+    return append(entry)
 
 
 def audit_trail_read(request, *, filters: dict[str, Any], shown: int, how: str) -> None:

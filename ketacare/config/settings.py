@@ -125,6 +125,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     # Last, so that every middleware above also handles what these answer (CSP on their pages).
     "ketacare.core.request_guard.RequestGuardMiddleware",
+    # The request's audited reads, appended in one transaction once the view has answered.
+    "ketacare.audit.batch.AuditReadBatchMiddleware",
     # Innermost: one transaction around the view and the record of its answer.
     "ketacare.core.idempotency.IdempotencyMiddleware",
 ]

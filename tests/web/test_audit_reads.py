@@ -73,3 +73,54 @@ def test_an_action_the_role_may_not_take_is_audited(client_for, patient):
 def test_anonymous_requests_are_not_recorded_as_refusals(db):
     assert Client().get("/api/v1/patients/1").status_code == 401
     assert not AuditEntry.objects.filter(action="denied").exists()
+
+
+def test_a_pages_reads_are_appended_together_before_it_answers(
+    client_for, patient, signed_intake, monkeypatch
+):
+    from ketacare.audit import batch
+
+    appended: list[list[AuditEntry]] = []
+    real = batch.append_all
+
+    def recording(entries):
+        appended.append(list(entries))
+        real(entries)
+
+    monkeypatch.setattr(batch, "append_all", recording)
+    response = client_for("prescriber").get(f"/patients/{patient.pk}/")
+
+    assert response.status_code == 200
+    (reads,) = appended  # one append for the whole page
+    assert len(reads) >= 2 and {e.action for e in reads} == {"view"}
+    stored = AuditEntry.objects.filter(pk__in=[e.pk for e in reads])
+    assert stored.count() == len(reads)  # in the trail by the time the page is served
+    positions = sorted(stored.values_list("position", flat=True))
+    assert positions == list(range(positions[0], positions[0] + len(reads)))  # one run
+
+
+def test_a_read_is_not_served_when_its_entry_cannot_be_appended(client_for, patient, monkeypatch):
+    from django.db import DatabaseError
+
+    from ketacare.audit import batch
+
+    def failing(entry):
+        raise DatabaseError("the audit table is not writable")
+
+    monkeypatch.setattr(batch, "append", failing)
+    prescriber = client_for("prescriber")
+    prescriber.raise_request_exception = False
+
+    response = prescriber.get(f"/patients/{patient.pk}/")
+
+    assert response.status_code == 500
+    assert patient.last_name.encode() not in response.content
+
+
+def test_a_read_outside_a_request_is_appended_at_once(patient):
+    from ketacare.audit.services import RequestOrigin, audit_record
+
+    entry = audit_record(
+        origin=RequestOrigin.system("test"), action="view", object_type="patient", patient=patient
+    )
+    assert entry.pk is not None and AuditEntry.objects.filter(pk=entry.pk).exists()
