@@ -10,18 +10,14 @@ from pydantic import model_validator
 
 from ketacare.alerts.models import Alert, ClinicAlertPolicy
 from ketacare.alerts.services import NOTE_MAX_CHARS
+from ketacare.core.labels import person_name
+from ketacare.core.schemas import RecordOut
 
 ActionChoice = Literal["safety_plan", "same_day_assessment", "emergency_referral", "other"]
 StatusFilter = Literal["unresolved", "open", "acknowledged", "resolved", "all"]
 
 
-def _user_label(user) -> str | None:
-    if user is None:
-        return None
-    return user.get_full_name() or user.get_username()
-
-
-class AlertOut(Schema):
+class AlertOut(RecordOut):
     id: int
     kind: str
     level: str
@@ -49,31 +45,11 @@ class AlertOut(Schema):
 
     @classmethod
     def of(cls, alert: Alert) -> AlertOut:
-        return cls(
-            id=alert.pk,
-            kind=alert.kind,
-            level=alert.level,
-            code=alert.code,
-            message=alert.message,
-            recommended_action=alert.recommended_action,
-            details=alert.details,
-            status=alert.status,
-            patient_id=alert.patient_id,
+        return cls.of_record(
+            alert,
             patient_mrn=alert.patient.mrn,
-            opened_at=alert.opened_at,
             opened_by=alert.opened_by_label,
-            source_type=alert.source_type,
-            source_id=alert.source_id,
-            acknowledged_at=alert.acknowledged_at,
-            acknowledged_by=_user_label(alert.acknowledged_by),
-            action_taken=alert.action_taken,
-            action_note=alert.action_note,
-            resolved_at=alert.resolved_at,
-            resolution_note=alert.resolution_note,
-            notified_to=alert.notified_to,
-            escalation_due_at=alert.escalation_due_at,
-            escalated_at=alert.escalated_at,
-            escalated_to=alert.escalated_to,
+            acknowledged_by=person_name(alert.acknowledged_by),
         )
 
 
@@ -92,15 +68,11 @@ class AlertResolveIn(Schema):
     note: str = Field(default="", max_length=NOTE_MAX_CHARS)
 
 
-class PolicyIO(Schema):
+class PolicyIO(RecordOut):
     safety_escalation_minutes: int
     on_call_email: str = ""
     confirmed_at: dt.datetime | None = None
 
     @classmethod
     def of(cls, policy: ClinicAlertPolicy) -> PolicyIO:
-        return cls(
-            safety_escalation_minutes=policy.safety_escalation_minutes,
-            on_call_email=policy.on_call_email,
-            confirmed_at=policy.confirmed_at,
-        )
+        return cls.of_record(policy)

@@ -256,14 +256,8 @@ def adjustment_create(request, patient_id: int, payload: AdjustmentIn):
         idempotency_key=payload.idempotency_key,
         **act.stamp,
     )
-    line = next(ln for ln in statements.ledger_lines(patient) if ln.entry.pk == entry.pk)
-    return LedgerLineOut(
-        reference=entry.reference,
-        kind=entry.kind,
-        amount=entry.amount,
-        description=entry.description,
-        posted_at=entry.posted_at,
-        balance=line.balance,
+    return LedgerLineOut.of(
+        next(ln for ln in statements.ledger_lines(patient) if ln.entry.pk == entry.pk)
     )
 
 

@@ -119,21 +119,8 @@ def profile_put(request, payload: ProfileIO):
 def daily_close(request, day: dt.date | None = None):
     act = action(request, C.PAYMENT_RECORD)
     report = reports.daily_close(act.clinic, day or act.at.astimezone(act.clinic.zone).date())
-    return DailyCloseOut(
-        day=report.day,
-        received=report.received,
-        refunded=report.refunded,
-        net=report.net,
-        by_method=[
-            MethodTotalOut(
-                method=m.method, count=m.count, received=m.received, refunded=m.refunded, net=m.net
-            )
-            for m in report.by_method
-        ],
-        charges_posted=report.charges_posted,
-        charges_total=report.charges_total,
-        adjustments_total=report.adjustments_total,
-        pending_online=report.pending_online,
+    return DailyCloseOut.of_record(
+        report, by_method=[MethodTotalOut.of_record(m) for m in report.by_method]
     )
 
 

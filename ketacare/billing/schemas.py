@@ -18,14 +18,15 @@ from ketacare.billing.models import (
     Refund,
     SlidingScaleAssessment,
 )
-from ketacare.billing.statements import AccountView
+from ketacare.billing.statements import AccountView, Line
+from ketacare.core.schemas import RecordOut
 
 Money = Decimal
 IdempotencyKey = Field(min_length=8, max_length=80, pattern=r"^[A-Za-z0-9_.:-]+$",
                        description="A new key per payment; the same key when retrying it.")
 
 
-class FeeOut(Schema):
+class FeeOut(RecordOut):
     service: str
     label: str
     code: str
@@ -34,8 +35,7 @@ class FeeOut(Schema):
 
     @classmethod
     def of(cls, item: FeeScheduleItem) -> FeeOut:
-        return cls(service=item.service, label=item.label, code=item.code,
-                   unit_price=item.unit_price, active=item.active)
+        return cls.of_record(item)
 
 
 class FeeIn(Schema):
@@ -45,7 +45,7 @@ class FeeIn(Schema):
     active: bool = True
 
 
-class PackageOut(Schema):
+class PackageOut(RecordOut):
     id: int
     name: str
     route: str
@@ -55,8 +55,7 @@ class PackageOut(Schema):
 
     @classmethod
     def of(cls, p: Package) -> PackageOut:
-        return cls(id=p.pk, name=p.name, route=p.route, sessions=p.sessions, price=p.price,
-                   active=p.active)
+        return cls.of_record(p)
 
 
 class PackageIn(Schema):
@@ -89,7 +88,7 @@ class ProfileIO(Schema):
     statement_message: str = Field(default="", max_length=2000)
 
 
-class ChargeLineOut(Schema):
+class ChargeLineOut(RecordOut):
     position: int
     service: str
     code: str
@@ -102,7 +101,7 @@ class ChargeLineOut(Schema):
     code_source: str
 
 
-class ChargeOut(Schema):
+class ChargeOut(RecordOut):
     id: int
     patient_id: int
     session_id: int | None
@@ -123,19 +122,7 @@ class ChargeOut(Schema):
 
     @classmethod
     def of(cls, c: Charge) -> ChargeOut:
-        return cls(
-            id=c.pk, patient_id=c.patient_id, session_id=c.session_id, source=c.source,
-            status=c.status, problem=c.problem, date_of_service=c.date_of_service,
-            diagnosis_codes=list(c.diagnosis_codes), explanation=c.explanation,
-            list_total=c.list_total, discount_total=c.discount_total, total=c.total,
-            package_session_number=c.package_session_number, review_note=c.review_note,
-            posted_at=c.posted_at, void_reason=c.void_reason,
-            lines=[ChargeLineOut(position=ln.position, service=ln.service, code=ln.code,
-                                 units=ln.units, unit_price=ln.unit_price, amount=ln.amount,
-                                 discount=ln.discount, fee=ln.fee,
-                                 code_verified=ln.code_verified, code_source=ln.code_source)
-                   for ln in c.lines.all()],
-        )
+        return cls.of_record(c, lines=[ChargeLineOut.of_record(ln) for ln in c.lines.all()])
 
 
 class ChargeUpdateIn(Schema):
@@ -169,7 +156,7 @@ class PaymentIn(Schema):
     idempotency_key: str = IdempotencyKey
 
 
-class PaymentOut(Schema):
+class PaymentOut(RecordOut):
     id: int
     patient_id: int
     method: str
@@ -187,11 +174,11 @@ class PaymentOut(Schema):
     @classmethod
     def of(cls, p: Payment) -> PaymentOut:
         refunded = sum((r.amount for r in p.refunds.all()), Decimal("0.00"))
-        return cls(id=p.pk, patient_id=p.patient_id, method=p.method, purpose=p.purpose,
-                   amount=p.amount, status=p.status, received_at=p.received_at,
-                   reference=p.reference, payer=p.payer, card_brand=p.card_brand,
-                   card_last4=p.card_last4, refunded=refunded,
-                   checkout_url=p.provider_checkout_url if p.status == "pending" else "")
+        return cls.of_record(
+            p,
+            refunded=refunded,
+            checkout_url=p.provider_checkout_url if p.status == "pending" else "",
+        )
 
 
 class RefundIn(Schema):
@@ -200,7 +187,7 @@ class RefundIn(Schema):
     idempotency_key: str = IdempotencyKey
 
 
-class RefundOut(Schema):
+class RefundOut(RecordOut):
     id: int
     payment_id: int
     amount: Money
@@ -209,8 +196,7 @@ class RefundOut(Schema):
 
     @classmethod
     def of(cls, r: Refund) -> RefundOut:
-        return cls(id=r.pk, payment_id=r.payment_id, amount=r.amount, reason=r.reason,
-                   refunded_at=r.refunded_at)
+        return cls.of_record(r)
 
 
 class AdjustmentIn(Schema):
@@ -227,7 +213,7 @@ class PackageSaleIn(Schema):
     idempotency_key: str = IdempotencyKey
 
 
-class LedgerLineOut(Schema):
+class LedgerLineOut(RecordOut):
     reference: str
     kind: str
     amount: Money
@@ -235,8 +221,13 @@ class LedgerLineOut(Schema):
     posted_at: dt.datetime
     balance: Money
 
+    @classmethod
+    def of(cls, line: Line) -> LedgerLineOut:
+        """A ledger entry with the account's balance after it."""
+        return cls.of_record(line.entry, balance=line.balance)
 
-class PackageUseOut(Schema):
+
+class PackageUseOut(RecordOut):
     id: int
     name: str
     sessions: int
@@ -245,7 +236,7 @@ class PackageUseOut(Schema):
     remaining_value: Money
 
 
-class AssessmentOut(Schema):
+class AssessmentOut(RecordOut):
     id: int
     household_size: int
     annual_income: Money
@@ -260,10 +251,7 @@ class AssessmentOut(Schema):
 
     @classmethod
     def of(cls, a: SlidingScaleAssessment) -> AssessmentOut:
-        return cls(id=a.pk, household_size=a.household_size, annual_income=a.annual_income,
-                   proof=a.proof, guideline_year=a.guideline_year, region=a.region,
-                   fpl_percent=a.fpl_percent, band=a.band_label, description=a.description,
-                   assessed_on=a.assessed_on, valid_until=a.valid_until)
+        return cls.of_record(a, band=a.band_label)
 
 
 class AssessmentIn(Schema):
@@ -289,15 +277,12 @@ class AccountOut(Schema):
         return cls(
             patient_id=view.patient.pk, balance=view.balance,
             medicare_primary=view.medicare_primary,
-            ledger=[LedgerLineOut(reference=ln.entry.reference, kind=ln.entry.kind,
-                                  amount=ln.entry.amount, description=ln.entry.description,
-                                  posted_at=ln.entry.posted_at, balance=ln.balance)
-                    for ln in view.lines],
+            ledger=[LedgerLineOut.of(ln) for ln in view.lines],
             open_charges=[ChargeOut.of(c) for c in view.open_charges],
-            packages=[PackageUseOut(id=u.purchase.pk, name=u.purchase.name,
-                                    sessions=u.purchase.sessions, used=u.used,
-                                    price=u.purchase.price, remaining_value=u.remaining_value)
-                      for u in view.packages],
+            packages=[
+                PackageUseOut.of_record(u.purchase, used=u.used, remaining_value=u.remaining_value)
+                for u in view.packages
+            ],
             sliding_scale=AssessmentOut.of(view.assessment) if view.assessment else None,
         )
 
@@ -331,7 +316,7 @@ class WarningOut(Schema):
     dates: list[dt.date]
 
 
-class AuthorisationOut(Schema):
+class AuthorisationOut(RecordOut):
     id: int
     patient_id: int
     course_id: int | None
@@ -349,18 +334,15 @@ class AuthorisationOut(Schema):
 
     @classmethod
     def of(cls, a: PriorAuthorisation, coverage=None) -> AuthorisationOut:
-        extra = {}
+        used = {"used_units": None, "booked": [], "warnings": []}
         if coverage is not None:
-            extra = {"used_units": coverage.used_units, "booked": list(coverage.booked),
-                     "warnings": [WarningOut(kind=w.kind, message=w.message, dates=list(w.dates))
-                                  for w in coverage.warnings]}
-        return cls(id=a.pk, patient_id=a.patient_id, course_id=a.course_id, payer=a.payer,
-                   payer_reference=a.payer_reference, status=a.status,
-                   submitted_on=a.submitted_on, decided_on=a.decided_on, starts_on=a.starts_on,
-                   ends_on=a.ends_on, approved_units=a.approved_units, **extra)
+            used = {"used_units": coverage.used_units, "booked": list(coverage.booked),
+                    "warnings": [WarningOut(kind=w.kind, message=w.message, dates=list(w.dates))
+                                 for w in coverage.warnings]}
+        return cls.of_record(a, **used)
 
 
-class MethodTotalOut(Schema):
+class MethodTotalOut(RecordOut):
     method: str
     count: int
     received: Money
@@ -368,7 +350,7 @@ class MethodTotalOut(Schema):
     net: Money
 
 
-class DailyCloseOut(Schema):
+class DailyCloseOut(RecordOut):
     day: dt.date
     received: Money
     refunded: Money

@@ -25,6 +25,7 @@ from ketacare.clinical.controlled_substances import (
 )
 from ketacare.controlled_substances import selectors
 from ketacare.controlled_substances.models import Count, LedgerEntry
+from ketacare.core.labels import person_name
 from ketacare.core.models import Clinic
 
 
@@ -47,7 +48,7 @@ class Report:
 
 
 def _name(user) -> str:
-    return "" if user is None else (user.get_full_name() or user.get_username())
+    return person_name(user) or ""
 
 
 def _local(clinic: Clinic, moment: dt.datetime | None) -> str:

@@ -17,6 +17,8 @@ from ketacare.controlled_substances.models import (
     LedgerEntry,
 )
 from ketacare.controlled_substances.selectors import Balance
+from ketacare.core.labels import person_name
+from ketacare.core.schemas import RecordOut
 
 EntryKindIn = Literal[
     "receipt",
@@ -27,10 +29,6 @@ EntryKindIn = Literal[
     "dispense",
     "correction",
 ]
-
-
-def _name(user) -> str | None:
-    return None if user is None else (user.get_full_name() or user.get_username())
 
 
 class AmountIn(Schema):
@@ -175,7 +173,7 @@ class BalanceOut(Schema):
         )
 
 
-class EntryOut(Schema):
+class EntryOut(RecordOut):
     id: int
     sequence: int
     kind: str
@@ -211,43 +209,19 @@ class EntryOut(Schema):
 
     @classmethod
     def of(cls, e: LedgerEntry) -> EntryOut:
-        return cls(
-            id=e.pk,
-            sequence=e.sequence,
-            kind=e.kind,
-            product_id=e.product_id,
+        return cls.of_record(
+            e,
             product=e.product.name,
-            lot_id=e.lot_id,
             lot_number=e.lot.number,
-            location_id=e.location_id,
             location=e.location.name,
-            quantity_mg=e.quantity_mg,
-            quantity_units=e.quantity_units,
             unit=e.product.unit,
-            change_mg=e.change_mg,
-            change_units=e.change_units,
-            balance_mg=e.balance_mg,
-            balance_units=e.balance_units,
-            occurred_at=e.occurred_at,
-            recorded_at=e.recorded_at,
-            recorded_by=_name(e.recorded_by),
-            reason=e.reason,
-            session_id=e.session_id,
-            patient_id=e.patient_id,
-            of_entry_id=e.of_entry_id,
-            corrects_id=e.corrects_id,
-            counterparty_name=e.counterparty_name,
-            counterparty_address=e.counterparty_address,
-            counterparty_dea_number=e.counterparty_dea_number,
-            document_reference=e.document_reference,
-            witness=_name(e.witness),
-            second_witness=_name(e.second_witness),
-            witnessed_at=e.witnessed_at,
-            entry_hash=e.entry_hash,
+            recorded_by=person_name(e.recorded_by),
+            witness=person_name(e.witness),
+            second_witness=person_name(e.second_witness),
         )
 
 
-class CountLineOut(Schema):
+class CountLineOut(RecordOut):
     product_id: int
     lot_id: int
     lot_number: str
@@ -265,24 +239,14 @@ class CountLineOut(Schema):
     @classmethod
     def of(cls, line: CountLine) -> CountLineOut:
         discrepancy = getattr(line, "discrepancy", None)
-        return cls(
-            product_id=line.product_id,
-            lot_id=line.lot_id,
+        return cls.of_record(
+            line,
             lot_number=line.lot.number,
-            location_id=line.location_id,
-            sealed_containers=line.sealed_containers,
-            opened_units=line.opened_units,
-            counted_mg=line.counted_mg,
-            counted_units=line.counted_units,
-            derived_mg=line.derived_mg,
-            derived_units=line.derived_units,
-            estimated=line.estimated,
-            within_tolerance=line.within_tolerance,
             discrepancy_id=discrepancy.pk if discrepancy else None,
         )
 
 
-class CountOut(Schema):
+class CountOut(RecordOut):
     id: int
     kind: str
     period: str
@@ -295,14 +259,9 @@ class CountOut(Schema):
     @classmethod
     def of(cls, count: Count) -> CountOut:
         lines = count.lines.select_related("lot", "discrepancy")
-        return cls(
-            id=count.pk,
-            kind=count.kind,
-            period=count.period,
-            location_id=count.location_id,
-            counted_at=count.counted_at,
-            counted_by=_name(count.counted_by),
-            note=count.note,
+        return cls.of_record(
+            count,
+            counted_by=person_name(count.counted_by),
             lines=[CountLineOut.of(line) for line in lines],
         )
 

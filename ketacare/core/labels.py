@@ -61,3 +61,11 @@ def label(code: object) -> str:
         words = text.replace("_", " ")
         return words[:1].upper() + words[1:]
     return text
+
+
+def person_name(user) -> str | None:
+    """How a record names the person who did something: their full name, else their username;
+    None when nobody is recorded."""
+    if user is None:
+        return None
+    return user.get_full_name() or user.get_username()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 from ninja import Schema, Status
 
@@ -38,3 +38,14 @@ class CreatedOut(Schema):
 def created(record: Any) -> Status:
     """The 201 answer of an operation that made one record: its id (``{"id": record.pk}``)."""
     return Status(201, {"id": record.pk})
+
+
+class RecordOut(Schema):
+    """An answer made from one record. ``of_record(record, **derived)`` takes every field not
+    given in ``derived`` from the record's attribute of the same name, so a schema's ``of`` names
+    only what it derives (a related record's name, a person's label)."""
+
+    @classmethod
+    def of_record(cls, record: Any, **derived: Any) -> Self:
+        own = {name: getattr(record, name) for name in cls.model_fields if name not in derived}
+        return cls(**own, **derived)

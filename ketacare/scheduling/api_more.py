@@ -12,7 +12,7 @@ from ketacare.core.actions import action
 from ketacare.core.errors import NotFound
 from ketacare.core.links import public_url
 from ketacare.core.roles import Capability
-from ketacare.core.schemas import ERRORS, CreatedOut, created
+from ketacare.core.schemas import ERRORS, CreatedOut, RecordOut, created
 from ketacare.patients.selectors import patient_get
 from ketacare.scheduling import feeds, resources, selectors, waitlist
 from ketacare.scheduling.models import CalendarFeed, OutboundMessage, WaitlistEntry
@@ -38,7 +38,7 @@ class PriorityIn(Schema):
     reason: str = Field("", max_length=300)
 
 
-class WaitlistOut(Schema):
+class WaitlistOut(RecordOut):
     id: int
     patient_id: int
     course_id: int
@@ -51,17 +51,7 @@ class WaitlistOut(Schema):
 
     @classmethod
     def of(cls, entry: WaitlistEntry) -> WaitlistOut:
-        return cls(
-            id=entry.pk,
-            patient_id=entry.patient_id,
-            course_id=entry.course_id,
-            wants=entry.wants,
-            appointment_id=entry.appointment_id,
-            priority=entry.priority,
-            priority_reason=entry.priority_reason,
-            status=entry.status,
-            created_at=entry.created_at,
-        )
+        return cls.of_record(entry)
 
 
 @waitlist_router.get("", response={200: list[WaitlistOut], **ERRORS}, summary="Who is waiting")

@@ -11,6 +11,7 @@ from pydantic import field_validator
 from ketacare.clinical.scheduling import Problem, Slot
 from ketacare.clinical.scheduling_needs import ResourceNeeds
 from ketacare.clinical.scheduling_series import SeriesPattern
+from ketacare.core.schemas import RecordOut
 
 Phase = Literal["induction", "maintenance", "booster"]
 
@@ -38,7 +39,7 @@ class SlotSearchIn(Schema):
         return value
 
 
-class SlotOut(Schema):
+class SlotOut(RecordOut):
     start: dt.datetime
     end: dt.datetime
     chair_id: int | None
@@ -47,13 +48,7 @@ class SlotOut(Schema):
 
     @classmethod
     def of(cls, slot: Slot) -> SlotOut:
-        return cls(
-            start=slot.start,
-            end=slot.end,
-            chair_id=slot.chair_id,
-            nurse_id=slot.nurse_id,
-            prescriber_id=slot.prescriber_id,
-        )
+        return cls.of_record(slot)
 
 
 class ProblemOut(Schema):
@@ -66,7 +61,7 @@ class ProblemOut(Schema):
         return cls(why=str(problem.why), message=problem.message, fix=problem.fix)
 
 
-class NeedsOut(Schema):
+class NeedsOut(RecordOut):
     route: str | None
     chair_minutes: int
     nurse_minutes: int
@@ -77,12 +72,9 @@ class NeedsOut(Schema):
 
     @classmethod
     def of(cls, needs: ResourceNeeds) -> NeedsOut:
-        return cls(
+        return cls.of_record(
+            needs,
             route=str(needs.route) if needs.route else None,
-            chair_minutes=needs.chair_minutes,
-            nurse_minutes=needs.nurse_minutes,
-            observation_minutes=needs.observation_minutes,
-            prescriber_on_site=needs.prescriber_on_site,
             capabilities=sorted(needs.capabilities),
             description=needs.describe(),
         )
@@ -110,7 +102,7 @@ class BookingIn(Schema):
     slots: list[SlotChoiceIn] = Field(..., min_length=1, max_length=30)
 
 
-class ScheduledAppointmentOut(Schema):
+class ScheduledAppointmentOut(RecordOut):
     id: int
     patient_id: int
     course_id: int | None
@@ -129,17 +121,8 @@ class ScheduledAppointmentOut(Schema):
     @classmethod
     def of(cls, appointment) -> ScheduledAppointmentOut:
         booking = getattr(appointment, "booking", None)
-        return cls(
-            id=appointment.pk,
-            patient_id=appointment.patient_id,
-            course_id=appointment.course_id,
-            kind=appointment.kind,
-            status=appointment.status,
-            starts_at=appointment.starts_at,
-            ends_at=appointment.ends_at,
-            chair_id=appointment.chair_id,
-            nurse_id=appointment.nurse_id,
-            sequence=appointment.sequence,
+        return cls.of_record(
+            appointment,
             series_id=booking.series_id if booking else None,
             prescriber_id=booking.prescriber_id if booking else None,
             late_cancel=bool(booking and booking.late_cancel),
