@@ -35,53 +35,19 @@ def consent_documents_ensure(*, clinic: Clinic, on: dt.date, origin: RequestOrig
         if route.value in existing:
             continue
         title, body = default_consent(route)
-        _document_create(
-            clinic=clinic,
-            route=route,
-            version=1,
-            title=title,
-            body=body,
-            effective_from=on,
-            summary=f"Default consent v1 for {ROUTE_LABELS[route]}",
-            origin=origin,
+        document = ConsentDocument.objects.create(
+            clinic=clinic, route=route.value, version=1, title=title, body=body, effective_from=on
         )
         created += 1
+        audit_record(
+            origin=origin,
+            action="create",
+            object_type="consent_document",
+            object_id=document.pk,
+            clinic_id=clinic.pk,
+            summary=f"Default consent v1 for {ROUTE_LABELS[route]}",
+        )
     return created
-
-
-def _document_create(
-    *,
-    clinic: Clinic,
-    route: Route,
-    version: int,
-    title: str,
-    body: str,
-    effective_from: dt.date,
-    summary: str,
-    origin: RequestOrigin,
-    changes: dict | None = None,
-    at: dt.datetime | None = None,
-) -> ConsentDocument:
-    """Store one version of a route's consent text and audit its creation."""
-    document = ConsentDocument.objects.create(
-        clinic=clinic,
-        route=route.value,
-        version=version,
-        title=title,
-        body=body,
-        effective_from=effective_from,
-    )
-    audit_record(
-        origin=origin,
-        action="create",
-        object_type="consent_document",
-        object_id=document.pk,
-        clinic_id=clinic.pk,
-        summary=summary,
-        changes=changes,
-        at=at,
-    )
-    return document
 
 
 @transaction.atomic
@@ -106,19 +72,25 @@ def consent_document_publish(
     ConsentDocument.objects.filter(
         clinic=clinic, route=route.value, retired_at__isnull=True
     ).update(retired_at=at)
-    version = latest + 1
-    return _document_create(
+    document = ConsentDocument.objects.create(
         clinic=clinic,
-        route=route,
-        version=version,
+        route=route.value,
+        version=latest + 1,
         title=title,
         body=body,
         effective_from=at.date(),
-        summary=f"Published consent v{version} for {ROUTE_LABELS[route]}",
+    )
+    audit_record(
         origin=origin,
-        changes={"title": title, "version": version},
+        action="create",
+        object_type="consent_document",
+        object_id=document.pk,
+        clinic_id=clinic.pk,
+        summary=f"Published consent v{document.version} for {ROUTE_LABELS[route]}",
+        changes={"title": title, "version": document.version},
         at=at,
     )
+    return document
 
 
 @transaction.atomic
