@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import datetime as dt
 import itertools
 import os
+from collections.abc import Iterator
 
 import pytest
 from django.utils import timezone
@@ -58,14 +61,82 @@ def database_admin(db):
             cursor.execute("ALTER TABLE audit_auditentry ENABLE TRIGGER audit_entry_append_only")
 
 
+class ModuleData:
+    """Opens the database to a module-scoped fixture while it builds the module's data."""
+
+    def __init__(self, blocker) -> None:
+        self._blocker = blocker
+
+    @contextlib.contextmanager
+    def building(self) -> Iterator[None]:
+        with self._blocker.unblock():
+            yield
+
+
+@pytest.fixture(scope="module")
+def module_data(django_db_setup, django_db_blocker) -> Iterator[ModuleData]:
+    """Django's ``setUpTestData`` for a pytest module: data built once (inside
+    ``module_data.building()``) in a transaction that stays open for the module's tests and is
+    rolled back after the last one. Each test still runs in a savepoint of its own, so no test
+    sees another's writes. Not for modules with ``transaction=True`` tests (they would flush
+    it); on-commit callbacks registered while building never run, as in any test."""
+    from django.db import connections, transaction
+
+    with django_db_blocker.unblock():
+        atomics = []
+        for alias in connections:
+            atomic = transaction.atomic(using=alias)
+            atomic._from_testcase = True  # what Django's TestCase marks its class-wide atomics
+            atomic.__enter__()
+            atomics.append((alias, atomic))
+    try:
+        yield ModuleData(django_db_blocker)
+    finally:
+        with django_db_blocker.unblock():
+            for alias, atomic in reversed(atomics):
+                transaction.set_rollback(True, using=alias)
+                atomic.__exit__(None, None, None)
+
+
 @pytest.fixture
-def organisation(db):
+def module_world_copy(module_world, db):
+    """This test's own copy of the module's ``module_world`` (a dict of model instances): a test
+    changing an instance in memory (``refresh_from_db``, an assignment) leaves the next test's
+    copy as built, as Django's ``TestData`` does for ``setUpTestData``."""
+    return copy.deepcopy(module_world)
+
+
+def from_module_world(*names: str) -> tuple:
+    """Function-scoped fixtures ``names``, each this test's copy of ``module_world[name]``::
+
+        @pytest.fixture(scope="module")
+        def module_world(module_data):
+            with module_data.building():
+                return base_world() | {"ids": ...}
+
+        organisation, clinic, staff, patient, ids = from_module_world(
+            "organisation", "clinic", "staff", "patient", "ids"
+        )
+    """
+
+    def fixture(name: str):
+        @pytest.fixture(name=name)
+        def from_copy(module_world_copy):
+            return module_world_copy[name]
+
+        return from_copy
+
+    return tuple(fixture(name) for name in names)
+
+
+def new_organisation():
     from ketacare.core.models import Organisation
 
     return Organisation.objects.create(name="Test Network", slug=f"net-{next(_counter)}")
 
 
-def _clinic(organisation, name: str, prefix: str):
+def new_clinic(organisation, name: str = "Harbor Clinic", prefix: str = "HC"):
+    """A clinic of ``organisation`` with three chairs."""
     from ketacare.core.models import Chair, Clinic
 
     clinic = Clinic.objects.create(
@@ -76,50 +147,98 @@ def _clinic(organisation, name: str, prefix: str):
         time_zone="America/New_York",
         phone="(555) 010-0000",
     )
-    for n in (1, 2, 3):
-        Chair.objects.create(clinic=clinic, name=f"Chair {n}")
+    Chair.objects.bulk_create([Chair(clinic=clinic, name=f"Chair {n}") for n in (1, 2, 3)])
     return clinic
+
+
+def new_staff_member(organisation, role: str, clinic, *, username: str | None = None):
+    """A user with ``role`` at ``clinic``; ``clinic=None`` is network-wide."""
+    from ketacare.core.models import StaffMembership, User
+
+    user = User.objects.create_user(
+        username=username or f"{role}-{next(_counter)}",
+        password="correct-horse-battery",
+        first_name=role.replace("_", " ").title(),
+        last_name="Tester",
+        email=f"{role}@example.org",
+    )
+    StaffMembership.objects.create(
+        user=user,
+        role=role,
+        credential=CREDENTIALS.get(role, ""),
+        organisation=organisation,
+        clinic=clinic,
+    )
+    return user
+
+
+def new_staff(organisation, clinic) -> dict:
+    """One user per role at ``clinic``."""
+    return {role: new_staff_member(organisation, role, clinic) for role in ROLES}
+
+
+def new_patient(clinic, **overrides):
+    """A patient registered through the patients service (audited like any registration)."""
+    from ketacare.audit.services import RequestOrigin
+    from ketacare.patients.schemas import PatientIn
+    from ketacare.patients.services import patient_register
+
+    data = {
+        "first_name": "Jane",
+        "last_name": f"Doe{next(_counter)}",
+        "date_of_birth": dt.date(1985, 4, 12),
+        "sex_at_birth": "female",
+        "email": "jane@example.com",
+    } | overrides
+    return patient_register(
+        clinic=clinic,
+        data=PatientIn(**data),
+        origin=RequestOrigin.system("test"),
+        at=timezone.now(),
+    )
+
+
+def base_world(*, patient: bool = True) -> dict:
+    """What most web tests start from, made once: ``organisation``, ``clinic`` (three chairs),
+    ``staff`` (one user per role) and, unless ``patient=False``, ``patient`` (Jane Doe)."""
+    organisation = new_organisation()
+    clinic = new_clinic(organisation)
+    world = {"organisation": organisation, "clinic": clinic}
+    world["staff"] = new_staff(organisation, clinic)
+    if patient:
+        world["patient"] = new_patient(clinic, first_name="Jane", last_name="Doe")
+    return world
+
+
+@pytest.fixture
+def organisation(db):
+    return new_organisation()
 
 
 @pytest.fixture
 def clinic(organisation):
-    return _clinic(organisation, "Harbor Clinic", "HC")
+    return new_clinic(organisation, "Harbor Clinic", "HC")
 
 
 @pytest.fixture
 def other_clinic(organisation):
-    return _clinic(organisation, "Hill Clinic", "HL")
+    return new_clinic(organisation, "Hill Clinic", "HL")
 
 
 @pytest.fixture
 def make_staff(db, organisation):
     """``make_staff("nurse", clinic)``; ``clinic=None`` makes a network-wide medical director."""
-    from ketacare.core.models import StaffMembership, User
 
     def make(role: str, clinic, *, username: str | None = None):
-        user = User.objects.create_user(
-            username=username or f"{role}-{next(_counter)}",
-            password="correct-horse-battery",
-            first_name=role.replace("_", " ").title(),
-            last_name="Tester",
-            email=f"{role}@example.org",
-        )
-        StaffMembership.objects.create(
-            user=user,
-            role=role,
-            credential=CREDENTIALS.get(role, ""),
-            organisation=organisation,
-            clinic=clinic,
-        )
-        return user
+        return new_staff_member(organisation, role, clinic, username=username)
 
     return make
 
 
 @pytest.fixture
-def staff(make_staff, clinic):
+def staff(organisation, clinic):
     """One user per role at ``clinic``: ``staff["nurse"]``."""
-    return {role: make_staff(role, clinic) for role in ROLES}
+    return new_staff(organisation, clinic)
 
 
 @pytest.fixture
@@ -137,31 +256,12 @@ def client_for(client, staff):
 
 @pytest.fixture
 def make_patient(db):
-    from ketacare.audit.services import RequestOrigin
-    from ketacare.patients.schemas import PatientIn
-    from ketacare.patients.services import patient_register
-
-    def make(clinic, **overrides):
-        data = {
-            "first_name": "Jane",
-            "last_name": f"Doe{next(_counter)}",
-            "date_of_birth": dt.date(1985, 4, 12),
-            "sex_at_birth": "female",
-            "email": "jane@example.com",
-        } | overrides
-        return patient_register(
-            clinic=clinic,
-            data=PatientIn(**data),
-            origin=RequestOrigin.system("test"),
-            at=timezone.now(),
-        )
-
-    return make
+    return new_patient
 
 
 @pytest.fixture
-def patient(make_patient, clinic):
-    return make_patient(clinic, first_name="Jane", last_name="Doe")
+def patient(clinic):
+    return new_patient(clinic, first_name="Jane", last_name="Doe")
 
 
 def intake_payload(**overrides) -> dict:

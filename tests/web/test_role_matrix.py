@@ -12,10 +12,22 @@ import pytest
 from django.utils import timezone
 
 from ketacare.core.roles import MATRIX, Capability
-from tests.conftest import ROLES, intake_payload
+from tests.conftest import ROLES, base_world, from_module_world, intake_payload
 from tests.web.expected_status import signed_out, success
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def module_world(module_data):
+    """A clinic, its staff and a patient, made once for the module."""
+    with module_data.building():
+        return base_world()
+
+
+organisation, clinic, staff, patient = from_module_world(
+    "organisation", "clinic", "staff", "patient"
+)
 
 # (label, method, url template, capability, body)
 PAGES = [

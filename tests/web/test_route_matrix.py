@@ -16,9 +16,19 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from ketacare.core.roles import MATRIX
-from tests.conftest import ROLES
+from tests.conftest import ROLES, base_world, from_module_world
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def module_world(module_data):
+    """One clinic and its staff, made once for the module."""
+    with module_data.building():
+        return base_world(patient=False)
+
+
+organisation, clinic, staff = from_module_world("organisation", "clinic", "staff")
 
 # route -> why it carries no capability of its own
 OPEN_OR_SELF_CHECKED = {

@@ -93,9 +93,21 @@ def iv_protocol(configure_protocol):
     return configure_protocol("racemic_iv", IV_SETTINGS)
 
 
-@pytest.fixture
-def make_booking(clinic, staff):
-    """``make_booking(patient, route=..., signed=True, consent=True)`` -> Appointment."""
+def book(
+    patient,
+    *,
+    clinic,
+    staff,
+    starts_at,
+    route="racemic_iv",
+    signed=True,
+    consent=True,
+    dose_mg="35",
+    chair=None,
+    order_overrides=None,
+):
+    """A course with an order (signed by default), the patient's consent and a two-hour
+    treatment booked from ``starts_at`` -> Appointment."""
     from ketacare.treatment.models import (
         Appointment,
         ConsentDocument,
@@ -104,88 +116,84 @@ def make_booking(clinic, staff):
         TreatmentCourse,
     )
 
+    now = timezone.now()
+    course = TreatmentCourse.objects.create(
+        clinic=clinic,
+        patient=patient,
+        route=route,
+        indication="depression",
+        regimen_key="test",
+        phase="induction",
+        created_at=now,
+        created_by=staff["prescriber"],
+    )
+    order_fields = {}
+    if route == "racemic_iv":
+        # A 35 mg dose drawn from a 10 mg/mL vial (3.5 mL) into a 100 mL bag: 0.35 mg/mL
+        # in the bag, the whole of it at 150 mL/h over 40 min.
+        order_fields = {
+            "concentration_mg_per_ml": Decimal("10"),
+            "drug_volume_ml": Decimal("3.5"),
+            "rate_ml_per_h": Decimal("150"),
+            "infusion_minutes": 40,
+            "bag_volume_ml": Decimal("100"),
+        }
+    order_fields |= order_overrides or {}
+    Order.objects.create(
+        course=course,
+        patient=patient,
+        route=route,
+        dose_mg=Decimal(dose_mg),
+        status="signed" if signed else "draft",
+        created_at=now,
+        created_by=staff["prescriber"],
+        signed_at=now if signed else None,
+        signed_by=staff["prescriber"] if signed else None,
+        **order_fields,
+    )
+    if consent:
+        document, _ = ConsentDocument.objects.get_or_create(
+            clinic=clinic,
+            route=route,
+            version=1,
+            defaults={
+                "title": "Consent",
+                "body": "Risks...",
+                "effective_from": dt.date(2024, 1, 1),
+            },
+        )
+        ConsentSignature.objects.create(
+            document=document,
+            patient=patient,
+            patient_typed_name=patient.full_name,
+            patient_signed_at=SIGNED_AT,
+            clinician=staff["prescriber"],
+            clinician_signed_at=SIGNED_AT,
+        )
+    return Appointment.objects.create(
+        clinic=clinic,
+        patient=patient,
+        course=course,
+        kind="treatment",
+        chair=chair or clinic.chairs.first(),
+        nurse=staff["nurse"],
+        starts_at=starts_at,
+        ends_at=starts_at + dt.timedelta(hours=2),
+        created_at=now,
+    )
+
+
+@pytest.fixture
+def make_booking(clinic, staff):
+    """``make_booking(patient, route=..., signed=True, consent=True)`` -> Appointment."""
     made = itertools.count()
 
-    def make(
-        patient,
-        *,
-        route="racemic_iv",
-        signed=True,
-        consent=True,
-        starts_at=None,
-        dose_mg="35",
-        chair=None,
-        target=None,
-        order_overrides=None,
-    ):
-        where = target or clinic
-        now = timezone.now()
-        course = TreatmentCourse.objects.create(
-            clinic=where,
-            patient=patient,
-            route=route,
-            indication="depression",
-            regimen_key="test",
-            phase="induction",
-            created_at=now,
-            created_by=staff["prescriber"],
-        )
-        order_fields = {}
-        if route == "racemic_iv":
-            # A 35 mg dose drawn from a 10 mg/mL vial (3.5 mL) into a 100 mL bag: 0.35 mg/mL
-            # in the bag, the whole of it at 150 mL/h over 40 min.
-            order_fields = {
-                "concentration_mg_per_ml": Decimal("10"),
-                "drug_volume_ml": Decimal("3.5"),
-                "rate_ml_per_h": Decimal("150"),
-                "infusion_minutes": 40,
-                "bag_volume_ml": Decimal("100"),
-            }
-        order_fields |= order_overrides or {}
-        Order.objects.create(
-            course=course,
-            patient=patient,
-            route=route,
-            dose_mg=Decimal(dose_mg),
-            status="signed" if signed else "draft",
-            created_at=now,
-            created_by=staff["prescriber"],
-            signed_at=now if signed else None,
-            signed_by=staff["prescriber"] if signed else None,
-            **order_fields,
-        )
-        if consent:
-            document, _ = ConsentDocument.objects.get_or_create(
-                clinic=where,
-                route=route,
-                version=1,
-                defaults={
-                    "title": "Consent",
-                    "body": "Risks...",
-                    "effective_from": dt.date(2024, 1, 1),
-                },
-            )
-            ConsentSignature.objects.create(
-                document=document,
-                patient=patient,
-                patient_typed_name=patient.full_name,
-                patient_signed_at=SIGNED_AT,
-                clinician=staff["prescriber"],
-                clinician_signed_at=SIGNED_AT,
-            )
+    def make(patient, *, starts_at=None, target=None, **options):
         # Without a start, each further booking follows the last: the database refuses two
         # bookings of one chair or one patient at overlapping times.
-        start = starts_at or now + dt.timedelta(hours=2 * next(made))
-        return Appointment.objects.create(
-            clinic=where,
-            patient=patient,
-            course=course,
-            kind="treatment",
-            chair=chair or where.chairs.first(),
-            nurse=staff["nurse"],
-            starts_at=start,
-            ends_at=start + dt.timedelta(hours=2),
-            created_at=now,
+        start = starts_at or timezone.now() + dt.timedelta(hours=2 * next(made))
+        return book(
+            patient, clinic=target or clinic, staff=staff, starts_at=start, **options
         )
 
     return make

@@ -6,6 +6,7 @@ refused by the session's rules (409) or its input (422), never by its role.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -14,8 +15,9 @@ from django.utils import timezone
 from ketacare.audit.services import RequestOrigin
 from ketacare.core.roles import MATRIX, Capability
 from ketacare.sessions import services
-from tests.conftest import ROLES
+from tests.conftest import ROLES, base_world, from_module_world
 from tests.web.expected_status import signed_out, success
+from tests.web.sessions.conftest import IV_SETTINGS, book, set_protocol
 
 pytestmark = pytest.mark.django_db
 
@@ -173,27 +175,40 @@ API = [
 ]
 
 
-@pytest.fixture
-def ids(appointment, make_booking, patient, staff):
-    """A checked-in session (with an alert to acknowledge) and a second, untouched appointment."""
+@pytest.fixture(scope="module")
+def module_world(module_data):
+    """Built once for the module: a checked-in session (with an alert to acknowledge) and a
+    second, untouched appointment."""
     from ketacare.alerts.models import Alert
 
-    origin = RequestOrigin(actor=staff["nurse"], actor_label="nurse")
-    session = services.session_open(appointment=appointment, origin=origin, at=timezone.now())
-    services.session_check_in(session=session, origin=origin, at=timezone.now())
-    alert = Alert.objects.create(
-        clinic=patient.clinic,
-        patient=patient,
-        kind="vitals",
-        level="warning",
-        code="x",
-        message="x",
-        source_type="treatment_session",
-        source_id=str(session.pk),
-        opened_at=timezone.now(),
-    )
-    other = make_booking(patient)
-    return {"sid": session.pk, "aid": other.pk, "pid": patient.pk, "alid": alert.pk}
+    with module_data.building():
+        world = base_world()
+        clinic, staff, patient = world["clinic"], world["staff"], world["patient"]
+        set_protocol(clinic, "racemic_iv", IV_SETTINGS, staff["medical_director"])
+        now = timezone.now()
+        appointment = book(patient, clinic=clinic, staff=staff, starts_at=now)
+        origin = RequestOrigin(actor=staff["nurse"], actor_label="nurse")
+        session = services.session_open(appointment=appointment, origin=origin, at=now)
+        services.session_check_in(session=session, origin=origin, at=now)
+        alert = Alert.objects.create(
+            clinic=clinic,
+            patient=patient,
+            kind="vitals",
+            level="warning",
+            code="x",
+            message="x",
+            source_type="treatment_session",
+            source_id=str(session.pk),
+            opened_at=now,
+        )
+        other = book(patient, clinic=clinic, staff=staff, starts_at=now + dt.timedelta(hours=2))
+        ids = {"sid": session.pk, "aid": other.pk, "pid": patient.pk, "alid": alert.pk}
+        return world | {"ids": ids}
+
+
+organisation, clinic, staff, patient, ids = from_module_world(
+    "organisation", "clinic", "staff", "patient", "ids"
+)
 
 
 def _url(template: str, ids: dict) -> str:
