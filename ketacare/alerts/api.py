@@ -12,12 +12,18 @@ from ketacare.alerts.schemas import (
     PolicyIO,
     StatusFilter,
 )
-from ketacare.audit.services import audit_record
-from ketacare.core.actions import action, audit_read
+from ketacare.core.actions import action, audit_list_read, audit_read
 from ketacare.core.roles import Capability
 from ketacare.core.schemas import ERRORS, READ_ERRORS
 
 router = Router(tags=["alerts"])
+
+
+def _alert_step(request, alert_id: int, step, **details) -> AlertOut:
+    """One step of an alert of the clinic (acknowledge, resolve), answered as it now stands."""
+    act = action(request, Capability.ALERT_ACKNOWLEDGE)
+    alert = step(alert=selectors.alert_get(act.access, alert_id), **details, **act.stamp)
+    return AlertOut.of(selectors.alert_get(act.access, alert.pk))
 
 
 @router.get(
@@ -29,13 +35,12 @@ def list_alerts(request, status: StatusFilter = "unresolved", kind: str = "", li
     act = action(request, Capability.ALERT_VIEW)
     alerts = selectors.alerts_filtered(act.access, status=status, kind=kind)
     rows = list(alerts[: max(1, min(limit, 500))])
-    audit_record(
-        action="view",
+    audit_list_read(
+        act,
         object_type="alert_list",
-        clinic_id=act.clinic.pk,
         summary=f"Listed {len(rows)} alerts through the API",
-        changes={"patient_ids": sorted({a.patient_id for a in rows}), "status": status},
-        **act.stamp,
+        rows=rows,
+        status=status,
     )
     return [AlertOut.of(a) for a in rows]
 
@@ -82,14 +87,9 @@ def get_alert(request, alert_id: int):
     summary="Acknowledge an open alert with the action taken",
 )
 def acknowledge(request, alert_id: int, payload: AlertAcknowledgeIn):
-    act = action(request, Capability.ALERT_ACKNOWLEDGE)
-    alert = services.alert_acknowledge(
-        alert=selectors.alert_get(act.access, alert_id),
-        action=payload.action,
-        note=payload.note,
-        **act.stamp,
+    return _alert_step(
+        request, alert_id, services.alert_acknowledge, action=payload.action, note=payload.note
     )
-    return AlertOut.of(selectors.alert_get(act.access, alert.pk))
 
 
 @router.post(
@@ -98,8 +98,4 @@ def acknowledge(request, alert_id: int, payload: AlertAcknowledgeIn):
     summary="Resolve an alert (a safety alert must be acknowledged first)",
 )
 def resolve(request, alert_id: int, payload: AlertResolveIn):
-    act = action(request, Capability.ALERT_ACKNOWLEDGE)
-    alert = services.alert_resolve(
-        alert=selectors.alert_get(act.access, alert_id), note=payload.note, **act.stamp
-    )
-    return AlertOut.of(selectors.alert_get(act.access, alert.pk))
+    return _alert_step(request, alert_id, services.alert_resolve, note=payload.note)

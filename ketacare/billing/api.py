@@ -8,7 +8,6 @@ import datetime as dt
 
 from ninja import Router
 
-from ketacare.audit.services import audit_record
 from ketacare.billing import coverage, documents, selectors, statements
 from ketacare.billing.api_setup import router as setup_router
 from ketacare.billing.schemas import (
@@ -34,7 +33,7 @@ from ketacare.billing.schemas import (
 from ketacare.billing.services import authorisations, payments, sliding_scale
 from ketacare.billing.services import charges as charge_services
 from ketacare.billing.services.accounts import account_set_medicare
-from ketacare.core.actions import Action, action, audit_read
+from ketacare.core.actions import Action, action, audit_list_read, audit_read
 from ketacare.core.errors import Invalid, NotFound
 from ketacare.core.roles import Capability
 from ketacare.core.schemas import ERRORS, READ_ERRORS
@@ -72,13 +71,8 @@ def charge_list(request, status: str = "open", limit: int = 100):
         else selectors.charges_in_scope(act.access).filter(status=status)
     )
     rows = list(rows.prefetch_related("lines")[: max(1, min(limit, 500))])
-    audit_record(
-        action="view",
-        object_type="charge_list",
-        clinic_id=act.clinic.pk,
-        summary=f"Listed {len(rows)} charges",
-        changes={"patient_ids": sorted({c.patient_id for c in rows})},
-        **act.stamp,
+    audit_list_read(
+        act, object_type="charge_list", summary=f"Listed {len(rows)} charges", rows=rows
     )
     return [ChargeOut.of(c) for c in rows]
 

@@ -14,6 +14,7 @@ caller supplies. Errors are ``ketacare.core.errors`` and are mapped to HTTP in o
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -126,5 +127,21 @@ def audit_read(
         clinic_id=clinic_id if clinic_id is not None else (act.clinic.pk if act.clinic else None),
         patient_id=patient_id,
         summary=summary,
+        **act.stamp,
+    )
+
+
+def audit_list_read(
+    act: Action, *, object_type: str, summary: str, rows: Iterable[Any], **changes: Any
+) -> None:
+    """Record a read of many patients' records (a list, a calendar, a queue) in the audit trail:
+    one entry naming every patient shown (``rows``: anything with a ``patient_id``), with
+    ``changes`` for what else the reader chose (a filter)."""
+    audit_record(
+        action="view",
+        object_type=object_type,
+        clinic_id=act.clinic.pk,
+        summary=summary,
+        changes={"patient_ids": sorted({row.patient_id for row in rows}), **changes},
         **act.stamp,
     )

@@ -7,14 +7,13 @@ import datetime as dt
 
 from ninja import Router, Status
 
-from ketacare.core.actions import action, audit_read
+from ketacare.core.actions import action, audit_list_read, audit_read
 from ketacare.core.errors import Invalid
 from ketacare.core.roles import Capability
 from ketacare.core.schemas import ERRORS
 from ketacare.scheduling import selectors, services
 from ketacare.scheduling.api_more import more_router, resources_router, waitlist_router
 from ketacare.scheduling.finding import Preferences, slots_find
-from ketacare.scheduling.reads import audit_list_read
 from ketacare.scheduling.schemas import (
     BookingIn,
     MoveIn,
@@ -118,19 +117,24 @@ def move(request, appointment_id: int, payload: MoveIn):
     return ScheduledAppointmentOut.of(selectors.appointment_get(act.access, appointment.pk))
 
 
+def _appointment_step(request, appointment_id: int, step, **details) -> ScheduledAppointmentOut:
+    """One change to an appointment of the clinic (cancel, no-show), answered as it now stands."""
+    act = action(request, Capability.APPOINTMENT_BOOK)
+    changed = step(
+        appointment=selectors.appointment_get(act.access, appointment_id), **details, **act.stamp
+    )
+    return ScheduledAppointmentOut.of(selectors.appointment_get(act.access, changed.pk))
+
+
 @router.post(
     "/appointments/{appointment_id}/cancel",
     response={200: ScheduledAppointmentOut, **ERRORS},
     summary="Cancel with a reason (recorded as late inside the clinic's window)",
 )
 def cancel(request, appointment_id: int, payload: SchedulingReasonIn):
-    act = action(request, Capability.APPOINTMENT_BOOK)
-    appointment = services.appointment_cancel(
-        appointment=selectors.appointment_get(act.access, appointment_id),
-        reason=payload.reason,
-        **act.stamp,
+    return _appointment_step(
+        request, appointment_id, services.appointment_cancel, reason=payload.reason
     )
-    return ScheduledAppointmentOut.of(selectors.appointment_get(act.access, appointment.pk))
 
 
 @router.post(
@@ -139,11 +143,7 @@ def cancel(request, appointment_id: int, payload: SchedulingReasonIn):
     summary="Record a no-show",
 )
 def no_show(request, appointment_id: int):
-    act = action(request, Capability.APPOINTMENT_BOOK)
-    appointment = services.appointment_no_show(
-        appointment=selectors.appointment_get(act.access, appointment_id), **act.stamp
-    )
-    return ScheduledAppointmentOut.of(selectors.appointment_get(act.access, appointment.pk))
+    return _appointment_step(request, appointment_id, services.appointment_no_show)
 
 
 @router.get(

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from ninja import Field, Router, Schema, Status
 
-from ketacare.core.actions import action
+from ketacare.core.actions import action, audit_list_read
 from ketacare.core.errors import NotFound
 from ketacare.core.links import public_url
 from ketacare.core.roles import Capability
@@ -16,7 +16,6 @@ from ketacare.core.schemas import ERRORS, CreatedOut, RecordOut, created
 from ketacare.patients.selectors import patient_get
 from ketacare.scheduling import feeds, resources, selectors, waitlist
 from ketacare.scheduling.models import CalendarFeed, OutboundMessage, WaitlistEntry
-from ketacare.scheduling.reads import audit_list_read
 
 waitlist_router = Router(tags=["scheduling"])
 resources_router = Router(tags=["scheduling"])

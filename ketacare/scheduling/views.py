@@ -12,12 +12,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from ketacare.core.access import require_capability
-from ketacare.core.actions import Action, action, audit_read
+from ketacare.core.actions import Action, action, audit_list_read, audit_read
 from ketacare.core.errors import DomainError, Invalid
 from ketacare.core.pages import form_post
 from ketacare.core.roles import Capability
 from ketacare.scheduling import calendar, selectors, services
-from ketacare.scheduling.reads import audit_list_read
 from ketacare.treatment.models import Appointment
 from ketacare.treatment.selectors import courses_to_book
 

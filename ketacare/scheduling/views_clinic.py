@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from ketacare.clinical.scheduling_needs import CAPABILITY_LABELS
 from ketacare.core.access import require_capability
-from ketacare.core.actions import action
+from ketacare.core.actions import action, audit_list_read
 from ketacare.core.errors import DomainError, Invalid, NotFound
 from ketacare.core.links import public_url
 from ketacare.core.pages import form_post, page_errors
@@ -28,7 +28,6 @@ from ketacare.scheduling.models import (
     TimeOff,
     WaitlistEntry,
 )
-from ketacare.scheduling.reads import audit_list_read
 from ketacare.treatment.models import Appointment
 
 
