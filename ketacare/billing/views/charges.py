@@ -73,13 +73,15 @@ def charge_review(request: HttpRequest, charge_id: int) -> HttpResponse:
     return redirect("billing:charge", charge_id=charge.pk)
 
 
+def _charge_step(request: HttpRequest, charge_id: int, step, **details):
+    """One step of billing's review (recompute, void) on a charge of the clinic."""
+    act = action(request)
+    return step(charge=selectors.charge_get(act.access, charge_id), **details, **act.stamp)
+
+
 @form_post(Capability.CHARGE_POST, flash_back(_back))
 def charge_recompute(request: HttpRequest, charge_id: int) -> HttpResponse:
-    act = action(request)
-    charge = charge_services.charge_recompute(
-        charge=selectors.charge_get(act.access, charge_id),
-        **act.stamp,
-    )
+    charge = _charge_step(request, charge_id, charge_services.charge_recompute)
     if charge.problem:
         messages.error(request, charge.problem)
     else:
@@ -89,11 +91,8 @@ def charge_recompute(request: HttpRequest, charge_id: int) -> HttpResponse:
 
 @form_post(Capability.CHARGE_POST, flash_back(_back))
 def charge_void(request: HttpRequest, charge_id: int) -> HttpResponse:
-    act = action(request)
-    charge = charge_services.charge_void(
-        charge=selectors.charge_get(act.access, charge_id),
-        reason=request.POST.get("reason", ""),
-        **act.stamp,
+    charge = _charge_step(
+        request, charge_id, charge_services.charge_void, reason=request.POST.get("reason", "")
     )
     messages.success(request, "Charge voided.")
     return redirect("billing:account", patient_id=charge.patient_id)

@@ -122,7 +122,15 @@ def dose_draw_up(
 
 def _start(session, *, lot: Lot, drawn_mg: Decimal, start: DosingStart, origin, at) -> None:
     product = lot.product
-    vial = product.mg_per_unit if product.form == ProductForm.VIAL else None
+    common = {
+        "session": session,
+        "lot_number": lot.number,
+        "vial_concentration_mg_per_ml": (
+            product.mg_per_unit if product.form == ProductForm.VIAL else None
+        ),
+        "origin": origin,
+        "at": at,
+    }
     if uses_pump(session):
         bag_mg = start.bag_drug_mg if start.bag_drug_mg is not None else drawn_mg
         if bag_mg > drawn_mg:
@@ -130,11 +138,7 @@ def _start(session, *, lot: Lot, drawn_mg: Decimal, start: DosingStart, origin, 
                 "bag_drug_mg", f"The bag cannot hold more than the {drawn_mg} mg drawn up"
             )
         session_start_dosing(
-            session=session,
-            lot_number=lot.number,
-            origin=origin,
-            at=at,
-            vial_concentration_mg_per_ml=vial,
+            **common,
             bag_drug_mg=bag_mg,
             bag_diluent_ml=start.bag_diluent_ml,
             bag_volume_ml=start.bag_volume_ml,
@@ -147,14 +151,7 @@ def _start(session, *, lot: Lot, drawn_mg: Decimal, start: DosingStart, origin, 
         ordered = session.order.dose_mg if session.order_id else drawn_mg
         first = product.mg_per_unit if product.form == ProductForm.NASAL_DEVICE else ordered
         first = min(first, drawn_mg)
-    session_start_dosing(
-        session=session,
-        lot_number=lot.number,
-        origin=origin,
-        at=at,
-        vial_concentration_mg_per_ml=vial,
-        dose_mg=first,
-    )
+    session_start_dosing(**common, dose_mg=first)
 
 
 @transaction.atomic
