@@ -109,14 +109,14 @@ def module_world_copy(module_world, db):
 def from_module_world(*names: str) -> tuple:
     """Function-scoped fixtures ``names``, each this test's copy of ``module_world[name]``::
 
-        @pytest.fixture(scope="module")
-        def module_world(module_data):
-            with module_data.building():
-                return base_world() | {"ids": ...}
+    @pytest.fixture(scope="module")
+    def module_world(module_data):
+        with module_data.building():
+            return base_world() | {"ids": ...}
 
-        organisation, clinic, staff, patient, ids = from_module_world(
-            "organisation", "clinic", "staff", "patient", "ids"
-        )
+    organisation, clinic, staff, patient, ids = from_module_world(
+        "organisation", "clinic", "staff", "patient", "ids"
+    )
     """
 
     def fixture(name: str):

@@ -26,49 +26,60 @@ def staff_origin(staff):
     return make
 
 
-@pytest.fixture
-def make_plan(staff):
+def start_plan(patient, *, prescriber, started_at=None, maintenance_started_at=None):
+    """The patient's measurement plan, through the assessments service."""
     from ketacare.assessments.services import plan_start
 
-    def make(patient, *, started_at=None, prescriber="default", maintenance_started_at=None):
-        return plan_start(
+    return plan_start(
+        patient=patient,
+        started_at=started_at or timezone.now() - dt.timedelta(days=1),
+        maintenance_started_at=maintenance_started_at,
+        prescriber=prescriber,
+        origin=RequestOrigin.system("test"),
+        at=timezone.now(),
+    )
+
+
+def submit_response(patient, code, answers, *, source=None, completed_at=None, origin=None):
+    """A response stored through the service, its on-commit work (e-mails) run."""
+    from django.test import TestCase
+
+    from ketacare.assessments.services import response_submit
+    from ketacare.clinical.instruments import INSTRUMENTS
+
+    if source is None:
+        source = (
+            "clinician_rated" if INSTRUMENTS[code].completed_by == "clinician" else "staff_paper"
+        )
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return response_submit(
             patient=patient,
-            started_at=started_at or timezone.now() - dt.timedelta(days=1),
-            maintenance_started_at=maintenance_started_at,
-            prescriber=staff["prescriber"] if prescriber == "default" else prescriber,
-            origin=RequestOrigin.system("test"),
+            instrument=code,
+            answers=answers,
+            source=source,
+            completed_at=completed_at,
+            origin=origin or RequestOrigin.system("test"),
             at=timezone.now(),
+        )
+
+
+@pytest.fixture
+def make_plan(staff):
+    def make(patient, *, started_at=None, prescriber="default", maintenance_started_at=None):
+        return start_plan(
+            patient,
+            prescriber=staff["prescriber"] if prescriber == "default" else prescriber,
+            started_at=started_at,
+            maintenance_started_at=maintenance_started_at,
         )
 
     return make
 
 
 @pytest.fixture
-def submit(django_capture_on_commit_callbacks):
+def submit(db):
     """``submit(patient, "phq9", answers)``: store through the service, e-mails sent."""
-    from ketacare.assessments.services import response_submit
-
-    def make(patient, code, answers, *, source=None, completed_at=None, origin=None):
-        from ketacare.clinical.instruments import INSTRUMENTS
-
-        if source is None:
-            source = (
-                "clinician_rated"
-                if INSTRUMENTS[code].completed_by == "clinician"
-                else "staff_paper"
-            )
-        with django_capture_on_commit_callbacks(execute=True):
-            return response_submit(
-                patient=patient,
-                instrument=code,
-                answers=answers,
-                source=source,
-                completed_at=completed_at,
-                origin=origin or RequestOrigin.system("test"),
-                at=timezone.now(),
-            )
-
-    return make
+    return submit_response
 
 
 @pytest.fixture

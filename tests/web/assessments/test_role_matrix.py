@@ -11,9 +11,15 @@ import json
 import pytest
 from django.utils import timezone
 
+from ketacare.audit.services import RequestOrigin
 from ketacare.core.roles import MATRIX, Capability
-from tests.conftest import ROLES
-from tests.web.assessments.conftest import PHQ9_CALM, PHQ9_ITEM9_POSITIVE
+from tests.conftest import ROLES, base_world, from_module_world
+from tests.web.assessments.conftest import (
+    PHQ9_CALM,
+    PHQ9_ITEM9_POSITIVE,
+    start_plan,
+    submit_response,
+)
 from tests.web.expected_status import signed_out, success
 
 pytestmark = pytest.mark.django_db
@@ -197,27 +203,38 @@ API = [
 ]
 
 
-@pytest.fixture
-def ids(patient, make_plan, submit, staff_origin, clinic):
-    """A plan, a flagged PHQ-9 (and so an open safety alert), a rule and a wording."""
+@pytest.fixture(scope="module")
+def module_world(module_data):
+    """Built once for the module: a plan, a flagged PHQ-9 (and so an open safety alert), a rule
+    and a wording."""
     from ketacare.assessments.models import ScheduleRule
     from ketacare.assessments.services import wording_upload
 
-    make_plan(patient)
-    result = submit(patient, "phq9", PHQ9_ITEM9_POSITIVE)
-    assert result.alert is not None
-    wording = wording_upload(
-        clinic=clinic, document=WORDING,
-        origin=staff_origin("medical_director"),
-        at=timezone.now(),
-    )
-    return {
-        "pid": patient.pk,
-        "rid": result.response.pk,
-        "aid": result.alert.pk,
-        "rule": ScheduleRule.objects.filter(clinic=clinic).first().pk,
-        "wid": wording.pk,
-    }
+    with module_data.building():
+        world = base_world()
+        clinic, staff, patient = world["clinic"], world["staff"], world["patient"]
+        start_plan(patient, prescriber=staff["prescriber"])
+        result = submit_response(patient, "phq9", PHQ9_ITEM9_POSITIVE)
+        assert result.alert is not None
+        director = staff["medical_director"]
+        wording = wording_upload(
+            clinic=clinic, document=WORDING,
+            origin=RequestOrigin(actor=director, actor_label=director.username),
+            at=timezone.now(),
+        )
+        ids = {
+            "pid": patient.pk,
+            "rid": result.response.pk,
+            "aid": result.alert.pk,
+            "rule": ScheduleRule.objects.filter(clinic=clinic).first().pk,
+            "wid": wording.pk,
+        }
+        return world | {"ids": ids}
+
+
+organisation, clinic, staff, patient, ids = from_module_world(
+    "organisation", "clinic", "staff", "patient", "ids"
+)
 
 
 def _expect(resolved: str, method: str, url: str, label: str) -> int:

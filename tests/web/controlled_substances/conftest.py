@@ -103,12 +103,17 @@ def ledger(clinic, staff):
     return Ledger(clinic, staff)
 
 
-@pytest.fixture
-def stocked(ledger):
+def stock(ledger: Ledger) -> Ledger:
+    """A receipt of ketamine 10 mg/mL, SPRAVATO and troches into the safe."""
     ledger.receive(ledger.ketamine_10, "K10-A", 2)  # 400 mg, 40 mL
     ledger.receive(ledger.spravato, "ESK-1", 6)  # 6 devices
     ledger.receive(ledger.troches, "TRO-1", 1)  # 30 troches
     return ledger
+
+
+@pytest.fixture
+def stocked(ledger):
+    return stock(ledger)
 
 
 def ready_to_dose(appointment, origin):

@@ -7,13 +7,15 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.utils import timezone
 
 from ketacare.controlled_substances import services
 from ketacare.controlled_substances.models import Count
 from ketacare.core.roles import MATRIX, Capability, Role
 from ketacare.sessions.services import session_open
-from tests.conftest import ROLES
-from tests.web.controlled_substances.conftest import at, origin_of
+from tests.conftest import ROLES, base_world, from_module_world
+from tests.web.controlled_substances.conftest import Ledger, at, origin_of, stock
+from tests.web.sessions.conftest import IV_SETTINGS, book, set_protocol
 
 pytestmark = pytest.mark.django_db
 
@@ -24,32 +26,46 @@ VIEW, RECORD, OVERSEE = (
 )
 
 
-@pytest.fixture
-def world(stocked, make_booking, patient, iv_protocol, staff):
-    """Stock, a count with an open discrepancy, and a scheduled session."""
-    lot = stocked.ketamine_10.lots.get()
-    count = services.count_record(
-        clinic=stocked.clinic,
-        kind="closing",
-        location=stocked.safe,
-        counted=[
-            services.CountedStock(lot, stocked.safe, 1),  # one vial short
-            services.CountedStock(stocked.spravato.lots.get(), stocked.safe, 6),
-            services.CountedStock(stocked.troches.lots.get(), stocked.safe, 1),
-        ],
-        origin=origin_of(staff["nurse"]),
-        at=at(0),
-    )
-    appointment = make_booking(patient)
-    # A scheduled session: a draw-up or a waste answers 409 (not now) to those allowed.
-    session = session_open(appointment=appointment, origin=origin_of(staff["nurse"]), at=at(-30))
-    return {
-        "lot": lot.pk,
-        "safe": stocked.safe.pk,
-        "count": count.pk,
-        "discrepancy": count.lines.get(lot=lot).discrepancy.pk,
-        "session": session.pk,
-    }
+@pytest.fixture(scope="module")
+def module_world(module_data):
+    """Built once for the module: stock, a count with an open discrepancy, and a scheduled
+    session."""
+    with module_data.building():
+        base = base_world()
+        staff, patient = base["staff"], base["patient"]
+        stocked = stock(Ledger(base["clinic"], staff))
+        set_protocol(stocked.clinic, "racemic_iv", IV_SETTINGS, staff["medical_director"])
+        lot = stocked.ketamine_10.lots.get()
+        count = services.count_record(
+            clinic=stocked.clinic,
+            kind="closing",
+            location=stocked.safe,
+            counted=[
+                services.CountedStock(lot, stocked.safe, 1),  # one vial short
+                services.CountedStock(stocked.spravato.lots.get(), stocked.safe, 6),
+                services.CountedStock(stocked.troches.lots.get(), stocked.safe, 1),
+            ],
+            origin=origin_of(staff["nurse"]),
+            at=at(0),
+        )
+        appointment = book(patient, clinic=stocked.clinic, staff=staff, starts_at=timezone.now())
+        # A scheduled session: a draw-up or a waste answers 409 (not now) to those allowed.
+        session = session_open(
+            appointment=appointment, origin=origin_of(staff["nurse"]), at=at(-30)
+        )
+        world = {
+            "lot": lot.pk,
+            "safe": stocked.safe.pk,
+            "count": count.pk,
+            "discrepancy": count.lines.get(lot=lot).discrepancy.pk,
+            "session": session.pk,
+        }
+        return base | {"world": world}
+
+
+organisation, clinic, staff, patient, world = from_module_world(
+    "organisation", "clinic", "staff", "patient", "world"
+)
 
 
 PAGES = [

@@ -32,9 +32,8 @@ CONTROLLED = {
 COMPLETE = {"medications_complete": True, "antidepressant_history_complete": True}
 
 
-@pytest.fixture
-def protocol_ready(clinic, staff):
-    """The clinic has set the one value depression screening cannot run without."""
+def require_trd_trials(clinic, director) -> None:
+    """The one value depression screening cannot run without, set by ``director``."""
     from ketacare.audit.services import RequestOrigin
     from ketacare.treatment.services import protocol_setting_set
 
@@ -42,30 +41,41 @@ def protocol_ready(clinic, staff):
         clinic=clinic,
         key="trd.required_adequate_trials",
         value=TRD_TRIALS,
-        origin=RequestOrigin(actor=staff["medical_director"], actor_label="director"),
+        origin=RequestOrigin(actor=director, actor_label="director"),
         at=timezone.now(),
     )
+
+
+def new_intake(patient, *, prescriber, signed: bool = True, **overrides):
+    """A new intake version entered (and by default signed) by ``prescriber``."""
+    from ketacare.audit.services import RequestOrigin
+    from ketacare.patients.intake import IntakeData
+    from ketacare.patients.services import intake_sign, intake_submit
+
+    origin = RequestOrigin(actor=prescriber, actor_label="prescriber")
+    version = intake_submit(
+        patient=patient,
+        data=IntakeData(**intake_payload(**{**COMPLETE, **overrides})),
+        source="staff",
+        origin=origin,
+        at=timezone.now(),
+    )
+    return intake_sign(version=version, origin=origin, at=timezone.now()) if signed else version
+
+
+@pytest.fixture
+def protocol_ready(clinic, staff):
+    """The clinic has set the one value depression screening cannot run without."""
+    require_trd_trials(clinic, staff["medical_director"])
     return clinic
 
 
 @pytest.fixture
 def enter_intake(staff):
     """``enter_intake(patient, signed=True, **overrides)``: a new intake version."""
-    from ketacare.audit.services import RequestOrigin
-    from ketacare.patients.intake import IntakeData
-    from ketacare.patients.services import intake_sign, intake_submit
-
-    origin = RequestOrigin(actor=staff["prescriber"], actor_label="prescriber")
 
     def enter(patient, *, signed: bool = True, **overrides):
-        version = intake_submit(
-            patient=patient,
-            data=IntakeData(**intake_payload(**{**COMPLETE, **overrides})),
-            source="staff",
-            origin=origin,
-            at=timezone.now(),
-        )
-        return intake_sign(version=version, origin=origin, at=timezone.now()) if signed else version
+        return new_intake(patient, prescriber=staff["prescriber"], signed=signed, **overrides)
 
     return enter
 
@@ -83,14 +93,13 @@ def call(client, method: str, url: str, body=None):
     return response.status_code, data
 
 
-@pytest.fixture
-def eligible_course(patient, staff, protocol_ready, enter_intake):
-    """A planned IV depression course on an eligible screening of a signed intake."""
+def new_eligible_course(patient, *, prescriber):
+    """A planned IV depression course on an eligible screening of a newly signed intake."""
     from ketacare.audit.services import RequestOrigin
     from ketacare.treatment import services
 
-    enter_intake(patient)
-    origin = RequestOrigin(actor=staff["prescriber"], actor_label="prescriber")
+    new_intake(patient, prescriber=prescriber)
+    origin = RequestOrigin(actor=prescriber, actor_label="prescriber")
     now = timezone.now()
     screening = services.screening_run(
         patient=patient, route="racemic_iv", indication="depression", origin=origin, at=now
@@ -107,12 +116,18 @@ def eligible_course(patient, staff, protocol_ready, enter_intake):
     )
 
 
+@pytest.fixture
+def eligible_course(patient, staff, protocol_ready):
+    """A planned IV depression course on an eligible screening of a signed intake."""
+    return new_eligible_course(patient, prescriber=staff["prescriber"])
+
+
 IV_ORDER = {"dose_mg_per_kg": 0.5, "concentration_mg_per_ml": 10, "bag_volume_ml": 100}
 
 
-@pytest.fixture
-def world(eligible_course, staff, patient, clinic):
-    """A course with a draft IV order, a booked treatment, and a consent the patient signed."""
+def new_booked_course(course, *, staff, patient, clinic) -> dict:
+    """A draft IV order on ``course``, a booked treatment, and a consent the patient signed;
+    their ids and the objects."""
     import datetime as dt
 
     from ketacare.audit.services import RequestOrigin
@@ -121,13 +136,11 @@ def world(eligible_course, staff, patient, clinic):
 
     origin = RequestOrigin(actor=staff["prescriber"], actor_label="prescriber")
     now = timezone.now()
-    order = services.order_draft(
-        course=eligible_course, inputs=DoseInput(**IV_ORDER), origin=origin, at=now
-    )
+    order = services.order_draft(course=course, inputs=DoseInput(**IV_ORDER), origin=origin, at=now)
     chair = clinic.chairs.first()
     appointment = services.appointment_book(
         patient=patient,
-        course=eligible_course,
+        course=course,
         starts_at=now + dt.timedelta(days=2),
         ends_at=now + dt.timedelta(days=2, hours=2),
         chair=chair,
@@ -145,21 +158,27 @@ def world(eligible_course, staff, patient, clinic):
         origin=RequestOrigin.system("patient"),
         at=now,
     )
-    screening = eligible_course.screening
+    screening = course.screening
     return {
         "pid": patient.pk,
-        "cid": eligible_course.pk,
+        "cid": course.pk,
         "oid": order.pk,
         "aid": appointment.pk,
         "sid": screening.pk,
         "sigid": signature.pk,
         "chair": chair.pk,
         "nurse": staff["nurse"].pk,
-        "course": eligible_course,
+        "course": course,
         "order": order,
         "appointment": appointment,
         "signature": signature,
     }
+
+
+@pytest.fixture
+def world(eligible_course, staff, patient, clinic):
+    """A course with a draft IV order, a booked treatment, and a consent the patient signed."""
+    return new_booked_course(eligible_course, staff=staff, patient=patient, clinic=clinic)
 
 
 @pytest.fixture

@@ -11,10 +11,33 @@ import json
 import pytest
 
 from ketacare.core.roles import MATRIX, Capability
-from tests.conftest import ROLES
+from tests.conftest import ROLES, base_world, from_module_world
 from tests.web.expected_status import signed_out, success
+from tests.web.treatment.conftest import (
+    new_booked_course,
+    new_eligible_course,
+    require_trd_trials,
+)
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def module_world(module_data):
+    """Built once for the module: a course with a draft IV order, a booked treatment, and a
+    consent the patient signed (the ``world`` of the treatment tests)."""
+    with module_data.building():
+        base = base_world()
+        clinic, staff, patient = base["clinic"], base["staff"], base["patient"]
+        require_trd_trials(clinic, staff["medical_director"])
+        course = new_eligible_course(patient, prescriber=staff["prescriber"])
+        world = new_booked_course(course, staff=staff, patient=patient, clinic=clinic)
+        return base | {"world": world}
+
+
+organisation, clinic, staff, patient, world = from_module_world(
+    "organisation", "clinic", "staff", "patient", "world"
+)
 
 # (label, method, url template, capability, body)
 PAGES = [
