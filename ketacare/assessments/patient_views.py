@@ -87,7 +87,7 @@ def by_link(request: HttpRequest, token: str) -> HttpResponse:
     """The questionnaire opened from an e-mailed one-time link (no login)."""
     act = action(request)
     try:
-        link = services.questionnaire_link_resolve(token, now=act.at)
+        link = services.questionnaire_link_resolve(token, at=act.at)
     except services.LinkInvalid as invalid:
         return _link_invalid(request, str(invalid))
     patient = link.patient

@@ -98,14 +98,14 @@ def _open_invitations():
     )
 
 
-def portal_invitation_resolve(token: str, *, now: dt.datetime) -> PortalInvitation:
+def portal_invitation_resolve(token: str, *, at: dt.datetime) -> PortalInvitation:
     """The usable invitation for ``token``, or PortalInvitationInvalid saying why not."""
     return find_usable_link(
         _open_invitations(),
         token,
         error=PortalInvitationInvalid,
         used_message=ACTIVATION_USED,
-        now=now,
+        now=at,
     )
 
 
@@ -162,7 +162,7 @@ def portal_activate(
 ) -> User:
     """The patient activates their portal account; the link is then used up. A record already
     tied to an account without a password (made for kiosk mode) gets that account completed."""
-    invitation = portal_invitation_resolve(token, now=at)
+    invitation = portal_invitation_resolve(token, at=at)
     patient = Patient.objects.select_for_update().get(pk=invitation.patient_id)
     user = _check_activation(
         patient,

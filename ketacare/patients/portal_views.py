@@ -50,7 +50,7 @@ def portal_activate_view(request: HttpRequest, token: str) -> HttpResponse:
     """The patient confirms their date of birth and chooses a sign-in name and password."""
     act = action(request)
     try:
-        invitation = portal_invitation_resolve(token, now=act.at)
+        invitation = portal_invitation_resolve(token, at=act.at)
     except PortalInvitationInvalid as invalid:
         return render(request, "patients/link_invalid.html", {"reason": str(invalid)}, status=410)
     patient = invitation.patient

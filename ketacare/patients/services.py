@@ -249,14 +249,14 @@ def intake_link_send(
     return link, url
 
 
-def intake_link_resolve(token: str, *, now: dt.datetime) -> IntakeLink:
+def intake_link_resolve(token: str, *, at: dt.datetime) -> IntakeLink:
     """The open link for ``token``, or LinkInvalid saying why it cannot be used."""
     return find_usable_link(
         IntakeLink.objects.select_related("patient", "patient__clinic"),
         token,
         error=LinkInvalid,
         used_message=INTAKE_LINK_USED,
-        now=now,
+        now=at,
     )
 
 
@@ -267,7 +267,7 @@ def intake_submit_via_link(
     """The patient's own submission through an e-mailed link; the link is then used up."""
     link = use_link(
         IntakeLink.objects.select_related("patient"),
-        intake_link_resolve(token, now=at),
+        intake_link_resolve(token, at=at),
         error=LinkInvalid,
         used_message=INTAKE_LINK_USED,
         at=at,

@@ -246,7 +246,7 @@ def intake_by_link(request: HttpRequest, token: str) -> HttpResponse:
     """The patient's intake questionnaire, opened from the e-mailed one-time link (no login)."""
     act = action(request)
     try:
-        link = services.intake_link_resolve(token, now=act.at)
+        link = services.intake_link_resolve(token, at=act.at)
     except services.LinkInvalid as invalid:
         return render(request, "patients/link_invalid.html", {"reason": str(invalid)}, status=410)
     patient = link.patient

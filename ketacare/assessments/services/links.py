@@ -117,14 +117,14 @@ def questionnaire_link_send(
 QUESTIONNAIRE_LINK_USED = "This questionnaire has already been answered with this link. Thank you."
 
 
-def questionnaire_link_resolve(token: str, *, now: dt.datetime) -> QuestionnaireLink:
+def questionnaire_link_resolve(token: str, *, at: dt.datetime) -> QuestionnaireLink:
     """The usable link for ``token``, or LinkInvalid saying why not."""
     return find_usable_link(
         QuestionnaireLink.objects.select_related("patient", "patient__clinic"),
         token,
         error=LinkInvalid,
         used_message=QUESTIONNAIRE_LINK_USED,
-        now=now,
+        now=at,
     )
 
 
@@ -140,7 +140,7 @@ def response_submit_via_link(
     with transaction.atomic():
         link = use_link(
             QuestionnaireLink.objects.select_related("patient"),
-            questionnaire_link_resolve(token, now=at),
+            questionnaire_link_resolve(token, at=at),
             error=LinkInvalid,
             used_message=QUESTIONNAIRE_LINK_USED,
             at=at,
@@ -161,7 +161,7 @@ def response_submit_via_link(
 # --- reminders ----------------------------------------------------------------------------------
 
 
-def reminders_send_due(*, now: dt.datetime) -> int:
+def reminders_send_due(*, at: dt.datetime) -> int:
     """E-mail a reminder for each due or overdue patient questionnaire; returns how many.
 
     At most ``MAX_REMINDERS`` per questionnaire, at least the clinic's reminder interval apart.
@@ -179,7 +179,7 @@ def reminders_send_due(*, now: dt.datetime) -> int:
         items = [
             item
             for item in assessments_due_for(
-                patient, treatments=treatment_times_for(patient), now=now
+                patient, treatments=treatment_times_for(patient), now=at
             )
             if item.completed_by_patient
         ]
@@ -190,24 +190,24 @@ def reminders_send_due(*, now: dt.datetime) -> int:
         )
         for item in items:
             try:
-                sent += _remind(patient, item, now=now, interval=interval)
+                sent += _remind(patient, item, at=at, interval=interval)
             except Exception:
                 logger.exception("Reminder for patient %s (%s) failed", patient.pk, item.key)
     return sent
 
 
-def _remind(patient: Patient, item, *, now: dt.datetime, interval: dt.timedelta) -> int:
+def _remind(patient: Patient, item, *, at: dt.datetime, interval: dt.timedelta) -> int:
     with transaction.atomic():
         Patient.objects.select_for_update().filter(pk=patient.pk).first()
         last = Reminder.objects.filter(patient=patient, due_key=item.key).aggregate(
             n=Max("number"), at=Max("sent_at")
         )
         number = (last["n"] or 0) + 1
-        if number > MAX_REMINDERS or (last["at"] and now - last["at"] < interval):
+        if number > MAX_REMINDERS or (last["at"] and at - last["at"] < interval):
             return 0
         origin = RequestOrigin.system("send_assessment_reminders")
         link, url = _new_link(
-            patient=patient, instrument=item.instrument, origin=origin, at=now, due_key=item.key
+            patient=patient, instrument=item.instrument, origin=origin, at=at, due_key=item.key
         )
         ttl = selectors.settings_for(patient.clinic).link_ttl_hours
         subject, text = _link_message(patient, item.instrument, url, ttl, reminder=number)
@@ -216,7 +216,7 @@ def _remind(patient: Patient, item, *, now: dt.datetime, interval: dt.timedelta)
             due_key=item.key,
             instrument=item.instrument,
             number=number,
-            sent_at=now,
+            sent_at=at,
             sent_to=patient.email,
             link=link,
         )
@@ -228,7 +228,7 @@ def _remind(patient: Patient, item, *, now: dt.datetime, interval: dt.timedelta)
             object_id=link.pk,
             summary=f"Reminder {number} of {MAX_REMINDERS}: {_name(item.instrument)} e-mailed",
             origin=origin,
-            at=now,
+            at=at,
             changes={"due_key": item.key},
         )
     return 1

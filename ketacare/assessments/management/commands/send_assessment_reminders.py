@@ -20,5 +20,5 @@ class Command(BaseCommand):
 
     def handle(self, *args, now: str | None = None, **options):
         at = command_now(now)
-        sent = reminders_send_due(now=at)
+        sent = reminders_send_due(at=at)
         self.stdout.write(f"Sent {sent} reminder{'s' if sent != 1 else ''}.")
