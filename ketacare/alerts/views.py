@@ -15,7 +15,7 @@ from ketacare.alerts.models import Alert
 from ketacare.core.access import require_capability
 from ketacare.core.actions import action, audit_read
 from ketacare.core.errors import DomainError, Invalid
-from ketacare.core.pages import form_post, page_errors, posted
+from ketacare.core.pages import flash_back, form_post, page_errors, posted
 from ketacare.core.roles import Capability
 
 FILTERS = (("unresolved", "Open and acknowledged"), ("open", "Open"), ("all", "All"))
@@ -80,14 +80,21 @@ def _detail(request, alert, values=None, errors=None, status=200) -> HttpRespons
     )
 
 
+def _detail_url(request, alert_id: int, *args, **kwargs) -> str:
+    return reverse("alerts:detail", args=[alert_id])
+
+
+# a refusal goes back to the alert with its message
+_back_with_message = flash_back(_detail_url)
+
+
 def _acknowledge_refused(request, error: DomainError, alert_id: int) -> HttpResponse:
     """A state refusal goes back to the alert with its message; bad input re-shows the form."""
     if isinstance(error, Invalid):
         alert = selectors.alert_get(request.access, alert_id)
         values = {"action": request.POST.get("action", ""), "note": request.POST.get("note", "")}
         return _detail(request, alert, values, error.fields, status=error.status)
-    messages.error(request, error.message)
-    return redirect("alerts:detail", alert_id=alert_id)
+    return _back_with_message(request, error, alert_id)
 
 
 @form_post(Capability.ALERT_ACKNOWLEDGE, _acknowledge_refused)
@@ -103,11 +110,6 @@ def alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
         request, f"Alert acknowledged for {alert.patient.display_name}: action documented."
     )
     return redirect(_next(request, reverse("alerts:detail", args=[alert.pk])))
-
-
-def _back_with_message(request, error: DomainError, alert_id: int) -> HttpResponse:
-    messages.error(request, error.message)
-    return redirect("alerts:detail", alert_id=alert_id)
 
 
 @form_post(Capability.ALERT_ACKNOWLEDGE, _back_with_message)

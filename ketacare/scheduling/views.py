@@ -14,7 +14,7 @@ from django.urls import reverse
 from ketacare.core.access import require_capability
 from ketacare.core.actions import Action, action, audit_list_read, audit_read
 from ketacare.core.errors import DomainError, Invalid
-from ketacare.core.pages import form_post
+from ketacare.core.pages import flash_back, form_post
 from ketacare.core.roles import Capability
 from ketacare.scheduling import calendar, selectors, services
 from ketacare.treatment.models import Appointment
@@ -190,9 +190,12 @@ def appointment_move(request: HttpRequest, appointment_id: int) -> HttpResponse:
     return redirect(f"{reverse('scheduling:calendar')}?day={local.date().isoformat()}")
 
 
-def _back(request, error: DomainError, appointment_id: int) -> HttpResponse:
-    messages.error(request, error.message)
-    return redirect("scheduling:appointment", appointment_id=appointment_id)
+def _appointment_url(request, appointment_id: int, *args, **kwargs) -> str:
+    return reverse("scheduling:appointment", args=[appointment_id])
+
+
+# a refusal goes back to the appointment with its message
+_back = flash_back(_appointment_url)
 
 
 @form_post(Capability.APPOINTMENT_BOOK, _back)
