@@ -12,7 +12,6 @@ import datetime as dt
 from django.shortcuts import get_object_or_404
 from ninja import Router, Status
 
-from ketacare.alerts.models import Alert
 from ketacare.clinical.common import Route
 from ketacare.core.actions import Action, action, audit_read
 from ketacare.core.errors import NotFound
@@ -56,6 +55,7 @@ from ketacare.sessions.schemas import (
 )
 from ketacare.sessions.selectors import (
     appointment_get,
+    session_alert_get,
     session_get,
     session_screen,
     sessions_in_scope,
@@ -291,7 +291,7 @@ def _documenting(request, session_id: int, capability=Capability.SESSION_DOCUMEN
 def _step(request, session_id: int, service, capability=Capability.SESSION_DOCUMENT, **fields):
     """One lifecycle step through its service; the session's state afterwards."""
     act, session = _documenting(request, session_id, capability)
-    service(session=session, origin=act.origin, at=act.at, **fields)
+    service(session=session, **act.stamp, **fields)
     return _fresh(act, session)
 
 
@@ -318,8 +318,7 @@ def prechecks(request, session_id: int, payload: PrechecksIn):
     failures = services.session_prechecks(
         session=session,
         entry=services.PrecheckInput(**data, vitals=vitals),
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
     )
     if failures:  # stored with the session; the answer lists them
         raise SessionRefused(
@@ -336,8 +335,7 @@ def override(request, session_id: int, payload: ReasonIn):
         session=session,
         actor=act.actor,
         reason=payload.reason,
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
     )
     return _fresh(act, session)
 
@@ -345,9 +343,7 @@ def override(request, session_id: int, payload: ReasonIn):
 @router.post("/{session_id}/start-dosing", response={200: SessionOut, **ERRORS})
 def start_dosing(request, session_id: int, payload: StartIn):
     act, session = _documenting(request, session_id)
-    services.session_start_dosing(
-        session=session, **payload.model_dump(), origin=act.origin, at=act.at
-    )
+    services.session_start_dosing(session=session, **payload.model_dump(), **act.stamp)
     return _fresh(act, session)
 
 
@@ -418,66 +414,35 @@ def vitals(request, session_id: int, payload: VitalsIn):
 def acknowledge(request, session_id: int, alert_id: int, payload: AcknowledgeIn):
     act = action(request, Capability.ALERT_ACKNOWLEDGE)
     session = session_get(act.access, session_id)
-    alert = get_object_or_404(Alert, pk=alert_id, clinic_id=session.clinic_id)
+    alert = session_alert_get(session, alert_id)
     alert = services.vitals_alert_acknowledge(
         session=session,
         alert=alert,
         actions=list(payload.actions),
         note=payload.note,
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
         slowed_to_ml_per_h=payload.rate_ml_per_h,
     )
     return AcknowledgedOut(id=alert.pk, status=alert.status, action_note=alert.action_note)
 
 
+def _observed(payload: ObservationIn | SideEffectIn, act) -> dict:
+    """The payload as the service's fields, observed now unless it says when."""
+    return payload.model_dump() | {"observed_at": payload.observed_at or act.at}
+
+
 @router.post("/{session_id}/observations", response={201: ObservationOut, **ERRORS})
 def observation(request, session_id: int, payload: ObservationIn):
     act, session = _documenting(request, session_id)
-    now = act.at
-    row = services.observation_record(
-        session=session,
-        instrument=payload.instrument,
-        answers=payload.answers,
-        observed_at=payload.observed_at or now,
-        origin=act.origin,
-        at=now,
-    )
-    return Status(
-        201,
-        {
-            "id": row.pk,
-            "instrument": row.instrument,
-            "total": row.total,
-            "scorer_version": row.scorer_version,
-        },
-    )
+    row = services.observation_record(session=session, **_observed(payload, act), **act.stamp)
+    return Status(201, ObservationOut.from_orm(row))
 
 
 @router.post("/{session_id}/side-effects", response={201: SideEffectOut, **ERRORS})
 def side_effect(request, session_id: int, payload: SideEffectIn):
     act, session = _documenting(request, session_id)
-    now = act.at
-    row = services.side_effect_record(
-        session=session,
-        effect=payload.effect,
-        severity=payload.severity,
-        observed_at=payload.observed_at or now,
-        origin=act.origin,
-        at=now,
-        serious_adverse_event=payload.serious_adverse_event,
-        note=payload.note,
-        intervention=payload.intervention,
-    )
-    return Status(
-        201,
-        {
-            "id": row.pk,
-            "effect": row.effect,
-            "severity": row.severity,
-            "serious_adverse_event": row.serious_adverse_event,
-        },
-    )
+    row = services.side_effect_record(session=session, **_observed(payload, act), **act.stamp)
+    return Status(201, SideEffectOut.from_orm(row))
 
 
 @router.post(
@@ -491,8 +456,7 @@ def discharge(request, session_id: int, payload: DischargeIn):
         session=session,
         answers=payload.dict(include=set(selectors.DISCHARGE_ANSWERS)),
         instructions=payload.instructions,
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
         actor=act.actor,
         override_reason=payload.override_reason,
         ready_to_leave_at=payload.ready_to_leave_at,
@@ -527,8 +491,7 @@ def addendum(request, session_id: int, payload: AddendumIn):
         session=session,
         text=payload.text,
         reason=payload.reason,
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
     )
     return Status(
         201, {"id": row.pk, "text": row.text, "reason": row.reason, "created_at": row.created_at}
@@ -538,9 +501,7 @@ def addendum(request, session_id: int, payload: AddendumIn):
 @router.put("/{session_id}/rems-form/answers", response={200: RemsFormOut, **ERRORS})
 def rems_answers(request, session_id: int, payload: RemsAnswersIn):
     act, session = _documenting(request, session_id)
-    services.rems_answers_update(
-        session=session, answers=payload.answers, origin=act.origin, at=act.at
-    )
+    services.rems_answers_update(session=session, answers=payload.answers, **act.stamp)
     return rems_form(request, session_id)
 
 
@@ -550,7 +511,6 @@ def rems_submitted(request, session_id: int, payload: SubmittedIn):
     record = services.rems_form_submitted(
         session=session,
         submitted_on=payload.submitted_on,
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
     )
     return RemsSubmittedOut(session_id=session.pk, submitted_on=record.submitted_on)

@@ -22,6 +22,7 @@ from ketacare.clinical.session_flow import (
     phase_for_state,
 )
 from ketacare.core.access import Access
+from ketacare.core.lookups import one_or_not_found
 from ketacare.core.models import Chair
 from ketacare.patients.models import Patient
 from ketacare.sessions.models import (
@@ -55,20 +56,24 @@ def sessions_in_scope(access: Access) -> QuerySet[TreatmentSession]:
     )
 
 
+NO_SESSION = "No such session at this clinic."
+
+
 def session_get(access: Access, session_id: int) -> TreatmentSession:
-    try:
-        return sessions_in_scope(access).get(pk=session_id)
-    except TreatmentSession.DoesNotExist as missing:
-        raise Http404("No such session at this clinic.") from missing
+    return one_or_not_found(sessions_in_scope(access), NO_SESSION, pk=session_id)
 
 
 def session_page_get(access: Access, session_id: int) -> TreatmentSession:
     """The session for its page (read-only): its administration record is read once, for the
     screen and every panel that shows the dose (the ledger, the curve, long-term safety)."""
-    try:
-        return sessions_in_scope(access).prefetch_related("administration").get(pk=session_id)
-    except TreatmentSession.DoesNotExist as missing:
-        raise Http404("No such session at this clinic.") from missing
+    records = sessions_in_scope(access).prefetch_related("administration")
+    return one_or_not_found(records, NO_SESSION, pk=session_id)
+
+
+def session_alert_get(session: TreatmentSession, alert_id: int) -> Alert:
+    """An alert of the session's clinic (acknowledged from the session's screen)."""
+    records = Alert.objects.filter(clinic_id=session.clinic_id)
+    return one_or_not_found(records, "No such alert at this clinic.", pk=alert_id)
 
 
 def appointment_get(access: Access, appointment_id: int) -> Appointment:

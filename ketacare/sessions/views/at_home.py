@@ -73,8 +73,7 @@ def portal_at_home(request: HttpRequest) -> HttpResponse:
                         diastolic_mmhg=dia,
                         side_effects=effects,
                     ),
-                    origin=act.origin,
-                    at=act.at,
+                    **act.stamp,
                 )
             except DomainError as bad:
                 errors.update(bad.fields or {"form": bad.message})

@@ -108,8 +108,7 @@ def rems_answers(request: HttpRequest, session_id: int) -> HttpResponse:
         services.rems_answers_update(
             session=session,
             answers=answers,
-            origin=act.origin,
-            at=act.at,
+            **act.stamp,
         )
     except DomainError as bad:
         messages.error(request, str(bad))
@@ -126,16 +125,11 @@ def rems_submitted(request: HttpRequest, session_id: int) -> HttpResponse:
     p = Parsed(request.POST)
     raw = p.text("submitted_on")
     try:
-        day = (
-            dt.date.fromisoformat(raw)
-            if raw
-            else timezone.now().astimezone(session.clinic.zone).date()
-        )
+        day = dt.date.fromisoformat(raw) if raw else act.at.astimezone(session.clinic.zone).date()
         services.rems_form_submitted(
             session=session,
             submitted_on=day,
-            origin=act.origin,
-            at=act.at,
+            **act.stamp,
         )
     except ValueError:
         messages.error(request, "Give the submission date as YYYY-MM-DD.")

@@ -9,12 +9,11 @@ from functools import wraps
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from ketacare.alerts.models import Alert
 from ketacare.assessments.selectors import form_spec as cadss_form_spec
 from ketacare.clinical.session_flow import ABORTABLE_STATES, CANCELLABLE_STATES
 from ketacare.core.access import require_capability
@@ -36,6 +35,7 @@ from ketacare.sessions.selectors import (
     form_view,
     is_esketamine,
     rems_enrolled,
+    session_alert_get,
     session_get,
     session_page_get,
     session_screen,
@@ -223,8 +223,7 @@ def override(request, session):
         session=session,
         actor=act.actor,
         reason=request.POST.get("reason", ""),
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
     )
     messages.success(request, "Failed pre-checks overridden; dosing may start.")
     return _back(session)
@@ -249,8 +248,7 @@ def start_dosing(request, session):
     services.session_start_dosing(
         session=session,
         lot_number=p.text("lot_number"),
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
         **kwargs,
     )
     messages.success(request, "Dosing started.")
@@ -284,8 +282,7 @@ def end_dosing(request, session):
     act = action(request)
     services.session_end_dosing(
         session=session,
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
         reason=request.POST.get("reason", ""),
     )
     messages.success(request, "Dosing ended: recovery observation started.")
@@ -341,7 +338,7 @@ def vitals(request, session):
 @session_post(Capability.ALERT_ACKNOWLEDGE)
 def acknowledge(request, session, alert_id: int):
     act = action(request)
-    alert = get_object_or_404(Alert, pk=alert_id, clinic_id=session.clinic_id)
+    alert = session_alert_get(session, alert_id)
     p = f.Parsed(request.POST)
     slowed_to = p.decimal("rate_ml_per_h", "New rate")
     if p.errors:
@@ -351,8 +348,7 @@ def acknowledge(request, session, alert_id: int):
         alert=alert,
         actions=request.POST.getlist("actions"),
         note=request.POST.get("note", ""),
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
         slowed_to_ml_per_h=slowed_to,
     )
     if request.htmx:
@@ -410,8 +406,7 @@ def discharge(request, session):
         session=session,
         answers=answers,
         instructions=p.text("instructions"),
-        origin=act.origin,
-        at=act.at,
+        **act.stamp,
         actor=act.actor,
         override_reason=override_reason,
         ready_to_leave_at=ready,
@@ -424,7 +419,7 @@ def _record(request, session, service, done: str, anchor: str = "", **fields) ->
     """Call ``service`` for the session with the action context, say ``done``, back to the
     screen (refusals are mapped by ``session_action``)."""
     act = action(request)
-    service(session=session, origin=act.origin, at=act.at, **fields)
+    service(session=session, **act.stamp, **fields)
     messages.success(request, done)
     return _back(session, anchor)
 
