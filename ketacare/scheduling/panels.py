@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db.models import Count, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -52,9 +53,17 @@ def dashboard_panel(request) -> str | None:
         return None
     today = timezone.now().astimezone(clinic.zone).date()
     start, end = day_bounds(clinic, today, today)
-    booked = Appointment.objects.filter(
-        clinic=clinic, starts_at__gte=start, starts_at__lt=end
-    ).exclude(status=Appointment.Status.CANCELLED)
+    booked = (
+        Appointment.objects.filter(clinic=clinic, starts_at__gte=start, starts_at__lt=end)
+        .exclude(status=Appointment.Status.CANCELLED)
+        .aggregate(
+            booked_today=Count("pk"),
+            unconfirmed=Count(
+                "pk",
+                filter=Q(status=Appointment.Status.BOOKED, booking__confirmed_at__isnull=True),
+            ),
+        )
+    )
     requests = (
         ChangeRequest.objects.filter(clinic=clinic, handled_at__isnull=True)
         .select_related("appointment", "appointment__patient")
@@ -64,18 +73,16 @@ def dashboard_panel(request) -> str | None:
     )
     waiting = WaitlistEntry.objects.filter(
         clinic=clinic, status__in=(WaitlistEntry.Status.WAITING, WaitlistEntry.Status.OFFERED)
+    ).aggregate(
+        waiting=Count("pk"), urgent=Count("pk", filter=Q(priority=WaitlistEntry.Priority.URGENT))
     )
     return render_to_string(
         "scheduling/_dashboard_panel.html",
         {
             "today": today,
-            "booked_today": booked.count(),
-            "unconfirmed": booked.filter(
-                status=Appointment.Status.BOOKED, booking__confirmed_at__isnull=True
-            ).count(),
+            **booked,
             "requests": requests,
-            "waiting": waiting.count(),
-            "urgent": waiting.filter(priority=WaitlistEntry.Priority.URGENT).count(),
+            **waiting,
             "zone": clinic.time_zone,
             "week_ahead": dt.timedelta(days=7),
         },

@@ -230,3 +230,22 @@ def test_the_waitlist_api_paths(client_for, make_course, make_patient, clinic, r
     )
     assert status == 409 and "already on the waitlist" in again["detail"]
     assert call(desk, "delete", f"/api/v1/scheduling/waitlist/{entry['id']}")[0] == 200
+
+
+def test_the_dashboard_counts_the_waitlist_and_its_urgent_entries(
+    make_course, make_patient, clinic, staff, ready, client_for
+):
+    for n, (priority, role) in enumerate([(0, "front_desk"), (2, "prescriber"), (0, "nurse")]):
+        course = make_course(
+            make_patient(clinic, last_name=f"Wait{n}"), "racemic_iv", "iv-depression"
+        )
+        _join(
+            course,
+            staff,
+            priority=priority,
+            reason="Suicidal ideation" if priority else "",
+            role=role,
+        )
+    dashboard = client_for("front_desk").get("/").content.decode()
+    assert "Today: 0 booked" in dashboard
+    assert "Waitlist: 3 (1 urgent)" in dashboard
