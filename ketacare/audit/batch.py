@@ -34,7 +34,7 @@ def append_all(entries: list[AuditEntry]) -> None:
     if entries:
         with transaction.atomic():
             for entry in entries:
-                append(entry)
+                append(entry, savepoint=False)  # one fails, none is kept: the answer is an error
 
 
 class AuditReadBatchMiddleware:

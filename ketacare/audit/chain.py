@@ -135,10 +135,11 @@ def _next_sequence() -> int:
     return (AuditEntry.objects.aggregate(n=Max("sequence"))["n"] or 0) + 1
 
 
-def append(entry: AuditEntry) -> AuditEntry:
+def append(entry: AuditEntry, *, savepoint: bool = True) -> AuditEntry:
     """Seal ``entry`` (its content already set) onto a chain of its clinic's scope and save it,
-    inside the caller's transaction when there is one."""
-    with transaction.atomic():
+    inside the caller's transaction when there is one (``savepoint=False``: a caller appending
+    several entries at once, whose whole transaction fails if one does)."""
+    with transaction.atomic(savepoint=savepoint):
         state = _current_transaction()
         scope = scope_for(entry.clinic_id)
         head = _lock_lane(scope, state)

@@ -104,7 +104,7 @@ def test_a_read_is_not_served_when_its_entry_cannot_be_appended(client_for, pati
 
     from ketacare.audit import batch
 
-    def failing(entry):
+    def failing(entry, **_):
         raise DatabaseError("the audit table is not writable")
 
     monkeypatch.setattr(batch, "append", failing)
